@@ -1,0 +1,42 @@
+using System.Collections.Frozen;
+using AdmissionGuard.Core.Policy;
+
+namespace AdmissionGuard.Core;
+
+/// <summary>
+/// The policies Git declares at one commit. Immutable: a refresh builds a new one and swaps it in,
+/// so readers never lock.
+/// </summary>
+public sealed class Baseline
+{
+    private readonly FrozenDictionary<PolicyKey, BaselineEntry> _entries;
+
+    public Baseline(string commit, string gitRef, DateTimeOffset loadedAt, IEnumerable<BaselineEntry> entries)
+    {
+        Commit = commit;
+        Ref = gitRef;
+        LoadedAt = loadedAt;
+        _entries = entries.ToFrozenDictionary(e => e.Policy.Id);
+    }
+
+    /// <summary>Full commit SHA.</summary>
+    public string Commit { get; }
+
+    public string ShortCommit => Commit.Length > 7 ? Commit[..7] : Commit;
+
+    public string Ref { get; }
+
+    public DateTimeOffset LoadedAt { get; }
+
+    public int Count => _entries.Count;
+
+    public IEnumerable<BaselineEntry> Entries => _entries.Values;
+
+    public BaselineEntry? Find(PolicyKey key) => _entries.GetValueOrDefault(key);
+
+    /// <summary><c>path@shortsha</c>: where to change a policy.</summary>
+    public string Location(BaselineEntry entry) => $"{entry.SourcePath}@{ShortCommit}";
+}
+
+/// <summary>A declared policy and the manifest it came from (path in the repository, document index from 0).</summary>
+public sealed record BaselineEntry(CanonicalPolicy Policy, string SourcePath, int DocumentIndex);

@@ -1,0 +1,67 @@
+using System.Globalization;
+using AdmissionGuard.Core.Policy;
+
+namespace AdmissionGuard.Core.Decisions;
+
+/// <summary>The break-glass annotations on a request, judged: absent, valid, or present but refused (and why).</summary>
+public sealed record BreakGlass(bool Present, bool Valid, string Reason, DateTimeOffset? Expires, string Refusal)
+{
+    private static readonly BreakGlass Absent = new(false, false, "", null, "");
+
+    private static readonly string[] Rfc3339 = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
+
+    public static BreakGlass Evaluate(CanonicalPolicy? annotated, UserInfo user, BreakGlassSettings settings, DateTimeOffset now)
+    {
+        if (annotated is null)
+        {
+            return Absent;
+        }
+
+        var hasReason = annotated.Annotations.TryGetValue(settings.Annotation, out var reason);
+        var hasExpiry = annotated.Annotations.TryGetValue(settings.ExpiresAnnotation, out var expiresText);
+        if (!hasReason && !hasExpiry)
+        {
+            return Absent;
+        }
+
+        reason = reason?.Trim() ?? "";
+        if (reason.Length == 0)
+        {
+            return Refused($"annotation {settings.Annotation} must state a reason");
+        }
+
+        if (!hasExpiry)
+        {
+            return Refused($"annotation {settings.ExpiresAnnotation} is missing (RFC 3339 time, at most {Hours(settings.MaxDuration)} ahead)");
+        }
+
+        if (!DateTimeOffset.TryParseExact(expiresText!.Trim(), Rfc3339, CultureInfo.InvariantCulture, DateTimeStyles.None, out var expires))
+        {
+            return Refused($"{settings.ExpiresAnnotation} \"{expiresText}\" is not an RFC 3339 time such as {Format(now.AddHours(1))}");
+        }
+
+        if (expires <= now)
+        {
+            return Refused($"it expired at {Format(expires)}");
+        }
+
+        if (expires - now > settings.MaxDuration)
+        {
+            return Refused($"it expires at {Format(expires)}, more than {Hours(settings.MaxDuration)} from now");
+        }
+
+        if (!user.Groups.Any(g => settings.AllowedGroups.Contains(g, StringComparer.Ordinal)))
+        {
+            return Refused($"{user.Username} is not in a group allowed to break glass ({string.Join(", ", settings.AllowedGroups)})");
+        }
+
+        return new BreakGlass(true, true, reason, expires, "");
+
+        static BreakGlass Refused(string why) => new(true, false, "", null, why);
+    }
+
+    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public static string Hours(TimeSpan duration) =>
+        duration.TotalMinutes % 60 == 0 ? $"{duration.TotalHours:0}h" : $"{duration.TotalMinutes:0}m";
+}

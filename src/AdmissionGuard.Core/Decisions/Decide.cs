@@ -1,0 +1,154 @@
+using System.Collections.Immutable;
+using AdmissionGuard.Core.Policy;
+
+namespace AdmissionGuard.Core.Decisions;
+
+/// <summary>
+/// The decision rules of DESIGN.md as one pure function: request, baseline, settings and clock in,
+/// allow or deny (with the reason and the message people read) out.
+/// </summary>
+public static class Decide
+{
+    public static Decision Admission(AdmissionInput input, Baseline? baseline, DecisionSettings settings, DateTimeOffset now)
+    {
+        var mode = settings.ModeFor(input.Namespace);
+
+        // Rule 1.
+        if (!settings.IsGoverned(input.Namespace))
+        {
+            return Allow(DecisionReason.NamespaceNotGoverned, mode);
+        }
+
+        // Rule 2.
+        if (settings.Trusted.IsTrusted(input.User))
+        {
+            return Allow(DecisionReason.TrustedUser, mode) with
+            {
+                BaselineLooksStale = baseline is not null && DiffersFromBaseline(input, baseline, settings),
+            };
+        }
+
+        if (input.Operation == Operation.Delete && settings.Trusted.IsSystemDeleter(input.User))
+        {
+            return Allow(DecisionReason.SystemDeleter, mode);
+        }
+
+        if (input.Operation == Operation.Connect)
+        {
+            return Allow(DecisionReason.GovernedStateUnchanged, mode);
+        }
+
+        // Rules 4-7 and 10: what would happen without break-glass.
+        var verdict = baseline is null ? WithoutBaseline(input, settings) : Judge(input, baseline, settings);
+        if (verdict.Allowed)
+        {
+            return verdict with { Mode = mode };
+        }
+
+        // Rule 3: break-glass counts only when it is what lets the change through.
+        var annotated = input.Operation == Operation.Delete ? input.OldObject : input.Object;
+        var breakGlass = BreakGlass.Evaluate(annotated, input.User, settings.BreakGlass, now);
+        if (breakGlass.Valid)
+        {
+            var message = $"Break-glass by {input.User.Username} until {BreakGlass.Format(breakGlass.Expires!.Value)}: \"{breakGlass.Reason}\".\n"
+                + verdict.Message + "\nThis change is outside Git: restore Git as the source of truth when the incident is over.";
+            return new Decision(true, DecisionReason.BreakGlass, mode, message, WarningLines.From(message));
+        }
+
+        var denial = breakGlass.Present
+            ? verdict.Message + $"\nBreak-glass not honoured: {breakGlass.Refusal}."
+            : verdict.Message + "\n" + BreakGlassHint(settings.BreakGlass);
+
+        // Rule 8.
+        if (mode == GuardMode.Warn)
+        {
+            var warning = "Warn mode, allowed; in enforce mode this would be denied:\n" + denial;
+            return new Decision(true, verdict.Reason, mode, warning, WarningLines.From(warning)) { Warned = true };
+        }
+
+        return new Decision(false, verdict.Reason, mode, denial, []);
+    }
+
+    private static Decision Judge(AdmissionInput input, Baseline baseline, DecisionSettings settings)
+    {
+        var declared = baseline.Find(input.Id);
+        var subject = $"NetworkPolicy {input.Id}";
+        switch (input.Operation)
+        {
+            case Operation.Delete when declared is null:
+                return Allow(DecisionReason.UnmanagedAllowed);
+            case Operation.Delete:
+                return Deny(
+                    DecisionReason.DeleteDeclaredInGit,
+                    $"{subject} is declared in Git ({baseline.Location(declared)}); it can only be deleted through Git.",
+                    $"Fix: remove it from {declared.SourcePath} in Git and let the GitOps sync delete it.");
+        }
+
+        var proposed = input.Object!;
+        if (declared is not null && Equivalent(proposed, declared.Policy, settings))
+        {
+            return Allow(DecisionReason.MatchesGit);
+        }
+
+        if (input.Operation == Operation.Update && input.OldObject is { } old && Equivalent(proposed, old, settings))
+        {
+            return Allow(DecisionReason.GovernedStateUnchanged);
+        }
+
+        if (declared is null)
+        {
+            return settings.UnmanagedObjects == Fallback.Allow
+                ? Allow(DecisionReason.UnmanagedAllowed)
+                : Deny(
+                    DecisionReason.UnmanagedDenied,
+                    $"{subject} is not declared in Git ({baseline.Ref}@{baseline.ShortCommit}); policies outside Git are not allowed in namespace {input.Namespace}.",
+                    "Fix: add it to the GitOps repository and let the GitOps sync create it.");
+        }
+
+        var lines = new List<string> { $"{subject} differs from Git ({baseline.Location(declared)}):" };
+        lines.AddRange(PolicyDiff.Between(declared.Policy, proposed, settings.CompareMetadata).Select(d => "- " + d));
+        if (input.OldObject is { } live && !Equivalent(live, declared.Policy, settings))
+        {
+            lines.Add("Note: the live object already differs from Git (drift); this change does not restore it.");
+        }
+
+        lines.Add($"Fix: make the change in {declared.SourcePath} in Git and let the GitOps sync apply it.");
+        return Deny(DecisionReason.DiffersFromGit, [.. lines]);
+    }
+
+    private static Decision WithoutBaseline(AdmissionInput input, DecisionSettings settings) =>
+        settings.WhenBaselineUnavailable == Fallback.Allow
+            ? Allow(DecisionReason.BaselineUnavailableAllowed) with
+            {
+                Message = "AdmissionGuard has not loaded its Git baseline yet; allowed (WhenBaselineUnavailable=Allow).",
+                Warnings = ["AdmissionGuard has not loaded its Git baseline yet; allowed (WhenBaselineUnavailable=Allow)."],
+            }
+            : Deny(
+                DecisionReason.BaselineUnavailableDenied,
+                $"NetworkPolicy {input.Id}: AdmissionGuard has not loaded its Git baseline yet, so changes outside GitOps are denied.",
+                "Fix: retry shortly; if it persists, check the guard's /status and logs for the Git error.");
+
+    private static bool DiffersFromBaseline(AdmissionInput input, Baseline baseline, DecisionSettings settings)
+    {
+        var declared = baseline.Find(input.Id);
+        return input.Operation switch
+        {
+            Operation.Delete => declared is not null,
+            Operation.Create or Operation.Update => declared is null || !Equivalent(input.Object!, declared.Policy, settings),
+            _ => false,
+        };
+    }
+
+    /// <summary>Same governed state: spec, plus the governed labels and annotations when metadata is compared.</summary>
+    public static bool Equivalent(CanonicalPolicy left, CanonicalPolicy right, DecisionSettings settings) =>
+        left.Spec.Key == right.Spec.Key
+        && (settings.CompareMetadata is not { } filter
+            || (filter.Same(left.Labels, right.Labels) && filter.Same(left.Annotations, right.Annotations)));
+
+    private static string BreakGlassHint(BreakGlassSettings settings) =>
+        $"Emergency: annotate {settings.Annotation}=<reason> and {settings.ExpiresAnnotation}=<RFC 3339 time, at most {BreakGlass.Hours(settings.MaxDuration)} ahead> (groups: {string.Join(", ", settings.AllowedGroups)}).";
+
+    private static Decision Allow(DecisionReason reason, GuardMode mode = GuardMode.Enforce) => new(true, reason, mode, "", []);
+
+    private static Decision Deny(DecisionReason reason, params string[] lines) => new(false, reason, GuardMode.Enforce, string.Join('\n', lines), []);
+}

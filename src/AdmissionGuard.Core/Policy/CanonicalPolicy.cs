@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+
+namespace AdmissionGuard.Core.Policy;
+
+/// <summary>
+/// A NetworkPolicy reduced to what decides traffic, normalised the way the API server defaults
+/// it, with set semantics wherever order and duplicates do not change behaviour.
+/// Two policies are equivalent exactly when their <see cref="PolicySpec.Key"/>s are equal.
+/// </summary>
+public sealed record CanonicalPolicy(
+    string Namespace,
+    string Name,
+    PolicySpec Spec,
+    ImmutableSortedDictionary<string, string> Labels,
+    ImmutableSortedDictionary<string, string> Annotations)
+{
+    public PolicyKey Id => new(Namespace, Name);
+}
+
+public sealed record PolicySpec(
+    LabelSelector PodSelector,
+    ImmutableArray<string> PolicyTypes,
+    ImmutableArray<PolicyRule> Ingress,
+    ImmutableArray<PolicyRule> Egress)
+{
+    /// <summary>The whole governed spec as one string, computed once, so comparing is one string compare.</summary>
+    public string Key { get; } =
+        $"sel[{PodSelector.Text}]types[{string.Join(',', PolicyTypes)}]in[{string.Join(';', Ingress.Select(r => r.Key))}]eg[{string.Join(';', Egress.Select(r => r.Key))}]";
+
+    public bool Equals(PolicySpec? other) => other is not null && Key == other.Key;
+
+    public override int GetHashCode() => Key.GetHashCode(StringComparison.Ordinal);
+}
+
+/// <summary>Where a policy lives: namespace and name.</summary>
+public readonly record struct PolicyKey(string Namespace, string Name)
+{
+    public override string ToString() => $"{Namespace}/{Name}";
+}

@@ -1,0 +1,49 @@
+namespace AdmissionGuard.Core.Policy;
+
+/// <summary>
+/// One peer of a rule. A peer with a namespaceSelector and no podSelector selects every pod
+/// of those namespaces, so it is stored with an empty podSelector: the two spellings compare equal.
+/// </summary>
+public sealed record Peer(LabelSelector? PodSelector, LabelSelector? NamespaceSelector, IpBlock? IpBlock)
+{
+    public static Peer Create(LabelSelector? podSelector, LabelSelector? namespaceSelector, IpBlock? ipBlock) =>
+        new(namespaceSelector is not null && podSelector is null ? LabelSelector.Everything : podSelector, namespaceSelector, ipBlock);
+
+    /// <summary>Unambiguous canonical form, used for ordering and equality.</summary>
+    public string Key { get; } = $"ns[{NamespaceSelector?.Text}]pod[{PodSelector?.Text}]ip[{IpBlock?.Text}]";
+
+    /// <summary>How the peer reads in a message: <c>namespaceSelector team=a podSelector app=web</c>.</summary>
+    public string Text { get; } = Render(PodSelector, NamespaceSelector, IpBlock);
+
+    public bool Equals(Peer? other) => other is not null && Key == other.Key;
+
+    public override int GetHashCode() => Key.GetHashCode(StringComparison.Ordinal);
+
+    public override string ToString() => Text;
+
+    private static string Render(LabelSelector? pods, LabelSelector? namespaces, IpBlock? block)
+    {
+        if (block is not null)
+        {
+            return "ipBlock " + block.Text;
+        }
+
+        if (namespaces is null)
+        {
+            return "podSelector " + (pods ?? LabelSelector.Everything).Text;
+        }
+
+        return pods is null || pods.IsEmpty
+            ? "namespaceSelector " + namespaces.Text
+            : $"namespaceSelector {namespaces.Text} podSelector {pods.Text}";
+    }
+}
+
+public sealed record IpBlock(string Cidr, System.Collections.Immutable.ImmutableArray<string> Except)
+{
+    public string Text { get; } = Except.IsEmpty ? Cidr : $"{Cidr} except {string.Join(',', Except)}";
+
+    public bool Equals(IpBlock? other) => other is not null && Text == other.Text;
+
+    public override int GetHashCode() => Text.GetHashCode(StringComparison.Ordinal);
+}

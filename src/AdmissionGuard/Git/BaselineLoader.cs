@@ -1,0 +1,77 @@
+using AdmissionGuard.Core;
+using LibGit2Sharp;
+using Microsoft.Extensions.FileSystemGlobbing;
+
+namespace AdmissionGuard.Git;
+
+/// <summary>
+/// Builds a <see cref="Baseline"/> from one commit: every file matching <c>Git:Paths</c>, read as
+/// manifests. The commit is rejected whole when a file does not parse or two documents declare the
+/// same policy.
+/// </summary>
+internal static class BaselineLoader
+{
+    public static Baseline Load(Repository repo, string commitSha, GitSettings settings, DateTimeOffset now)
+    {
+        var commit = repo.Lookup<Commit>(commitSha) ?? throw new BaselineLoadException($"commit {commitSha} not found", commitSha);
+        var matcher = new Matcher(StringComparison.Ordinal);
+        matcher.AddIncludePatterns(settings.EffectivePaths);
+
+        var files = new List<(string Path, Blob Blob)>();
+        CollectBlobs(commit.Tree, "", files);
+        var selected = matcher.Match(files.Select(f => f.Path)).Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+
+        var declared = new Dictionary<Core.Policy.PolicyKey, DeclaredPolicy>();
+        foreach (var (path, blob) in files.Where(f => selected.Contains(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal))
+        {
+            if (blob.Size > ManifestReader.MaxFileBytes)
+            {
+                throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
+            }
+
+            IReadOnlyList<DeclaredPolicy> policies;
+            try
+            {
+                policies = ManifestReader.Read(path, blob.GetContentText(), settings.DefaultNamespace);
+            }
+            catch (ManifestException e)
+            {
+                throw new BaselineLoadException(e.Message, commitSha, path, e);
+            }
+
+            foreach (var policy in policies)
+            {
+                if (declared.TryGetValue(policy.Policy.Id, out var first))
+                {
+                    throw new BaselineLoadException(
+                        $"NetworkPolicy {policy.Policy.Id} is declared twice: {first.Location} and {policy.Location}", commitSha, path);
+                }
+
+                declared.Add(policy.Policy.Id, policy);
+            }
+        }
+
+        return new Baseline(
+            commitSha,
+            settings.Ref,
+            now,
+            declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex)));
+    }
+
+    private static void CollectBlobs(Tree tree, string prefix, List<(string Path, Blob Blob)> files)
+    {
+        foreach (var entry in tree)
+        {
+            var path = prefix + entry.Name;
+            switch (entry.Target)
+            {
+                case Tree subtree:
+                    CollectBlobs(subtree, path + "/", files);
+                    break;
+                case Blob blob:
+                    files.Add((path, blob));
+                    break;
+            }
+        }
+    }
+}

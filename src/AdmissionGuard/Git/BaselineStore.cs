@@ -1,0 +1,33 @@
+using AdmissionGuard.Core;
+
+namespace AdmissionGuard.Git;
+
+/// <summary>What the refresh loop knows: the baseline in force and how the last attempts went.</summary>
+public sealed record BaselineState(
+    Baseline? Baseline,
+    string Source,
+    RefreshError? LastError,
+    DateTimeOffset? LastSuccessAt,
+    DateTimeOffset? LastFailureAt,
+    int ConsecutiveFailures)
+{
+    public static BaselineState Empty { get; } = new(null, "none", null, null, null, 0);
+}
+
+/// <summary>A refresh that failed: the message, and the commit and file that were rejected, when known.</summary>
+public sealed record RefreshError(string Message, string? Commit, string? Path, DateTimeOffset At);
+
+/// <summary>
+/// Holds the current <see cref="BaselineState"/>. Readers get an immutable snapshot with one
+/// volatile read; the refresh loop, the only writer, replaces it whole.
+/// </summary>
+public sealed class BaselineStore
+{
+    private volatile BaselineState _state = BaselineState.Empty;
+
+    public BaselineState State => _state;
+
+    public Baseline? Current => _state.Baseline;
+
+    internal void Publish(BaselineState state) => _state = state;
+}

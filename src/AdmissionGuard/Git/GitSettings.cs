@@ -1,0 +1,34 @@
+namespace AdmissionGuard.Git;
+
+/// <summary>Where the baseline comes from: <c>AdmissionGuard:Git</c>.</summary>
+public sealed class GitSettings
+{
+    public string? Repository { get; set; }
+
+    public string Ref { get; set; } = "main";
+
+    /// <summary>Null until configured, so a configured list replaces the default instead of extending it.</summary>
+    public List<string>? Paths { get; set; }
+
+    public string DefaultNamespace { get; set; } = "default";
+
+    /// <summary>"30s", "5m" or "00:00:30"; validated at start-up.</summary>
+    public string? RefreshInterval { get; set; }
+
+    public TimeSpan EffectiveRefreshInterval =>
+        RefreshInterval is { } text && Hosting.Durations.TryParse(text, out var interval) ? interval : TimeSpan.FromSeconds(30);
+
+    public string? Username { get; set; }
+
+    public string? TokenFile { get; set; }
+
+    public string? CacheDirectory { get; set; }
+
+    public static IReadOnlyList<string> DefaultPaths { get; } = ["**/*.yaml", "**/*.yml"];
+
+    public IReadOnlyList<string> EffectivePaths => Paths is { Count: > 0 } ? Paths : DefaultPaths;
+
+    public string EffectiveCacheDirectory => CacheDirectory is { Length: > 0 } dir
+        ? dir
+        : Path.Combine(Path.GetTempPath(), "admissionguard-cache");
+}

@@ -1,0 +1,162 @@
+using System.Text.Json;
+using AdmissionGuard.Core.Policy;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace AdmissionGuard.Git;
+
+/// <summary>A NetworkPolicy declared in a manifest file, with its place in the file.</summary>
+internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, string Location);
+
+/// <summary>A manifest that cannot be read, located by file and document (index from 0).</summary>
+internal sealed class ManifestException(string path, int? documentIndex, string problem)
+    : Exception(documentIndex is { } index ? $"{path}: document {index}: {problem}" : $"{path}: {problem}")
+{
+    public string Path { get; } = path;
+
+    public int? DocumentIndex { get; } = documentIndex;
+
+    public string Problem { get; } = problem;
+}
+
+/// <summary>
+/// Reads the NetworkPolicies of one manifest file: multi-document YAML, <c>kind: List</c>, or JSON.
+/// Other kinds, empty and comment-only documents are skipped; anything that does not parse is an
+/// error naming the file and document.
+/// </summary>
+internal static class ManifestReader
+{
+    public const int MaxFileBytes = 8 * 1024 * 1024;
+
+    public static IReadOnlyList<DeclaredPolicy> Read(string path, string text, string defaultNamespace)
+    {
+        if (text.Length > MaxFileBytes)
+        {
+            throw new ManifestException(path, null, $"file is larger than {MaxFileBytes / 1024 / 1024} MiB");
+        }
+
+        var stream = new YamlStream();
+        try
+        {
+            // JSON is YAML, so one parser reads both.
+            stream.Load(new StringReader(text));
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            throw new ManifestException(path, DocumentAt(text, e), Describe(e));
+        }
+
+        var result = new List<DeclaredPolicy>();
+        for (var index = 0; index < stream.Documents.Count; index++)
+        {
+            if (stream.Documents[index].RootNode is YamlMappingNode root)
+            {
+                try
+                {
+                    ReadDocument(root, path, index, defaultNamespace, result);
+                }
+                catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException or PolicyFormatException or JsonException)
+                {
+                    throw new ManifestException(path, index, Describe(e));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static void ReadDocument(YamlMappingNode root, string path, int index, string defaultNamespace, List<DeclaredPolicy> result)
+    {
+        var kind = Scalar(root, "kind");
+        if (kind is "List" or "NetworkPolicyList")
+        {
+            if (root.Children.TryGetValue("items", out var items) && items is YamlSequenceNode sequence)
+            {
+                var item = 0;
+                foreach (var node in sequence.Children)
+                {
+                    if (node is YamlMappingNode mapping && Scalar(mapping, "kind") == PolicyReader.Kind)
+                    {
+                        try
+                        {
+                            result.Add(ReadPolicy(mapping, path, index, $"{path}: document {index} item {item}", defaultNamespace));
+                        }
+                        catch (PolicyFormatException e)
+                        {
+                            throw new PolicyFormatException($"items[{item}].{e.Path}", e.Problem);
+                        }
+                    }
+
+                    item++;
+                }
+            }
+        }
+        else if (kind == PolicyReader.Kind)
+        {
+            result.Add(ReadPolicy(root, path, index, $"{path}: document {index}", defaultNamespace));
+        }
+    }
+
+    private static DeclaredPolicy ReadPolicy(YamlMappingNode node, string path, int index, string location, string defaultNamespace)
+    {
+        var apiVersion = Scalar(node, "apiVersion");
+        if (apiVersion != PolicyReader.ApiVersion)
+        {
+            throw new PolicyFormatException("apiVersion", $"NetworkPolicy must be {PolicyReader.ApiVersion}, not \"{apiVersion}\"");
+        }
+
+        using var json = YamlToJson.Convert(node);
+        var policy = PolicyReader.Read(json.RootElement, defaultNamespace: defaultNamespace);
+        if (policy.Name.Length == 0)
+        {
+            throw new PolicyFormatException("metadata.name", "required");
+        }
+
+        return new DeclaredPolicy(policy, path, index, location);
+    }
+
+    private static string? Scalar(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(key, out var value) && value is YamlScalarNode scalar ? scalar.Value : null;
+
+    private static string Describe(Exception e) => e switch
+    {
+        PolicyFormatException p => p.Message,
+        YamlException y when y.Start.Line > 0 => $"line {y.Start.Line}, column {y.Start.Column}: {Inner(y)}",
+        _ => Inner(e),
+    };
+
+    private static string Inner(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e.Message.ReplaceLineEndings(" ");
+    }
+
+    /// <summary>Which document a parse error is in: count the documents that start before it.</summary>
+    private static int? DocumentAt(string text, Exception error)
+    {
+        var errorLine = error is YamlException y ? y.Start.Line : long.MaxValue;
+        var index = -1;
+        try
+        {
+            var parser = new Parser(new StringReader(text));
+            while (parser.MoveNext())
+            {
+                if (parser.Current is DocumentStart start && start.Start.Line <= errorLine)
+                {
+                    index++;
+                }
+            }
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
+        {
+            // The parse stops at the error: the documents counted so far are the ones before it.
+        }
+
+        return index < 0 ? null : index;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace AdmissionGuard.Git;
+
+/// <summary>
+/// Converts a parsed YAML node to JSON the way kubectl's YAML reader types scalars (plain 80 is a
+/// number, "80" a string, yes/no booleans), so the same strict policy reader serves Git and admission.
+/// Aliases are expanded within a node budget: an alias bomb fails instead of eating memory.
+/// </summary>
+internal static class YamlToJson
+{
+    public const int MaxNodes = 100_000;
+    public const int MaxDepth = 64;
+
+    private static readonly HashSet<string> Nulls = ["", "~", "null", "Null", "NULL"];
+    private static readonly HashSet<string> Trues = ["true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On", "ON"];
+    private static readonly HashSet<string> Falses = ["false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off", "OFF"];
+
+    public static JsonDocument Convert(YamlNode node)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            var budget = MaxNodes;
+            Write(writer, node, 0, ref budget);
+        }
+
+        return JsonDocument.Parse(buffer.WrittenMemory);
+    }
+
+    private static void Write(Utf8JsonWriter writer, YamlNode node, int depth, ref int budget)
+    {
+        if (--budget < 0)
+        {
+            throw new YamlException(node.Start, node.End, $"document expands to more than {MaxNodes} nodes (alias expansion?)");
+        }
+
+        if (depth > MaxDepth)
+        {
+            throw new YamlException(node.Start, node.End, $"document nests deeper than {MaxDepth} levels");
+        }
+
+        switch (node)
+        {
+            case YamlMappingNode mapping:
+                writer.WriteStartObject();
+                foreach (var (key, value) in mapping.Children)
+                {
+                    if (key is not YamlScalarNode { Value: { } name })
+                    {
+                        throw new YamlException(key.Start, key.End, "mapping keys must be plain strings");
+                    }
+
+                    writer.WritePropertyName(name);
+                    Write(writer, value, depth + 1, ref budget);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case YamlSequenceNode sequence:
+                writer.WriteStartArray();
+                foreach (var item in sequence.Children)
+                {
+                    Write(writer, item, depth + 1, ref budget);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case YamlScalarNode scalar:
+                WriteScalar(writer, scalar);
+                break;
+            default:
+                throw new YamlException(node.Start, node.End, $"unsupported YAML node {node.NodeType}");
+        }
+    }
+
+    private static void WriteScalar(Utf8JsonWriter writer, YamlScalarNode scalar)
+    {
+        var value = scalar.Value ?? "";
+        var tag = scalar.Tag.IsEmpty ? "" : scalar.Tag.Value;
+        if (scalar.Style != ScalarStyle.Plain || tag == "tag:yaml.org,2002:str")
+        {
+            writer.WriteStringValue(value);
+        }
+        else if (Nulls.Contains(value))
+        {
+            writer.WriteNullValue();
+        }
+        else if (Trues.Contains(value) || Falses.Contains(value))
+        {
+            writer.WriteBooleanValue(Trues.Contains(value));
+        }
+        else if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        {
+            writer.WriteNumberValue(integer);
+        }
+        else if (value.StartsWith("0x", StringComparison.Ordinal)
+            && long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
+        {
+            writer.WriteNumberValue(hex);
+        }
+        else if (LooksNumeric(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
+        {
+            writer.WriteNumberValue(real);
+        }
+        else
+        {
+            writer.WriteStringValue(value);
+        }
+    }
+
+    private static bool LooksNumeric(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiDigit(c) || c is '.' or '-' or '+' or 'e' or 'E') && value.Any(char.IsAsciiDigit);
+}

@@ -1,0 +1,28 @@
+using System.Globalization;
+
+namespace AdmissionGuard.Hosting;
+
+/// <summary>Durations as operators write them: "30s", "15m", "4h", "1d", or a .NET TimeSpan such as "04:00:00".</summary>
+public static class Durations
+{
+    public static bool TryParse(string text, out TimeSpan duration)
+    {
+        text = text.Trim();
+        duration = TimeSpan.Zero;
+        if (text.Length > 1 && char.IsAsciiLetter(text[^1])
+            && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
+        {
+            duration = char.ToLowerInvariant(text[^1]) switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                'd' => TimeSpan.FromDays(amount),
+                _ => TimeSpan.Zero,
+            };
+            return duration > TimeSpan.Zero;
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration > TimeSpan.Zero;
+    }
+}

@@ -1,0 +1,55 @@
+using AdmissionGuard.Git;
+
+namespace AdmissionGuard.Hosting;
+
+/// <summary>
+/// The <c>AdmissionGuard</c> configuration section as operators write it. Lists are null until
+/// configured (the binder appends to lists initialised in code); <see cref="SettingsCompiler"/>
+/// validates everything and applies the defaults.
+/// </summary>
+public sealed class GuardOptions
+{
+    public const string Section = "AdmissionGuard";
+
+    public string? Mode { get; set; }
+
+    public Dictionary<string, string>? NamespaceModes { get; set; }
+
+    public GitSettings Git { get; set; } = new();
+
+    public TrustedOptions Trusted { get; set; } = new();
+
+    public BreakGlassOptions BreakGlass { get; set; } = new();
+
+    public List<string>? GovernedNamespaces { get; set; }
+
+    public List<string>? ExcludedNamespaces { get; set; }
+
+    public string? UnmanagedObjects { get; set; }
+
+    public string? CompareMetadata { get; set; }
+
+    public List<string>? IgnoredMetadataKeys { get; set; }
+
+    public string? WhenBaselineUnavailable { get; set; }
+}
+
+public sealed class TrustedOptions
+{
+    public List<string>? Users { get; set; }
+
+    public List<string>? Groups { get; set; }
+
+    public List<string>? SystemDeleters { get; set; }
+}
+
+public sealed class BreakGlassOptions
+{
+    public string? Annotation { get; set; }
+
+    public string? ExpiresAnnotation { get; set; }
+
+    public string? MaxDuration { get; set; }
+
+    public List<string>? AllowedGroups { get; set; }
+}

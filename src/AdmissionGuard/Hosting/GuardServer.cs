@@ -1,0 +1,100 @@
+using AdmissionGuard.Admission;
+using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Git;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace AdmissionGuard.Hosting;
+
+/// <summary>Settings that cannot be used; every problem is one line naming its configuration key.</summary>
+public sealed class InvalidSettingsException(IReadOnlyList<string> problems)
+    : Exception("invalid settings: " + string.Join("; ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+/// <summary>Composition of the <c>serve</c> verb: configuration, services, listeners and endpoints.</summary>
+public static class GuardServer
+{
+    /// <param name="configure">Extra configuration sources or services, applied before the settings are read (tests add theirs here).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        configure?.Invoke(builder);
+
+        var options = builder.Configuration.GetSection(GuardOptions.Section).Get<GuardOptions>() ?? new GuardOptions();
+        var settings = SettingsCompiler.Compile(options, out var problems);
+        if (problems.Count > 0)
+        {
+            throw new InvalidSettingsException(problems);
+        }
+
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Configure(context.Configuration.GetSection("Kestrel"), reloadOnChange: false)
+                .Endpoint(ServedOn.Webhook.Listener, endpoint => Tag(endpoint.ListenOptions, ServedOn.Webhook.Listener))
+                .Endpoint(ServedOn.Ops.Listener, endpoint => Tag(endpoint.ListenOptions, ServedOn.Ops.Listener));
+        });
+
+        builder.Services.AddSerilog((services, logging) => logging
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(new CompactJsonFormatter())
+            .WriteTo.Sink(new AggregateSink(services.GetServices<ILogEventSink>())));
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.Configure<GitSettings>(git => Copy(options.Git, git));
+        builder.Services.AddSingleton<BaselineStore>();
+        builder.Services.AddSingleton<BaselineRefresher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BaselineRefresher>());
+        builder.Services.AddSingleton<DecisionAudit>();
+
+        var app = builder.Build();
+        app.UseRouting();
+        ServedOn.UseListenerSeparation(app);
+        app.MapAdmission();
+        app.MapStatus();
+        return app;
+    }
+
+    private static void Tag(ListenOptions listen, string name) =>
+        listen.Use(next => connection =>
+        {
+            connection.Items[ServedOn.ConnectionItem] = name;
+            return next(connection);
+        });
+
+    private static void Copy(GitSettings from, GitSettings to)
+    {
+        to.Repository = from.Repository;
+        to.Ref = from.Ref;
+        to.Paths = from.Paths;
+        to.DefaultNamespace = from.DefaultNamespace;
+        to.RefreshInterval = from.RefreshInterval;
+        to.Username = from.Username;
+        to.TokenFile = from.TokenFile;
+        to.CacheDirectory = from.CacheDirectory;
+    }
+
+    /// <summary>Lets callers add sinks through dependency injection (tests read the audit events this way).</summary>
+    private sealed class AggregateSink(IEnumerable<ILogEventSink> sinks) : ILogEventSink
+    {
+        private readonly ILogEventSink[] _sinks = [.. sinks];
+
+        public void Emit(LogEvent logEvent)
+        {
+            foreach (var sink in _sinks)
+            {
+                sink.Emit(logEvent);
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using AdmissionGuard.Core;
+using AdmissionGuard.Core.Decisions;
+
+namespace AdmissionGuard.Hosting;
+
+/// <summary>
+/// Turns <see cref="GuardOptions"/> into the <see cref="DecisionSettings"/> the rules read, collecting
+/// every invalid setting as one line that names its configuration key.
+/// </summary>
+public static class SettingsCompiler
+{
+    public static DecisionSettings Compile(GuardOptions options, out IReadOnlyList<string> errors)
+    {
+        var problems = new List<string>();
+        var settings = new DecisionSettings();
+        var key = GuardOptions.Section;
+
+        var mode = ParseEnum(options.Mode, $"{key}:Mode", GuardMode.Enforce, problems);
+        var namespaceModes = (options.NamespaceModes ?? [])
+            .Select(entry => (new NamespacePattern(entry.Key), ParseEnum(entry.Value, $"{key}:NamespaceModes:{entry.Key}", GuardMode.Enforce, problems)))
+            .ToImmutableArray();
+
+        var users = Listed(options.Trusted.Users, []);
+        foreach (var user in users.Where(u => u.Trim() is "*" or ""))
+        {
+            problems.Add($"{key}:Trusted:Users: \"{user}\" would trust everyone; name the GitOps accounts (a prefix such as system:serviceaccount:flux-system:* is allowed)");
+        }
+
+        var breakGlass = new BreakGlassSettings
+        {
+            Annotation = NonEmpty(options.BreakGlass.Annotation, $"{key}:BreakGlass:Annotation", settings.BreakGlass.Annotation, problems),
+            ExpiresAnnotation = NonEmpty(options.BreakGlass.ExpiresAnnotation, $"{key}:BreakGlass:ExpiresAnnotation", settings.BreakGlass.ExpiresAnnotation, problems),
+            MaxDuration = ParseDuration(options.BreakGlass.MaxDuration, $"{key}:BreakGlass:MaxDuration", settings.BreakGlass.MaxDuration, problems),
+            AllowedGroups = Listed(options.BreakGlass.AllowedGroups, settings.BreakGlass.AllowedGroups),
+        };
+
+        var compareMetadata = ParseBool(options.CompareMetadata, $"{key}:CompareMetadata", problems);
+        var ignoredKeys = Listed(options.IgnoredMetadataKeys, DecisionSettings.DefaultIgnoredMetadataKeys)
+            .Concat([breakGlass.Annotation, breakGlass.ExpiresAnnotation]);
+
+        if (string.IsNullOrWhiteSpace(options.Git.Repository))
+        {
+            problems.Add($"{key}:Git:Repository: required (an https:// or file:// URL, or a local path)");
+        }
+
+        ParseDuration(options.Git.RefreshInterval, $"{key}:Git:RefreshInterval", TimeSpan.Zero, problems);
+
+        settings = settings with
+        {
+            Mode = mode,
+            NamespaceModes = namespaceModes,
+            Trusted = new TrustedAccounts(
+                users,
+                Listed(options.Trusted.Groups, []),
+                Listed(options.Trusted.SystemDeleters, TrustedAccounts.DefaultSystemDeleters)),
+            BreakGlass = breakGlass,
+            GovernedNamespaces = [.. Listed(options.GovernedNamespaces, ["*"]).Select(p => new NamespacePattern(p))],
+            ExcludedNamespaces = [.. Listed(options.ExcludedNamespaces, ["kube-system"]).Select(p => new NamespacePattern(p))],
+            UnmanagedObjects = ParseEnum(options.UnmanagedObjects, $"{key}:UnmanagedObjects", Fallback.Deny, problems),
+            WhenBaselineUnavailable = ParseEnum(options.WhenBaselineUnavailable, $"{key}:WhenBaselineUnavailable", Fallback.Deny, problems),
+            CompareMetadata = compareMetadata ? new MetadataFilter(ignoredKeys) : null,
+        };
+
+        errors = problems;
+        return settings;
+    }
+
+    private static ImmutableArray<string> Listed(List<string>? configured, ImmutableArray<string> defaults) =>
+        configured is null ? defaults : [.. configured.Where(v => v is not null).Select(v => v.Trim())];
+
+    private static T ParseEnum<T>(string? value, string key, T fallback, List<string> problems)
+        where T : struct, Enum
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        if (Enum.TryParse<T>(value.Trim(), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+        {
+            return parsed;
+        }
+
+        problems.Add($"{key}: \"{value}\" is not one of {string.Join(", ", Enum.GetNames<T>())}");
+        return fallback;
+    }
+
+    private static bool ParseBool(string? value, string key, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+
+        if (bool.TryParse(value.Trim(), out var parsed))
+        {
+            return parsed;
+        }
+
+        problems.Add($"{key}: \"{value}\" is not true or false");
+        return false;
+    }
+
+    private static TimeSpan ParseDuration(string? value, string key, TimeSpan fallback, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        if (Durations.TryParse(value, out var duration))
+        {
+            return duration;
+        }
+
+        problems.Add($"{key}: \"{value}\" is not a duration such as 30s, 15m, 4h or 04:00:00");
+        return fallback;
+    }
+
+    private static string NonEmpty(string? value, string key, string fallback, List<string> problems)
+    {
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (value.Trim().Length == 0)
+        {
+            problems.Add($"{key}: must not be empty");
+            return fallback;
+        }
+
+        return value.Trim();
+    }
+}

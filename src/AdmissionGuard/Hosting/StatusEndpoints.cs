@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Git;
+
+namespace AdmissionGuard.Hosting;
+
+/// <summary>The ops listener's <c>GET /status</c>: which commit is enforced, and how refreshing goes.</summary>
+public static class StatusEndpoints
+{
+    public static WebApplication MapStatus(this WebApplication app)
+    {
+        app.MapGet("/status", (BaselineStore store, DecisionSettings settings) => Results.Json(Report(store.State, settings), StatusJson.Default.StatusReport))
+            .WithMetadata(ServedOn.Ops);
+        return app;
+    }
+
+    public static StatusReport Report(BaselineState state, DecisionSettings settings) => new(
+        state.Baseline?.Commit,
+        state.Baseline?.Ref,
+        state.Baseline?.LoadedAt,
+        state.Baseline?.Count ?? 0,
+        settings.Mode.ToString(),
+        state.LastError is { } error ? new StatusError(error.Message, error.Commit, error.Path, error.At) : null,
+        state.Source,
+        state.LastSuccessAt,
+        state.LastFailureAt,
+        state.ConsecutiveFailures);
+}
+
+public sealed record StatusReport(
+    string? Commit,
+    string? Ref,
+    DateTimeOffset? LoadedAt,
+    int ObjectCount,
+    string Mode,
+    StatusError? LastError,
+    string Source,
+    DateTimeOffset? LastSuccessAt,
+    DateTimeOffset? LastFailureAt,
+    int ConsecutiveFailures);
+
+public sealed record StatusError(string Message, string? Commit, string? Path, DateTimeOffset At);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(StatusReport))]
+internal sealed partial class StatusJson : JsonSerializerContext;

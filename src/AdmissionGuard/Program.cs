@@ -1,0 +1,3 @@
+using AdmissionGuard.Hosting;
+
+return await Cli.RunAsync(args);
