@@ -71,31 +71,32 @@ public static class PolicyDiff
     private static string DescribeSetChange(string noun, IEnumerable<string> before, IEnumerable<string> after, string emptyMeans)
     {
         var (was, now) = (before.ToList(), after.ToList());
+        if (was.Count == 0 || now.Count == 0)
+        {
+            return $"was {Listed(noun, was, emptyMeans)}, now {Listed(noun, now, emptyMeans)}";
+        }
+
         var parts = new List<string>();
-        if (was.Count == 0)
+        if (now.Except(was).ToList() is { Count: > 0 } plus)
         {
-            parts.Add($"was {emptyMeans}");
+            parts.Add($"{Listed(noun, plus, emptyMeans)} added");
         }
 
-        if (now.Count == 0)
+        if (was.Except(now).ToList() is { Count: > 0 } minus)
         {
-            parts.Add($"now {emptyMeans}");
-        }
-
-        var plus = now.Except(was).ToList();
-        var minus = was.Except(now).ToList();
-        if (plus.Count > 0 && was.Count > 0)
-        {
-            parts.Add($"{noun} {string.Join(',', plus)} added");
-        }
-
-        if (minus.Count > 0 && now.Count > 0)
-        {
-            parts.Add($"{noun} {string.Join(',', minus)} removed");
+            parts.Add($"{Listed(noun, minus, emptyMeans)} removed");
         }
 
         return string.Join(", ", parts);
     }
+
+    private static string Listed(string noun, List<string> items, string emptyMeans) =>
+        items.Count switch
+        {
+            0 => emptyMeans,
+            1 => $"{noun} {items[0]}",
+            _ => $"{noun}s {string.Join(',', items)}",
+        };
 
     private static void CompareMap(
         ImmutableArray<string>.Builder lines, string field, IReadOnlyDictionary<string, string> expected, IReadOnlyDictionary<string, string> actual)

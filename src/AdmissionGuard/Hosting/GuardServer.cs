@@ -47,7 +47,8 @@ public static class GuardServer
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
             .WriteTo.Console(new CompactJsonFormatter())
-            .WriteTo.Sink(new AggregateSink(services.GetServices<ILogEventSink>())));
+            .WriteTo.Sink(new AggregateSink(services.GetServices<ILogEventSink>())),
+            preserveStaticLogger: true); // Each host logs through its own logger, not the process-wide static one.
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);

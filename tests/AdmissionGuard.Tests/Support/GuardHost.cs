@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using AdmissionGuard.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+
+namespace AdmissionGuard.Tests.Support;
+
+/// <summary>
+/// The real server, in process: Kestrel on two free loopback ports (webhook over TLS with the
+/// development certificate, ops over plain HTTP), reading a real Git repository.
+/// </summary>
+public sealed class GuardHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly TempDirectory _cache = new();
+
+    private GuardHost(WebApplication app, int webhookPort, int opsPort, CollectingSink logs)
+    {
+        _app = app;
+        Logs = logs;
+        Webhook = DevCertificates.TrustingClient(new Uri($"https://127.0.0.1:{webhookPort}"));
+        Ops = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{opsPort}"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public HttpClient Webhook { get; }
+
+    public HttpClient Ops { get; }
+
+    public CollectingSink Logs { get; }
+
+    /// <param name="settings">AdmissionGuard settings as configuration keys relative to the AdmissionGuard section, e.g. "Mode" => "Warn".</param>
+    public static async Task<GuardHost> StartAsync(string repository, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var (webhookPort, opsPort) = (FreePort(), FreePort());
+        var logs = new CollectingSink();
+        var cache = Directory.CreateTempSubdirectory("admissionguard-cache-").FullName;
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Webhook:Url"] = $"https://127.0.0.1:{webhookPort}",
+            ["Kestrel:Endpoints:Webhook:Certificate:Path"] = DevCertificates.CertificatePath,
+            ["Kestrel:Endpoints:Webhook:Certificate:KeyPath"] = DevCertificates.KeyPath,
+            ["Kestrel:Endpoints:Ops:Url"] = $"http://127.0.0.1:{opsPort}",
+            ["AdmissionGuard:Git:Repository"] = repository,
+            ["AdmissionGuard:Git:CacheDirectory"] = cache,
+            ["AdmissionGuard:Trusted:Users:0"] = "system:serviceaccount:argocd:argocd-application-controller",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration["AdmissionGuard:" + key] = value;
+        }
+
+        var app = GuardServer.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Services.AddSingleton<ILogEventSink>(logs);
+        });
+        await app.StartAsync();
+        return new GuardHost(app, webhookPort, opsPort, logs);
+    }
+
+    /// <summary>Waits until /status reports the commit (the baseline loads in the background).</summary>
+    public async Task<JsonObject> WaitForCommitAsync(string commit)
+    {
+        JsonObject? status = null;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            status = await StatusAsync();
+            if (status["commit"]?.GetValue<string>() == commit)
+            {
+                return status;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"baseline {commit} not loaded; last status: {status}");
+    }
+
+    /// <summary>Waits until /status reports a refresh error.</summary>
+    public async Task<JsonObject> WaitForErrorAsync()
+    {
+        JsonObject? status = null;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            status = await StatusAsync();
+            if (status["lastError"] is JsonObject)
+            {
+                return status;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"no refresh error reported; last status: {status}");
+    }
+
+    public async Task<JsonObject> StatusAsync() =>
+        (JsonObject)(await Ops.GetFromJsonAsync<JsonNode>("/status"))!;
+
+    /// <summary>Posts an AdmissionReview to /validate as the API server does (with ?timeout=5s) and returns the response object.</summary>
+    public async Task<JsonObject> ReviewAsync(JsonNode review)
+    {
+        using var response = await PostAsync(review.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("admission.k8s.io/v1", body["apiVersion"]?.GetValue<string>());
+        Assert.Equal("AdmissionReview", body["kind"]?.GetValue<string>());
+        return (JsonObject)body["response"]!;
+    }
+
+    public Task<HttpResponseMessage> PostAsync(string body) =>
+        Webhook.PostAsync("/validate?timeout=5s", new StringContent(body, Encoding.UTF8, "application/json"));
+
+    public async ValueTask DisposeAsync()
+    {
+        Webhook.Dispose();
+        Ops.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _cache.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
