@@ -55,17 +55,16 @@ public static class Decide
             return new Decision(true, DecisionReason.BreakGlass, mode, message, WarningLines.From(message));
         }
 
-        var denial = breakGlass.Present
-            ? verdict.Message + $"\nBreak-glass not honoured: {breakGlass.Refusal}."
-            : verdict.Message + "\n" + BreakGlassHint(settings.BreakGlass);
+        var refusal = breakGlass.Present ? $"\nBreak-glass not honoured: {breakGlass.Refusal}." : "";
 
-        // Rule 8.
+        // Rule 8. The change goes through, so how to break glass is not worth a warning line.
         if (mode == GuardMode.Warn)
         {
-            var warning = "Warn mode, allowed; in enforce mode this would be denied:\n" + denial;
+            var warning = "AdmissionGuard warn mode: allowed, but enforce mode would deny it:\n" + verdict.Message + refusal;
             return new Decision(true, verdict.Reason, mode, warning, WarningLines.From(warning)) { Warned = true };
         }
 
+        var denial = verdict.Message + (breakGlass.Present ? refusal : "\n" + BreakGlassHint(input, settings.BreakGlass));
         return new Decision(false, verdict.Reason, mode, denial, []);
     }
 
@@ -112,7 +111,7 @@ public static class Decide
             lines.Add("Note: the live object already differs from Git (drift); this change does not restore it.");
         }
 
-        lines.Add($"Fix: make the change in {declared.SourcePath} in Git and let the GitOps sync apply it.");
+        lines.Add($"Fix: change {declared.SourcePath} in Git and let the GitOps sync apply it.");
         return Deny(DecisionReason.DiffersFromGit, [.. lines]);
     }
 
@@ -145,8 +144,15 @@ public static class Decide
         && (settings.CompareMetadata is not { } filter
             || (filter.Same(left.Labels, right.Labels) && filter.Same(left.Annotations, right.Annotations)));
 
-    private static string BreakGlassHint(BreakGlassSettings settings) =>
-        $"Emergency: annotate {settings.Annotation}=<reason> and {settings.ExpiresAnnotation}=<RFC 3339 time, at most {BreakGlass.Hours(settings.MaxDuration)} ahead> (groups: {string.Join(", ", settings.AllowedGroups)}).";
+    private static string BreakGlassHint(AdmissionInput input, BreakGlassSettings settings)
+    {
+        var groups = string.Join(", ", settings.AllowedGroups);
+        var ahead = settings.MaxDuration >= TimeSpan.FromHours(1) ? "1hour" : $"{Math.Max(1, (int)settings.MaxDuration.TotalMinutes)}minutes";
+        var annotations = $"{settings.Annotation}=\"<incident and reason>\" {settings.ExpiresAnnotation}=$(date -u -d +{ahead} +%FT%TZ)";
+        return input.Operation == Operation.Create
+            ? $"Emergency only ({groups}, at most {BreakGlass.Hours(settings.MaxDuration)}): add to its metadata.annotations {annotations}"
+            : $"Emergency only ({groups}, at most {BreakGlass.Hours(settings.MaxDuration)}): kubectl annotate networkpolicy -n {input.Namespace} {input.Name} {annotations}, then retry.";
+    }
 
     private static Decision Allow(DecisionReason reason, GuardMode mode = GuardMode.Enforce) => new(true, reason, mode, "", []);
 

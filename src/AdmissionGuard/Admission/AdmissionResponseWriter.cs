@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using AdmissionGuard.Core.Decisions;
 
@@ -7,9 +8,12 @@ namespace AdmissionGuard.Admission;
 /// <summary>Writes the AdmissionReview response: the request's uid, allowed, a 403 status on deny, warnings.</summary>
 public static class AdmissionResponseWriter
 {
+    // Messages go to kubectl, not into HTML: no need to escape '<', '>' or quotes as \uXXXX.
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void Write(IBufferWriter<byte> output, string uid, Decision decision)
     {
-        using var json = new Utf8JsonWriter(output);
+        using var json = new Utf8JsonWriter(output, Options);
         json.WriteStartObject();
         json.WriteString("apiVersion", "admission.k8s.io/v1");
         json.WriteString("kind", "AdmissionReview");

@@ -66,17 +66,12 @@ internal sealed class BaselineRefresher(
         string? commit = null;
         try
         {
-            commit = cache.FetchAndResolve();
-            if (state.Baseline?.Commit == commit)
+            var baseline = GitBaselineSource.LoadCommit(cache, _settings, now, state.Baseline, out var fetched);
+            commit = fetched;
+            if (ReferenceEquals(baseline, state.Baseline))
             {
                 store.Publish(state with { LastSuccessAt = now, ConsecutiveFailures = 0 });
                 return;
-            }
-
-            Baseline baseline;
-            using (var repo = cache.Open())
-            {
-                baseline = BaselineLoader.Load(repo, commit, _settings, now);
             }
 
             LogChange(state.Baseline, baseline);

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace AdmissionGuard.Hosting;
 
-/// <summary>The verbs: <c>serve</c> (default). Unrecognised options are configuration overrides (<c>--AdmissionGuard:Mode=Warn</c>).</summary>
+/// <summary>The verbs: <c>serve</c> (default) and <c>check</c>. Unrecognised options are configuration overrides (<c>--AdmissionGuard:Mode=Warn</c>).</summary>
 public static class Cli
 {
     public static async Task<int> RunAsync(string[] args)
@@ -19,6 +19,7 @@ public static class Cli
             TreatUnmatchedTokensAsErrors = false,
         };
         root.Subcommands.Add(serve);
+        root.Subcommands.Add(AdmissionGuard.Cli.CheckCommand.Create());
         root.SetAction((result, cancel) => ServeAsync([.. result.UnmatchedTokens], cancel));
         return await root.Parse(args).InvokeAsync();
     }

@@ -22,8 +22,11 @@ public static class GuardServer
     /// <param name="configure">Extra configuration sources or services, applied before the settings are read (tests add theirs here).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        // appsettings.json and the built-in example live beside the executable, wherever it is started from.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
+        var builtInExample = UseBuiltInExampleIfNoRepository(builder);
+        MakeDevelopmentCertificateIfMissing(builder);
 
         var options = builder.Configuration.GetSection(GuardOptions.Section).Get<GuardOptions>() ?? new GuardOptions();
         var settings = SettingsCompiler.Compile(options, out var problems);
@@ -57,6 +60,10 @@ public static class GuardServer
         builder.Services.AddSingleton<BaselineRefresher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BaselineRefresher>());
         builder.Services.AddSingleton<DecisionAudit>();
+        if (builtInExample)
+        {
+            builder.Services.AddHostedService<WelcomeBanner>();
+        }
 
         var app = builder.Build();
         app.UseRouting();
@@ -64,6 +71,36 @@ public static class GuardServer
         app.MapAdmission();
         app.MapStatus();
         return app;
+    }
+
+    private static bool UseBuiltInExampleIfNoRepository(WebApplicationBuilder builder)
+    {
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{GuardOptions.Section}:Git:Repository"]))
+        {
+            return false;
+        }
+
+        var git = builder.Configuration.GetSection($"{GuardOptions.Section}:Git").Get<GitSettings>() ?? new GitSettings();
+        var repository = BuiltInExample.Create(git.EffectiveCacheDirectory);
+        builder.Configuration.AddInMemoryCollection([new($"{GuardOptions.Section}:Git:Repository", repository)]);
+        return true;
+    }
+
+    private static void MakeDevelopmentCertificateIfMissing(WebApplicationBuilder builder)
+    {
+        var certificate = builder.Configuration["Kestrel:Endpoints:Webhook:Certificate:Path"];
+        var key = builder.Configuration["Kestrel:Endpoints:Webhook:Certificate:KeyPath"];
+        if (certificate == DevelopmentCertificate.DefaultCertificatePath && key == DevelopmentCertificate.DefaultKeyPath)
+        {
+            // The development certificate lives in certs-dev/ of the working directory (the repository
+            // root under `dotnet run`), where certs-dev/make-certs.sh writes it too.
+            var (certificateFile, keyFile) = (Path.GetFullPath(certificate), Path.GetFullPath(key));
+            DevelopmentCertificate.EnsureExists(certificateFile, keyFile);
+            builder.Configuration.AddInMemoryCollection([
+                new("Kestrel:Endpoints:Webhook:Certificate:Path", certificateFile),
+                new("Kestrel:Endpoints:Webhook:Certificate:KeyPath", keyFile),
+            ]);
+        }
     }
 
     private static void Tag(ListenOptions listen, string name) =>

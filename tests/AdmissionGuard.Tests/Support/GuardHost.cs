@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using AdmissionGuard.Hosting;
@@ -18,11 +17,12 @@ namespace AdmissionGuard.Tests.Support;
 public sealed class GuardHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly TempDirectory _cache = new();
+    private readonly TempDirectory _cache;
 
-    private GuardHost(WebApplication app, int webhookPort, int opsPort, CollectingSink logs)
+    private GuardHost(WebApplication app, TempDirectory cache, int webhookPort, int opsPort, CollectingSink logs)
     {
         _app = app;
+        _cache = cache;
         Logs = logs;
         Webhook = DevCertificates.TrustingClient(new Uri($"https://127.0.0.1:{webhookPort}"));
         Ops = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{opsPort}"), Timeout = TimeSpan.FromSeconds(30) };
@@ -37,9 +37,9 @@ public sealed class GuardHost : IAsyncDisposable
     /// <param name="settings">AdmissionGuard settings as configuration keys relative to the AdmissionGuard section, e.g. "Mode" => "Warn".</param>
     public static async Task<GuardHost> StartAsync(string repository, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var (webhookPort, opsPort) = (FreePort(), FreePort());
+        var (webhookPort, opsPort) = (Ports.Free(), Ports.Free());
         var logs = new CollectingSink();
-        var cache = Directory.CreateTempSubdirectory("admissionguard-cache-").FullName;
+        var cache = new TempDirectory();
         var configuration = new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Webhook:Url"] = $"https://127.0.0.1:{webhookPort}",
@@ -47,7 +47,7 @@ public sealed class GuardHost : IAsyncDisposable
             ["Kestrel:Endpoints:Webhook:Certificate:KeyPath"] = DevCertificates.KeyPath,
             ["Kestrel:Endpoints:Ops:Url"] = $"http://127.0.0.1:{opsPort}",
             ["AdmissionGuard:Git:Repository"] = repository,
-            ["AdmissionGuard:Git:CacheDirectory"] = cache,
+            ["AdmissionGuard:Git:CacheDirectory"] = cache.Path,
             ["AdmissionGuard:Trusted:Users:0"] = "system:serviceaccount:argocd:argocd-application-controller",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -61,7 +61,7 @@ public sealed class GuardHost : IAsyncDisposable
             builder.Services.AddSingleton<ILogEventSink>(logs);
         });
         await app.StartAsync();
-        return new GuardHost(app, webhookPort, opsPort, logs);
+        return new GuardHost(app, cache, webhookPort, opsPort, logs);
     }
 
     /// <summary>Waits until /status reports the commit (the baseline loads in the background).</summary>
@@ -124,12 +124,5 @@ public sealed class GuardHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _cache.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

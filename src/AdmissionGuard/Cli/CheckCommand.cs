@@ -1,0 +1,108 @@
+using System.Buffers;
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using AdmissionGuard.Admission;
+using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Git;
+using AdmissionGuard.Hosting;
+
+namespace AdmissionGuard.Cli;
+
+/// <summary>
+/// <c>admissionguard check</c>: decides one AdmissionReview file offline against a Git repository,
+/// with the same settings as <c>serve</c>, and prints the response. Exit 0 allowed, 1 denied, 2 error.
+/// </summary>
+public static class CheckCommand
+{
+    public static Command Create()
+    {
+        var review = new Option<FileInfo>("--review")
+        {
+            Description = "AdmissionReview JSON file, as the API server sends it (see examples/reviews)",
+            Required = true,
+        };
+        var repo = new Option<string>("--repo") { Description = "Git repository (path, file:// or https:// URL); default: AdmissionGuard:Git:Repository, else the built-in example" };
+        var gitRef = new Option<string>("--ref") { Description = "branch, tag or commit; default: AdmissionGuard:Git:Ref (main)" };
+        var command = new Command("check", "Decide one AdmissionReview offline and print the response. Exit code: 0 allowed (Warn mode included), 1 denied, 2 error.")
+        {
+            review,
+            repo,
+            gitRef,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(result => Run(
+            result.GetValue(review)!,
+            result.GetValue(repo),
+            result.GetValue(gitRef),
+            [.. result.UnmatchedTokens],
+            Console.Out,
+            Console.Error));
+        return command;
+    }
+
+    public static int Run(FileInfo reviewFile, string? repository, string? gitRef, string[] configurationArgs, TextWriter output, TextWriter errors)
+    {
+        try
+        {
+            var overrides = new Dictionary<string, string?>();
+            if (repository is not null)
+            {
+                overrides[$"{GuardOptions.Section}:Git:Repository"] = repository;
+            }
+
+            if (gitRef is not null)
+            {
+                overrides[$"{GuardOptions.Section}:Git:Ref"] = gitRef;
+            }
+
+            var options = GuardConfiguration.ReadOptions(configurationArgs, overrides);
+            var settings = SettingsCompiler.Compile(options, out var problems);
+            if (problems.Count > 0)
+            {
+                throw new InvalidSettingsException(problems);
+            }
+
+            if (!reviewFile.Exists)
+            {
+                throw new FileNotFoundException($"review file not found: {reviewFile.FullName}");
+            }
+
+            var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(File.ReadAllBytes(reviewFile.FullName)));
+            var baseline = GitBaselineSource.Load(new GitRepositoryCache(options.Git), options.Git, DateTimeOffset.UtcNow);
+            var decision = request.Input is { } input
+                ? Decide.Admission(input, baseline, settings, DateTimeOffset.UtcNow)
+                : new Decision(true, DecisionReason.NotANetworkPolicy, settings.Mode, "", [$"not a NetworkPolicy review: {request.Resource}"]);
+
+            output.WriteLine(Indented(request.Uid, decision));
+            errors.WriteLine($"{decision.Result}: {request.Input?.Operation.ToString().ToUpperInvariant()} {request.Input?.Id} against {baseline.Ref}@{baseline.ShortCommit} ({decision.Reason})");
+            if (decision.Message.Length > 0)
+            {
+                errors.WriteLine(decision.Message);
+            }
+
+            return decision.Allowed ? 0 : 1;
+        }
+        catch (Exception e) when (e is BadReviewException or BaselineLoadException or InvalidSettingsException or IOException
+            or UnauthorizedAccessException or LibGit2Sharp.LibGit2SharpException or InvalidOperationException)
+        {
+            errors.WriteLine($"admissionguard check: {e.Message.ReplaceLineEndings(" ")}");
+            return 2;
+        }
+    }
+
+    private static string Indented(string uid, Decision decision)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        AdmissionResponseWriter.Write(buffer, uid, decision);
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        var indented = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(indented, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            document.RootElement.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(indented.WrittenSpan);
+    }
+}
+
