@@ -69,7 +69,7 @@ public static class CheckCommand
             }
 
             var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(File.ReadAllBytes(reviewFile.FullName)));
-            var baseline = GitBaselineSource.Load(new GitRepositoryCache(options.Git), options.Git, DateTimeOffset.UtcNow);
+            var baseline = new GitBaselineSource(options.Git, TimeProvider.System).FetchAndLoad(DateTimeOffset.UtcNow);
             var decision = request.Input is { } input
                 ? Decide.Admission(input, baseline, settings, DateTimeOffset.UtcNow)
                 : new Decision(true, DecisionReason.NotANetworkPolicy, settings.Mode, "", [$"not a NetworkPolicy review: {request.Resource}"]);
@@ -84,9 +84,10 @@ public static class CheckCommand
             return decision.Allowed ? 0 : 1;
         }
         catch (Exception e) when (e is BadReviewException or BaselineLoadException or InvalidSettingsException or IOException
-            or UnauthorizedAccessException or LibGit2Sharp.LibGit2SharpException or InvalidOperationException)
+            or UnauthorizedAccessException or LibGit2Sharp.LibGit2SharpException or InvalidOperationException
+            or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
         {
-            errors.WriteLine($"admissionguard check: {e.Message.ReplaceLineEndings(" ")}");
+            errors.WriteLine($"admissionguard check: {GitBaselineSource.Describe(e)}");
             return 2;
         }
     }

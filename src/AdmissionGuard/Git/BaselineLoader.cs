@@ -4,6 +4,9 @@ using Microsoft.Extensions.FileSystemGlobbing;
 
 namespace AdmissionGuard.Git;
 
+/// <summary>A manifest file of one commit: its path in the repository and its text.</summary>
+public sealed record ManifestFile(string Path, string Text);
+
 /// <summary>
 /// Builds a <see cref="Baseline"/> from one commit: every file matching <c>Git:Paths</c>, read as
 /// manifests. The commit is rejected whole when a file does not parse or two documents declare the
@@ -11,32 +14,42 @@ namespace AdmissionGuard.Git;
 /// </summary>
 internal static class BaselineLoader
 {
-    public static Baseline Load(Repository repo, string commitSha, GitSettings settings, DateTimeOffset now)
+    public static IReadOnlyList<ManifestFile> ReadFiles(Repository repo, string commitSha, GitSettings settings)
     {
         var commit = repo.Lookup<Commit>(commitSha) ?? throw new BaselineLoadException($"commit {commitSha} not found", commitSha);
         var matcher = new Matcher(StringComparison.Ordinal);
         matcher.AddIncludePatterns(settings.EffectivePaths);
 
-        var files = new List<(string Path, Blob Blob)>();
-        CollectBlobs(commit.Tree, "", files);
-        var selected = matcher.Match(files.Select(f => f.Path)).Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-
-        var declared = new Dictionary<Core.Policy.PolicyKey, DeclaredPolicy>();
-        foreach (var (path, blob) in files.Where(f => selected.Contains(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal))
+        var blobs = new List<(string Path, Blob Blob)>();
+        CollectBlobs(commit.Tree, "", blobs);
+        var selected = matcher.Match(blobs.Select(f => f.Path)).Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        var files = new List<ManifestFile>();
+        foreach (var (path, blob) in blobs.Where(f => selected.Contains(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal))
         {
             if (blob.Size > ManifestReader.MaxFileBytes)
             {
                 throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
             }
 
+            files.Add(new ManifestFile(path, blob.GetContentText()));
+        }
+
+        return files;
+    }
+
+    public static Baseline Build(string commitSha, IReadOnlyList<ManifestFile> files, GitSettings settings, DateTimeOffset now)
+    {
+        var declared = new Dictionary<Core.Policy.PolicyKey, DeclaredPolicy>();
+        foreach (var file in files)
+        {
             IReadOnlyList<DeclaredPolicy> policies;
             try
             {
-                policies = ManifestReader.Read(path, blob.GetContentText(), settings.DefaultNamespace);
+                policies = ManifestReader.Read(file.Path, file.Text, settings.DefaultNamespace);
             }
             catch (ManifestException e)
             {
-                throw new BaselineLoadException(e.Message, commitSha, path, e);
+                throw new BaselineLoadException(e.Message, commitSha, file.Path, e);
             }
 
             foreach (var policy in policies)
@@ -44,7 +57,7 @@ internal static class BaselineLoader
                 if (declared.TryGetValue(policy.Policy.Id, out var first))
                 {
                     throw new BaselineLoadException(
-                        $"NetworkPolicy {policy.Policy.Id} is declared twice: {first.Location} and {policy.Location}", commitSha, path);
+                        $"NetworkPolicy {policy.Policy.Id} is declared twice: {first.Location} and {policy.Location}", commitSha, file.Path);
                 }
 
                 declared.Add(policy.Policy.Id, policy);

@@ -1,11 +1,14 @@
 using AdmissionGuard.Core;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace AdmissionGuard.Git;
 
 /// <summary>
-/// Keeps the baseline in step with Git: at start, every <c>RefreshInterval</c>, and soon after
-/// <see cref="RequestRefresh"/>. A commit that fails to load never replaces the baseline in force.
+/// Keeps the baseline in step with Git: the persisted last-known-good at start, then a fetch at
+/// start, every <c>RefreshInterval</c>, and soon after <see cref="RequestRefresh"/>. A commit that
+/// fails to load never replaces the baseline in force. /validate never waits for any of this.
 /// </summary>
 internal sealed class BaselineRefresher(
     BaselineStore store,
@@ -13,16 +16,22 @@ internal sealed class BaselineRefresher(
     TimeProvider clock,
     ILogger<BaselineRefresher> logger) : BackgroundService
 {
-    /// <summary>Trusted writes arrive in bursts (GitOps dry-runs on every reconcile): refresh at most this often on request.</summary>
+    /// <summary>Trusted writes arrive in bursts (GitOps dry-runs on every reconcile): they refresh at most this often.</summary>
     public static readonly TimeSpan RequestDebounce = TimeSpan.FromSeconds(5);
 
     private readonly GitSettings _settings = options.Value;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly GitBaselineSource _source = new(options.Value, clock);
+    private readonly PersistedBaseline _persisted = new(options.Value);
     private DateTimeOffset _lastAttempt = DateTimeOffset.MinValue;
+    private volatile bool _urgent;
+    private string? _rejectedCommit;
 
     /// <summary>Asks for a refresh soon; cheap and non-blocking, safe to call on the hot path.</summary>
-    public void RequestRefresh()
+    /// <param name="urgent">A push hook: skip the debounce that protects Git from trusted-write bursts.</param>
+    public void RequestRefresh(bool urgent = false)
     {
+        _urgent |= urgent;
         if (_wake.CurrentCount == 0)
         {
             try
@@ -38,19 +47,21 @@ internal sealed class BaselineRefresher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var cache = new GitRepositoryCache(_settings);
+        await Task.Run(LoadPersisted, stoppingToken).ConfigureAwait(false);
         while (!stoppingToken.IsCancellationRequested)
         {
             _lastAttempt = clock.GetUtcNow();
-            await Task.Run(() => RefreshOnce(cache), stoppingToken).ConfigureAwait(false);
+            await Task.Run(() => RefreshOnce(stoppingToken), stoppingToken).ConfigureAwait(false);
             try
             {
                 await _wake.WaitAsync(_settings.EffectiveRefreshInterval, stoppingToken).ConfigureAwait(false);
                 var sinceLast = clock.GetUtcNow() - _lastAttempt;
-                if (sinceLast < RequestDebounce)
+                if (!_urgent && sinceLast < RequestDebounce)
                 {
                     await Task.Delay(RequestDebounce - sinceLast, clock, stoppingToken).ConfigureAwait(false);
                 }
+
+                _urgent = false;
             }
             catch (OperationCanceledException)
             {
@@ -59,34 +70,79 @@ internal sealed class BaselineRefresher(
         }
     }
 
-    internal void RefreshOnce(GitRepositoryCache cache)
+    private void LoadPersisted()
+    {
+        try
+        {
+            if (_persisted.Load(clock.GetUtcNow()) is { } baseline && store.Current is null)
+            {
+                store.Publish(store.State with { Baseline = baseline, Source = "persisted" });
+                logger.LogWarning(
+                    "Enforcing the persisted baseline {Commit} ({ObjectCount} NetworkPolicies) until Git answers",
+                    baseline.Commit, baseline.Count);
+            }
+        }
+        catch (Exception e) when (e is BaselineLoadException or IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Persisted baseline not used: {Error}", e.Message);
+        }
+    }
+
+    internal void RefreshOnce(CancellationToken cancel)
     {
         var state = store.State;
         var now = clock.GetUtcNow();
         string? commit = null;
         try
         {
-            var baseline = GitBaselineSource.LoadCommit(cache, _settings, now, state.Baseline, out var fetched);
-            commit = fetched;
-            if (ReferenceEquals(baseline, state.Baseline))
+            commit = _source.Fetch(cancel);
+            if (state.Baseline?.Commit == commit)
             {
-                store.Publish(state with { LastSuccessAt = now, ConsecutiveFailures = 0 });
+                store.Publish(state with { Source = "git", LastSuccessAt = now, ConsecutiveFailures = 0 });
                 return;
             }
 
+            if (commit == _rejectedCommit && state.LastError is { } known)
+            {
+                // Same broken commit as last time: keep the error, do not parse or log it again.
+                store.Publish(state with { LastFailureAt = now, ConsecutiveFailures = state.ConsecutiveFailures + 1, LastError = known with { At = now } });
+                return;
+            }
+
+            var (baseline, files) = _source.Load(commit, now);
             LogChange(state.Baseline, baseline);
             store.Publish(new BaselineState(baseline, "git", state.LastError, now, state.LastFailureAt, 0));
+            _rejectedCommit = null;
+            Persist(baseline, files, now);
         }
-        catch (Exception e) when (e is BaselineLoadException or LibGit2Sharp.LibGit2SharpException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is BaselineLoadException or LibGit2Sharp.LibGit2SharpException or IOException
+            or UnauthorizedAccessException or BrokenCircuitException or TimeoutRejectedException)
         {
             var failure = e as BaselineLoadException;
-            var error = new RefreshError(OneLine(e.Message), failure?.Commit ?? commit, failure?.Path, now);
+            _rejectedCommit = failure?.Commit;
+            var error = new RefreshError(GitBaselineSource.Describe(e), failure?.Commit ?? commit, failure?.Path, now);
             store.Publish(state with { LastError = error, LastFailureAt = now, ConsecutiveFailures = state.ConsecutiveFailures + 1 });
             logger.LogError(
                 "Baseline refresh failed ({ConsecutiveFailures} in a row); {InForce}: {Error}",
                 state.ConsecutiveFailures + 1,
-                state.Baseline is { } current ? $"keeping commit {current.ShortCommit}" : "no baseline loaded yet",
+                state.Baseline is { } current ? $"still enforcing {current.ShortCommit}" : "no baseline loaded yet",
                 error.Message);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    private void Persist(Baseline baseline, IReadOnlyList<ManifestFile> files, DateTimeOffset now)
+    {
+        try
+        {
+            _persisted.Save(baseline.Commit, files, now);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Could not persist baseline {Commit}: {Error}", baseline.Commit, e.Message);
         }
     }
 
@@ -106,6 +162,4 @@ internal sealed class BaselineRefresher(
             "Baseline changed: {OldCommit} -> {Commit} ({Ref}): {Added} added, {Changed} changed, {Removed} removed, {ObjectCount} NetworkPolicies",
             previous.Commit, next.Commit, next.Ref, added, changed, removed, next.Count);
     }
-
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -1,23 +1,75 @@
 using AdmissionGuard.Core;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
 
 namespace AdmissionGuard.Git;
 
-/// <summary>Fetches the repository and builds the baseline of the configured ref.</summary>
-internal static class GitBaselineSource
+/// <summary>
+/// Git as the source of baselines: fetches through a resilience pipeline (per-attempt timeout,
+/// retries with jittered exponential backoff, a circuit breaker that stops hammering a dead server),
+/// then reads and validates one commit.
+/// </summary>
+internal sealed class GitBaselineSource
 {
-    /// <param name="current">The baseline in force: returned as it is when the ref still points at its commit.</param>
-    public static Baseline Load(GitRepositoryCache cache, GitSettings settings, DateTimeOffset now, Baseline? current = null) =>
-        LoadCommit(cache, settings, now, current, out _);
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(60);
+    public const int Retries = 3;
+    public static readonly TimeSpan BreakDuration = TimeSpan.FromMinutes(1);
 
-    public static Baseline LoadCommit(GitRepositoryCache cache, GitSettings settings, DateTimeOffset now, Baseline? current, out string commit)
+    private readonly GitSettings _settings;
+    private readonly GitRepositoryCache _cache;
+    private readonly ResiliencePipeline _network;
+
+    public GitBaselineSource(GitSettings settings, TimeProvider clock, TimeSpan? firstRetryDelay = null)
     {
-        commit = cache.FetchAndResolve();
-        if (current?.Commit == commit)
-        {
-            return current;
-        }
-
-        using var repo = cache.Open();
-        return BaselineLoader.Load(repo, commit, settings, now);
+        _settings = settings;
+        _cache = new GitRepositoryCache(settings);
+        var transient = new PredicateBuilder()
+            .Handle<LibGit2Sharp.LibGit2SharpException>(e => e is not LibGit2Sharp.NotFoundException)
+            .Handle<IOException>()
+            .Handle<TimeoutRejectedException>();
+        _network = new ResiliencePipelineBuilder { TimeProvider = clock }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = transient,
+                MaxRetryAttempts = Retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = firstRetryDelay ?? TimeSpan.FromSeconds(1),
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = transient,
+                FailureRatio = 1.0,
+                MinimumThroughput = 8,
+                SamplingDuration = TimeSpan.FromMinutes(5),
+                BreakDuration = BreakDuration,
+            })
+            .AddTimeout(AttemptTimeout)
+            .Build();
     }
+
+    /// <summary>Fetches and returns the commit the configured ref points at.</summary>
+    public string Fetch(CancellationToken cancel) =>
+        _network.Execute(token => _cache.FetchAndResolve(token), cancel);
+
+    /// <summary>Reads and validates one fetched commit; throws <see cref="BaselineLoadException"/> when it is not usable.</summary>
+    public (Baseline Baseline, IReadOnlyList<ManifestFile> Files) Load(string commit, DateTimeOffset now)
+    {
+        using var repo = _cache.Open();
+        var files = BaselineLoader.ReadFiles(repo, commit, _settings);
+        return (BaselineLoader.Build(commit, files, _settings, now), files);
+    }
+
+    /// <summary>Fetch and load at once, for the one-shot verbs.</summary>
+    public Baseline FetchAndLoad(DateTimeOffset now) => Load(Fetch(CancellationToken.None), now).Baseline;
+
+    /// <summary>Why a fetch failed, in one line without credentials.</summary>
+    public static string Describe(Exception e) => RedactedUrl.Redact(e switch
+    {
+        BrokenCircuitException => $"Git unreachable: not retrying for {BreakDuration.TotalSeconds:0}s after repeated failures",
+        TimeoutRejectedException => $"Git fetch timed out after {AttemptTimeout.TotalSeconds:0}s",
+        _ => e.Message,
+    }).ReplaceLineEndings(" ").Trim();
 }

@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using LibGit2Sharp;
+using LibGit2Sharp.Handlers;
 
 namespace AdmissionGuard.Git;
 
 /// <summary>
 /// A bare clone of the GitOps repository under the cache directory, fetched on demand.
-/// Not thread-safe: the refresh loop is its only user.
+/// Not thread-safe: one refresh at a time uses it.
 /// </summary>
 internal sealed class GitRepositoryCache(GitSettings settings)
 {
@@ -17,9 +18,17 @@ internal sealed class GitRepositoryCache(GitSettings settings)
         "repo-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(settings.Repository ?? "")))[..16]);
 
     /// <summary>Clones or fetches, then resolves the configured ref to a commit SHA.</summary>
-    public string FetchAndResolve()
+    /// <param name="cancel">Stops a transfer in progress (the Polly timeout uses it).</param>
+    public string FetchAndResolve(CancellationToken cancel = default)
     {
         var source = SourceUrl(settings.Repository ?? throw new BaselineLoadException("AdmissionGuard:Git:Repository is not set"));
+        var fetch = new FetchOptions
+        {
+            Prune = true,
+            CredentialsProvider = Credentials(),
+            OnTransferProgress = _ => !cancel.IsCancellationRequested,
+            OnProgress = _ => !cancel.IsCancellationRequested,
+        };
         if (!Repository.IsValid(Directory))
         {
             if (System.IO.Directory.Exists(Directory))
@@ -27,21 +36,48 @@ internal sealed class GitRepositoryCache(GitSettings settings)
                 System.IO.Directory.Delete(Directory, recursive: true);
             }
 
-            Repository.Clone(source, Directory, new CloneOptions { IsBare = true });
+            Repository.Init(Directory, isBare: true);
         }
 
         using var repo = new Repository(Directory);
-        var remote = repo.Network.Remotes["origin"];
-        if (remote.Url != source)
+        if (repo.Network.Remotes["origin"] is null)
+        {
+            repo.Network.Remotes.Add("origin", source);
+        }
+        else if (repo.Network.Remotes["origin"].Url != source)
         {
             repo.Network.Remotes.Update("origin", r => r.Url = source);
         }
 
-        Commands.Fetch(repo, "origin", RefSpecs, new FetchOptions { Prune = true }, null);
+        cancel.ThrowIfCancellationRequested();
+        Commands.Fetch(repo, "origin", RefSpecs, fetch, null);
         return Resolve(repo, settings.Ref).Sha;
     }
 
     public Repository Open() => new(Directory);
+
+    private CredentialsHandler? Credentials()
+    {
+        if (settings.TokenFile is not { Length: > 0 } tokenFile)
+        {
+            return null;
+        }
+
+        return (_, _, _) =>
+        {
+            string token;
+            try
+            {
+                token = File.ReadAllText(tokenFile).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new BaselineLoadException($"cannot read AdmissionGuard:Git:TokenFile {tokenFile}: {e.GetType().Name}");
+            }
+
+            return new UsernamePasswordCredentials { Username = settings.Username ?? "git", Password = token };
+        };
+    }
 
     private static Commit Resolve(Repository repo, string gitRef)
     {

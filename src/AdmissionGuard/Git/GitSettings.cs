@@ -15,20 +15,28 @@ public sealed class GitSettings
     /// <summary>"30s", "5m" or "00:00:30"; validated at start-up.</summary>
     public string? RefreshInterval { get; set; }
 
-    public TimeSpan EffectiveRefreshInterval =>
-        RefreshInterval is { } text && Hosting.Durations.TryParse(text, out var interval) ? interval : TimeSpan.FromSeconds(30);
-
+    /// <summary>HTTPS user name; with a token, many hosts accept any name (GitHub: x-access-token).</summary>
     public string? Username { get; set; }
 
+    /// <summary>File holding the HTTPS token (a mounted Secret); read at every fetch, so a rotated token is picked up.</summary>
     public string? TokenFile { get; set; }
 
     public string? CacheDirectory { get; set; }
+
+    /// <summary>When set, <c>POST /refresh</c> requires an <c>X-Hub-Signature-256</c> HMAC-SHA256 of the body with this secret.</summary>
+    public string? WebhookSecret { get; set; }
 
     public static IReadOnlyList<string> DefaultPaths { get; } = ["**/*.yaml", "**/*.yml"];
 
     public IReadOnlyList<string> EffectivePaths => Paths is { Count: > 0 } ? Paths : DefaultPaths;
 
+    public TimeSpan EffectiveRefreshInterval =>
+        RefreshInterval is { } text && Hosting.Durations.TryParse(text, out var interval) ? interval : TimeSpan.FromSeconds(30);
+
     public string EffectiveCacheDirectory => CacheDirectory is { Length: > 0 } dir
         ? dir
         : Path.Combine(Path.GetTempPath(), "admissionguard-cache");
+
+    /// <summary>The repository as it may be shown: credentials in the URL are redacted.</summary>
+    public string DisplayRepository => RedactedUrl.Redact(Repository ?? "");
 }

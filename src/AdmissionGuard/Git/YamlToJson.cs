@@ -94,14 +94,9 @@ internal static class YamlToJson
         {
             writer.WriteBooleanValue(Trues.Contains(value));
         }
-        else if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        else if (TryParseInteger(value, out var integer))
         {
             writer.WriteNumberValue(integer);
-        }
-        else if (value.StartsWith("0x", StringComparison.Ordinal)
-            && long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
-        {
-            writer.WriteNumberValue(hex);
         }
         else if (LooksNumeric(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
         {
@@ -111,6 +106,54 @@ internal static class YamlToJson
         {
             writer.WriteStringValue(value);
         }
+    }
+
+    /// <summary>
+    /// An integer as go-yaml v2 resolves it (Go's strconv.ParseInt with base 0, after dropping '_'):
+    /// optional sign, then 0x hexadecimal, 0o or leading-0 octal, 0b binary, or decimal. So 0443 is 291, as kubectl reads it.
+    /// </summary>
+    private static bool TryParseInteger(string text, out long value)
+    {
+        value = 0;
+        var digits = text.Replace("_", "", StringComparison.Ordinal);
+        var negative = digits.StartsWith('-');
+        if (digits.Length > 0 && digits[0] is '+' or '-')
+        {
+            digits = digits[1..];
+        }
+
+        var radix = 10;
+        if (digits.Length > 1 && digits[0] == '0')
+        {
+            (radix, var prefix) = digits[1] switch { 'x' or 'X' => (16, 2), 'o' or 'O' => (8, 2), 'b' or 'B' => (2, 2), _ => (8, 1) };
+            digits = digits[prefix..];
+        }
+
+        if (digits.Length == 0)
+        {
+            return false;
+        }
+
+        var magnitude = System.Numerics.BigInteger.Zero;
+        foreach (var c in digits)
+        {
+            var digit = char.IsAsciiDigit(c) ? c - '0' : char.IsAsciiLetter(c) ? char.ToLowerInvariant(c) - 'a' + 10 : radix;
+            if (digit >= radix)
+            {
+                return false;
+            }
+
+            magnitude = (magnitude * radix) + digit;
+        }
+
+        var signed = negative ? -magnitude : magnitude;
+        if (signed < long.MinValue || signed > long.MaxValue)
+        {
+            return false;
+        }
+
+        value = (long)signed;
+        return true;
     }
 
     private static bool LooksNumeric(string value) =>

@@ -70,6 +70,7 @@ public static class GuardServer
         ServedOn.UseListenerSeparation(app);
         app.MapAdmission();
         app.MapStatus();
+        app.MapRefresh();
         return app;
     }
 
@@ -120,6 +121,7 @@ public static class GuardServer
         to.Username = from.Username;
         to.TokenFile = from.TokenFile;
         to.CacheDirectory = from.CacheDirectory;
+        to.WebhookSecret = from.WebhookSecret;
     }
 
     /// <summary>Lets callers add sinks through dependency injection (tests read the audit events this way).</summary>

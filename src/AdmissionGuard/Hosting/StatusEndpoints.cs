@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AdmissionGuard.Core.Decisions;
 using AdmissionGuard.Git;
+using Microsoft.Extensions.Options;
 
 namespace AdmissionGuard.Hosting;
 
@@ -10,14 +11,16 @@ public static class StatusEndpoints
 {
     public static WebApplication MapStatus(this WebApplication app)
     {
-        app.MapGet("/status", (BaselineStore store, DecisionSettings settings) => Results.Json(Report(store.State, settings), StatusJson.Default.StatusReport))
+        app.MapGet("/status", (BaselineStore store, DecisionSettings settings, IOptions<GitSettings> git) =>
+                Results.Json(Report(store.State, settings, git.Value), StatusJson.Default.StatusReport))
             .WithMetadata(ServedOn.Ops);
         return app;
     }
 
-    public static StatusReport Report(BaselineState state, DecisionSettings settings) => new(
+    public static StatusReport Report(BaselineState state, DecisionSettings settings, GitSettings git) => new(
         state.Baseline?.Commit,
-        state.Baseline?.Ref,
+        state.Baseline?.Ref ?? git.Ref,
+        git.DisplayRepository,
         state.Baseline?.LoadedAt,
         state.Baseline?.Count ?? 0,
         settings.Mode.ToString(),
@@ -30,7 +33,8 @@ public static class StatusEndpoints
 
 public sealed record StatusReport(
     string? Commit,
-    string? Ref,
+    string Ref,
+    string Repository,
     DateTimeOffset? LoadedAt,
     int ObjectCount,
     string Mode,

@@ -48,6 +48,7 @@ public sealed class GuardHost : IAsyncDisposable
             ["Kestrel:Endpoints:Ops:Url"] = $"http://127.0.0.1:{opsPort}",
             ["AdmissionGuard:Git:Repository"] = repository,
             ["AdmissionGuard:Git:CacheDirectory"] = cache.Path,
+            ["AdmissionGuard:Git:RefreshInterval"] = "1h",
             ["AdmissionGuard:Trusted:Users:0"] = "system:serviceaccount:argocd:argocd-application-controller",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -68,7 +69,7 @@ public sealed class GuardHost : IAsyncDisposable
     public async Task<JsonObject> WaitForCommitAsync(string commit)
     {
         JsonObject? status = null;
-        for (var attempt = 0; attempt < 200; attempt++)
+        for (var attempt = 0; attempt < 1200; attempt++)
         {
             status = await StatusAsync();
             if (status["commit"]?.GetValue<string>() == commit)
@@ -86,7 +87,7 @@ public sealed class GuardHost : IAsyncDisposable
     public async Task<JsonObject> WaitForErrorAsync()
     {
         JsonObject? status = null;
-        for (var attempt = 0; attempt < 200; attempt++)
+        for (var attempt = 0; attempt < 1200; attempt++)
         {
             status = await StatusAsync();
             if (status["lastError"] is JsonObject)

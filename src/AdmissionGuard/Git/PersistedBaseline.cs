@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AdmissionGuard.Core;
+
+namespace AdmissionGuard.Git;
+
+/// <summary>
+/// The last good baseline on disk (commit and manifest files), so that a restart while Git is
+/// unreachable enforces at once. Written atomically (temp file, then rename); one file per
+/// repository, ref, paths and default namespace, so a configuration change never reuses a stale one.
+/// </summary>
+internal sealed class PersistedBaseline(GitSettings settings)
+{
+    public string FilePath { get; } = Path.Combine(settings.EffectiveCacheDirectory, $"baseline-{Fingerprint(settings)}.json");
+
+    public void Save(string commit, IReadOnlyList<ManifestFile> files, DateTimeOffset savedAt)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        var temporary = FilePath + ".tmp";
+        var snapshot = new Snapshot(settings.DisplayRepository, settings.Ref, commit, savedAt, [.. files]);
+        using (var stream = File.Create(temporary))
+        {
+            JsonSerializer.Serialize(stream, snapshot, PersistedJson.Default.Snapshot);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, FilePath, overwrite: true);
+    }
+
+    /// <returns>The persisted baseline, or null when there is none.</returns>
+    public Baseline? Load(DateTimeOffset now)
+    {
+        if (!File.Exists(FilePath))
+        {
+            return null;
+        }
+
+        Snapshot? snapshot;
+        try
+        {
+            using var stream = File.OpenRead(FilePath);
+            snapshot = JsonSerializer.Deserialize(stream, PersistedJson.Default.Snapshot);
+        }
+        catch (JsonException e)
+        {
+            throw new BaselineLoadException($"persisted baseline {FilePath} is unreadable: {e.Message}");
+        }
+
+        return snapshot is null ? null : BaselineLoader.Build(snapshot.Commit, snapshot.Files, settings, now);
+    }
+
+    private static string Fingerprint(GitSettings settings)
+    {
+        var identity = string.Join('\n', [settings.Repository ?? "", settings.Ref, settings.DefaultNamespace, .. settings.EffectivePaths]);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
+    }
+
+    internal sealed record Snapshot(string Repository, string Ref, string Commit, DateTimeOffset SavedAt, List<ManifestFile> Files);
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(PersistedBaseline.Snapshot))]
+internal sealed partial class PersistedJson : JsonSerializerContext;
