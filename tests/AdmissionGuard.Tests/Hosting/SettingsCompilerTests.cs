@@ -1,0 +1,121 @@
+using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Hosting;
+using AdmissionGuard.Tests.Support;
+using Microsoft.Extensions.Configuration;
+
+namespace AdmissionGuard.Tests.Hosting;
+
+/// <summary>Settings as operators write them (configuration keys), validated into what the rules read.</summary>
+public sealed class SettingsCompilerTests
+{
+    public static TheoryData<string, string, string> InvalidSettings() => new()
+    {
+        { "Trusted:Users:0", "*", "AdmissionGuard:Trusted:Users: \"*\" would trust everyone" },
+        { "Mode", "Audit", "AdmissionGuard:Mode: \"Audit\" is not one of Enforce, Warn" },
+        { "NamespaceModes:team-*", "Loud", "AdmissionGuard:NamespaceModes:team-*: \"Loud\" is not one of Enforce, Warn" },
+        { "UnmanagedObjects", "Ignore", "AdmissionGuard:UnmanagedObjects: \"Ignore\" is not one of Deny, Allow" },
+        { "WhenBaselineUnavailable", "Maybe", "AdmissionGuard:WhenBaselineUnavailable: \"Maybe\" is not one of Deny, Allow" },
+        { "CompareMetadata", "yes please", "AdmissionGuard:CompareMetadata: \"yes please\" is not true or false" },
+        { "BreakGlass:MaxDuration", "forever", "AdmissionGuard:BreakGlass:MaxDuration: \"forever\" is not a duration" },
+        { "Git:RefreshInterval", "-5s", "AdmissionGuard:Git:RefreshInterval: \"-5s\" is not a duration" },
+        { "BreakGlass:Annotation", " ", "AdmissionGuard:BreakGlass:Annotation: must not be empty" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSettings))]
+    public void An_invalid_setting_is_reported_in_one_line_naming_its_key(string key, string value, string expected)
+    {
+        SettingsCompiler.Compile(Options((key, value)), out var problems);
+
+        var problem = Assert.Single(problems);
+        Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', problem);
+    }
+
+    [Fact]
+    public void Every_invalid_setting_is_reported_not_just_the_first()
+    {
+        SettingsCompiler.Compile(Options(("Mode", "x"), ("UnmanagedObjects", "y"), ("Trusted:Users:0", "*")), out var problems);
+
+        Assert.Equal(3, problems.Count);
+    }
+
+    [Fact]
+    public void Defaults_are_the_documented_ones()
+    {
+        var settings = SettingsCompiler.Compile(Options(), out var problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(GuardMode.Enforce, settings.Mode);
+        Assert.Equal(Fallback.Deny, settings.UnmanagedObjects);
+        Assert.Equal(Fallback.Deny, settings.WhenBaselineUnavailable);
+        Assert.Null(settings.CompareMetadata);
+        Assert.Equal(TimeSpan.FromHours(4), settings.BreakGlass.MaxDuration);
+        Assert.Equal(["system:masters"], settings.BreakGlass.AllowedGroups.ToArray());
+        Assert.Equal(["kube-system"], settings.ExcludedNamespaces.Select(p => p.Pattern));
+        Assert.Equal(TrustedAccounts.DefaultSystemDeleters, settings.Trusted.SystemDeleters);
+    }
+
+    [Fact]
+    public void A_configured_list_replaces_the_default_instead_of_extending_it()
+    {
+        var settings = SettingsCompiler.Compile(Options(("ExcludedNamespaces:0", "kube-*"), ("BreakGlass:AllowedGroups:0", "sre")), out _);
+
+        Assert.Equal(["kube-*"], settings.ExcludedNamespaces.Select(p => p.Pattern));
+        Assert.Equal(["sre"], settings.BreakGlass.AllowedGroups.ToArray());
+    }
+
+    [Theory]
+    [InlineData("30s", 30)]
+    [InlineData("15m", 900)]
+    [InlineData("4h", 14400)]
+    [InlineData("00:00:45", 45)]
+    public void Durations_read_as_operators_write_them(string text, int seconds)
+    {
+        var settings = SettingsCompiler.Compile(Options(("BreakGlass:MaxDuration", text)), out var problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(TimeSpan.FromSeconds(seconds), settings.BreakGlass.MaxDuration);
+    }
+
+    [Fact]
+    public void Compared_metadata_always_ignores_the_break_glass_annotations_and_honours_prefixes()
+    {
+        var settings = SettingsCompiler.Compile(Options(("CompareMetadata", "true"), ("IgnoredMetadataKeys:0", "example.com/")), out _);
+
+        Assert.NotNull(settings.CompareMetadata);
+        Assert.True(settings.CompareMetadata.IsIgnored("admissionguard.io/break-glass"));
+        Assert.True(settings.CompareMetadata.IsIgnored("admissionguard.io/break-glass-expires"));
+        Assert.True(settings.CompareMetadata.IsIgnored("example.com/owner"));
+        Assert.False(settings.CompareMetadata.IsIgnored("kubectl.kubernetes.io/last-applied-configuration"));
+    }
+
+    [Fact]
+    public void Serve_with_invalid_settings_prints_each_problem_on_one_line_and_exits_2()
+    {
+        using var work = new TempDirectory();
+        var environment = new Dictionary<string, string>
+        {
+            ["AdmissionGuard__Git__Repository"] = work.Path,
+            ["AdmissionGuard__Mode"] = "Audit",
+            ["AdmissionGuard__Trusted__Users__0"] = "*",
+        };
+
+        var result = Executable.Run(work.Path, environment, "serve");
+
+        Assert.Equal(2, result.ExitCode);
+        var lines = result.Errors.Trim().Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("admissionguard: AdmissionGuard:Mode:", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("admissionguard: AdmissionGuard:Trusted:Users:", StringComparison.Ordinal));
+    }
+
+    private static GuardOptions Options(params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>("AdmissionGuard:" + s.Key, s.Value)))
+            .AddInMemoryCollection([new("AdmissionGuard:Git:Repository", "/srv/gitops")])
+            .Build();
+        return configuration.GetSection(GuardOptions.Section).Get<GuardOptions>()!;
+    }
+}
