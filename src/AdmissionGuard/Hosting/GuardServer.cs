@@ -35,14 +35,27 @@ public static class GuardServer
             throw new InvalidSettingsException(problems);
         }
 
+        var certificate = ServingCertificate(builder.Configuration, builder.Environment.ContentRootPath);
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Configure(context.Configuration.GetSection("Kestrel"), reloadOnChange: false)
-                .Endpoint(ServedOn.Webhook.Listener, endpoint => Tag(endpoint.ListenOptions, ServedOn.Webhook.Listener))
+                .Endpoint(ServedOn.Webhook.Listener, endpoint =>
+                {
+                    Tag(endpoint.ListenOptions, ServedOn.Webhook.Listener);
+                    if (certificate is not null)
+                    {
+                        endpoint.HttpsOptions.ServerCertificateSelector = (_, _) => certificate.Current;
+                    }
+                })
                 .Endpoint(ServedOn.Ops.Listener, endpoint => Tag(endpoint.ListenOptions, ServedOn.Ops.Listener));
         });
+        if (certificate is not null)
+        {
+            builder.Services.AddSingleton(certificate);
+        }
+
 
         builder.Services.AddSerilog((services, logging) => logging
             .MinimumLevel.Information()
@@ -66,6 +79,11 @@ public static class GuardServer
         }
 
         var app = builder.Build();
+        if (certificate is not null)
+        {
+            certificate.Logger = app.Services.GetRequiredService<ILogger<CertificateReloader>>();
+        }
+
         app.UseRouting();
         ServedOn.UseListenerSeparation(app);
         app.MapAdmission();
@@ -101,6 +119,26 @@ public static class GuardServer
                 new("Kestrel:Endpoints:Webhook:Certificate:Path", certificateFile),
                 new("Kestrel:Endpoints:Webhook:Certificate:KeyPath", keyFile),
             ]);
+        }
+    }
+
+    /// <summary>A reloading certificate for the webhook listener when it is configured as PEM files.</summary>
+    private static CertificateReloader? ServingCertificate(ConfigurationManager configuration, string contentRoot)
+    {
+        var certificate = configuration["Kestrel:Endpoints:Webhook:Certificate:Path"];
+        var key = configuration["Kestrel:Endpoints:Webhook:Certificate:KeyPath"];
+        if (string.IsNullOrEmpty(certificate) || string.IsNullOrEmpty(key))
+        {
+            return null;
+        }
+
+        try
+        {
+            return new CertificateReloader(Path.GetFullPath(certificate, contentRoot), Path.GetFullPath(key, contentRoot));
+        }
+        catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        {
+            throw new InvalidSettingsException([$"Kestrel:Endpoints:Webhook:Certificate: cannot load {certificate} with key {key}: {e.Message.ReplaceLineEndings(" ")}"]);
         }
     }
 

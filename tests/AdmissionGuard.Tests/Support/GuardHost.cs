@@ -30,17 +30,21 @@ public sealed class GuardHost : IAsyncDisposable
 
     public HttpClient Webhook { get; }
 
+    public Uri WebhookAddress => Webhook.BaseAddress!;
+
     public HttpClient Ops { get; }
 
     public CollectingSink Logs { get; }
 
     /// <param name="settings">AdmissionGuard settings as configuration keys relative to the AdmissionGuard section, e.g. "Mode" => "Warn".</param>
-    public static async Task<GuardHost> StartAsync(string repository, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="configuration">Other configuration keys, whole (e.g. Kestrel's).</param>
+    public static async Task<GuardHost> StartAsync(
+        string repository, IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyDictionary<string, string?>? configuration = null)
     {
         var (webhookPort, opsPort) = (Ports.Free(), Ports.Free());
         var logs = new CollectingSink();
         var cache = new TempDirectory();
-        var configuration = new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Webhook:Url"] = $"https://127.0.0.1:{webhookPort}",
             ["Kestrel:Endpoints:Webhook:Certificate:Path"] = DevCertificates.CertificatePath,
@@ -53,12 +57,17 @@ public sealed class GuardHost : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            configuration["AdmissionGuard:" + key] = value;
+            values["AdmissionGuard:" + key] = value;
+        }
+
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
         }
 
         var app = GuardServer.Build([], builder =>
         {
-            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Configuration.AddInMemoryCollection(values);
             builder.Services.AddSingleton<ILogEventSink>(logs);
         });
         await app.StartAsync();
