@@ -8,7 +8,9 @@ public sealed record BreakGlass(bool Present, bool Valid, string Reason, DateTim
 {
     private static readonly BreakGlass Absent = new(false, false, "", null, "");
 
-    private static readonly string[] Rfc3339 = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
+    // RFC 3339 requires "Z" or an offset; "K" would also accept a time without either and read it as the host's local time.
+    private static readonly string[] Rfc3339 =
+        ["yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", "yyyy-MM-dd'T'HH:mm:sszzz", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz"];
 
     public static BreakGlass Evaluate(CanonicalPolicy? annotated, UserInfo user, BreakGlassSettings settings, DateTimeOffset now)
     {
@@ -35,7 +37,7 @@ public sealed record BreakGlass(bool Present, bool Valid, string Reason, DateTim
             return Refused($"annotation {settings.ExpiresAnnotation} is missing (RFC 3339 time, at most {Hours(settings.MaxDuration)} ahead)");
         }
 
-        if (!DateTimeOffset.TryParseExact(expiresText!.Trim(), Rfc3339, CultureInfo.InvariantCulture, DateTimeStyles.None, out var expires))
+        if (!DateTimeOffset.TryParseExact(expiresText!.Trim(), Rfc3339, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expires))
         {
             return Refused($"{settings.ExpiresAnnotation} \"{expiresText}\" is not an RFC 3339 time such as {Format(now.AddHours(1))}");
         }

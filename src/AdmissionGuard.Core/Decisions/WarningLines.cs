@@ -19,7 +19,7 @@ public static class WarningLines
         var budget = MaxTotalBytes - 32; // room for the "+N more" line
         for (var i = 0; i < lines.Length; i++)
         {
-            var line = lines[i].Length > MaxLineLength ? lines[i][..(MaxLineLength - 3)] + "..." : lines[i];
+            var line = lines[i].Length > MaxLineLength ? Cut(lines[i], MaxLineLength - 3) + "..." : lines[i];
             var size = Encoding.UTF8.GetByteCount(line);
             if (size > budget)
             {
@@ -33,4 +33,8 @@ public static class WarningLines
 
         return result.ToImmutable();
     }
+
+    /// <summary>The first <paramref name="length"/> characters, one fewer if that would split a surrogate pair.</summary>
+    private static string Cut(string line, int length) =>
+        char.IsHighSurrogate(line[length - 1]) ? line[..(length - 1)] : line[..length];
 }

@@ -44,12 +44,15 @@ public static class Cidr
         address = IPAddress.None;
         if (text.Contains(':', StringComparison.Ordinal))
         {
-            if (!IPAddress.TryParse(text, out var parsed) || parsed.AddressFamily != AddressFamily.InterNetworkV6)
+            // IPAddress.TryParse also takes "[...]" and "%zone"; Kubernetes takes neither. An IPv4-mapped
+            // address stays IPv6, as in Kubernetes: its prefix length counts 128 bits.
+            if (text.AsSpan().IndexOfAny('[', ']', '%') >= 0
+                || !IPAddress.TryParse(text, out var parsed) || parsed.AddressFamily != AddressFamily.InterNetworkV6)
             {
                 return false;
             }
 
-            address = parsed.IsIPv4MappedToIPv6 ? parsed.MapToIPv4() : parsed;
+            address = parsed;
             return true;
         }
 

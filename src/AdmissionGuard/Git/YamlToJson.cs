@@ -134,25 +134,24 @@ internal static class YamlToJson
             return false;
         }
 
-        var magnitude = System.Numerics.BigInteger.Zero;
+        ulong magnitude = 0;
         foreach (var c in digits)
         {
             var digit = char.IsAsciiDigit(c) ? c - '0' : char.IsAsciiLetter(c) ? char.ToLowerInvariant(c) - 'a' + 10 : radix;
-            if (digit >= radix)
+            if (digit >= radix || magnitude > (ulong.MaxValue - (ulong)digit) / (ulong)radix)
             {
                 return false;
             }
 
-            magnitude = (magnitude * radix) + digit;
+            magnitude = (magnitude * (ulong)radix) + (ulong)digit;
         }
 
-        var signed = negative ? -magnitude : magnitude;
-        if (signed < long.MinValue || signed > long.MaxValue)
+        if (magnitude > (negative ? (ulong)long.MaxValue + 1 : long.MaxValue))
         {
             return false;
         }
 
-        value = (long)signed;
+        value = negative ? (long)(0 - magnitude) : (long)magnitude;
         return true;
     }
 

@@ -1,0 +1,60 @@
+namespace AdmissionGuard.Core.Tests;
+
+/// <summary>Where a policy lives and what it carries besides its spec.</summary>
+public class PolicyReaderTests
+{
+    public static TheoryData<string, string, string?, string> Namespaces => new()
+    {
+        { "namespace from metadata", """{"metadata":{"name":"web","namespace":"shop"}}""", null, "shop" },
+        { "default namespace when metadata names none", """{"metadata":{"name":"web"}}""", null, "fallback" },
+        { "default namespace when metadata namespace is empty", """{"metadata":{"name":"web","namespace":""}}""", null, "fallback" },
+        { "default namespace when metadata namespace is null", """{"metadata":{"name":"web","namespace":null}}""", null, "fallback" },
+        { "the admission request's namespace wins over metadata", """{"metadata":{"name":"web","namespace":"shop"}}""", "billing", "billing" },
+        { "an empty override is no override", """{"metadata":{"name":"web","namespace":"shop"}}""", "", "shop" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Namespaces))]
+    public void Namespace_is_resolved(string behaviour, string json, string? namespaceOverride, string expected)
+    {
+        var policy = Policies.Read(json, namespaceOverride, defaultNamespace: "fallback");
+
+        Assert.True(policy.Namespace == expected, $"{behaviour}: got {policy.Namespace}");
+        Assert.Equal("web", policy.Name);
+        Assert.Equal(new Policy.PolicyKey(expected, "web"), policy.Id);
+    }
+
+    [Fact]
+    public void Server_metadata_and_status_are_read_past_and_labels_and_annotations_are_kept()
+    {
+        var policy = Policies.Read("""
+            {
+              "kind": "NetworkPolicy",
+              "apiVersion": "networking.k8s.io/v1",
+              "metadata": {
+                "name": "allow-np", "namespace": "default", "uid": "d93cebc8", "resourceVersion": "196", "generation": 1,
+                "creationTimestamp": "2026-11-27T01:48:50Z", "labels": {"team": "a"},
+                "annotations": {"owner": "platform"},
+                "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}]
+              },
+              "spec": {"podSelector": {}, "ingress": [{"ports": [{"protocol": "TCP", "port": 80}]}], "policyTypes": ["Ingress"]},
+              "status": {}
+            }
+            """);
+
+        Assert.Equal("default/allow-np", policy.Id.ToString());
+        Assert.Equal("a", policy.Labels["team"]);
+        Assert.Equal("platform", policy.Annotations["owner"]);
+        Assert.Equal(Policies.Spec("""{"ingress":[{"ports":[{"port":80}]}]}""").Spec, policy.Spec);
+    }
+
+    [Fact]
+    public void Missing_spec_reads_as_the_default_spec()
+    {
+        var policy = Policies.Read("""{"metadata":{"name":"web","namespace":"shop"}}""");
+
+        Assert.Equal(Policies.Spec("""{"podSelector":{},"policyTypes":["Ingress"]}""").Spec, policy.Spec);
+        Assert.Empty(policy.Spec.Ingress);
+        Assert.Equal("Ingress", Assert.Single(policy.Spec.PolicyTypes));
+    }
+}

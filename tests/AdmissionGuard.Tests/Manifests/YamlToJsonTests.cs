@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using AdmissionGuard.Git;
+using YamlDotNet.RepresentationModel;
+
+namespace AdmissionGuard.Tests.Manifests;
+
+/// <summary>YAML scalars become the JSON types kubectl's YAML reader (go-yaml v2, YAML 1.1) gives them.</summary>
+public class YamlToJsonTests
+{
+    public static TheoryData<string, string, string> Scalars => new()
+    {
+        { "plain integer is a number", "80", "80" },
+        { "signed integer is a number", "-7", "-7" },
+        { "plus-signed integer is a number", "+80", "80" },
+        { "hexadecimal integer is a number", "0x50", "80" },
+        { "YAML 1.1 octal with a leading zero is a number", "0120", "80" },
+        { "YAML 1.2 octal is a number", "0o120", "80" },
+        { "binary integer is a number", "0b1010000", "80" },
+        { "underscores group digits", "8_080", "8080" },
+        { "leading zeros that are not octal read as decimal", "080", "80" },
+        { "integer beyond 64 bits is still a number", "99999999999999999999", "1E+20" },
+        { "float is a number", "1.5", "1.5" },
+        { "zero with a fraction is a float, not octal", "0.5", "0.5" },
+        { "zero with an exponent is a float, not octal", "0e5", "0" },
+        { "negative octal is a number", "-010", "-8" },
+        { "the most negative 64-bit integer is a number", "-9223372036854775808", "-9223372036854775808" },
+        { "a digit run beyond every float stays a string, as in go-yaml", new string('9', 400), "\"" + new string('9', 400) + "\"" },
+        { "exponent is a number", "1e3", "1000" },
+        { "double-quoted number is a string", "\"80\"", "\"80\"" },
+        { "single-quoted number is a string", "'80'", "\"80\"" },
+        { "string tag makes a number a string", "!!str 80", "\"80\"" },
+        { "block scalar is a string", "|\n  80", "\"80\\n\"" },
+        { "true is a boolean", "true", "true" },
+        { "YAML 1.1 yes is a boolean", "yes", "true" },
+        { "YAML 1.1 off is a boolean", "Off", "false" },
+        { "YAML 1.1 single-letter n is a boolean", "n", "false" },
+        { "quoted yes is a string", "\"yes\"", "\"yes\"" },
+        { "tilde is null", "~", "null" },
+        { "empty value is null", "", "null" },
+        { "null is null", "null", "null" },
+        { "a word is a string", "web", "\"web\"" },
+        { "a version-like value is a string", "1.2.3", "\"1.2.3\"" },
+        { "a CIDR is a string", "10.0.0.0/8", "\"10.0.0.0/8\"" },
+        { "bare 0x is a string", "0x", "\"0x\"" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Scalars))]
+    public void Scalar_gets_the_JSON_type_kubectl_gives_it(string behaviour, string yaml, string json)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader("value: " + yaml + "\n"));
+
+        using var document = YamlToJson.Convert(stream.Documents[0].RootNode);
+
+        var value = document.RootElement.GetProperty("value");
+        var actual = value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetInt64(out var integer) => integer.ToString(CultureInfo.InvariantCulture),
+            JsonValueKind.Number => value.GetDouble().ToString(CultureInfo.InvariantCulture),
+            _ => value.GetRawText(),
+        };
+
+        Assert.True(actual == json, $"{behaviour}: {yaml} became {value.GetRawText()}");
+    }
+
+    [Fact]
+    public void Mappings_and_sequences_keep_their_shape_and_order()
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader("b: [1, two, {c: null}]\na: {}\n"));
+
+        using var document = YamlToJson.Convert(stream.Documents[0].RootNode);
+
+        Assert.Equal("""{"b":[1,"two",{"c":null}],"a":{}}""", document.RootElement.GetRawText());
+    }
+
+    [Fact]
+    public void Deep_nesting_is_an_error()
+    {
+        var yaml = string.Concat(Enumerable.Repeat("[", 100)) + string.Concat(Enumerable.Repeat("]", 100));
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+
+        var e = Assert.Throws<YamlDotNet.Core.YamlException>(() => YamlToJson.Convert(stream.Documents[0].RootNode));
+
+        Assert.Contains("deeper than", e.Message);
+    }
+}
