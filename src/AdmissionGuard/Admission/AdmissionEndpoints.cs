@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using AdmissionGuard.Core.Decisions;
 using AdmissionGuard.Git;
 using AdmissionGuard.Hosting;
+using AdmissionGuard.Observability;
 
 namespace AdmissionGuard.Admission;
 
@@ -23,8 +25,9 @@ public static class AdmissionEndpoints
     }
 
     private static async Task Validate(
-        HttpContext context, BaselineStore store, DecisionSettings settings, BaselineRefresher refresher, DecisionAudit audit, TimeProvider clock)
+        HttpContext context, BaselineStore store, DecisionSettings settings, BaselineRefresher refresher, DecisionAudit audit, GuardMetrics metrics, TimeProvider clock)
     {
+        var started = Stopwatch.GetTimestamp();
         var reader = context.Request.BodyReader;
         ReadResult read;
         while (true)
@@ -33,7 +36,7 @@ public static class AdmissionEndpoints
             if (read.Buffer.Length > MaxBodyBytes)
             {
                 reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                await BadRequest(context, audit, $"body is larger than {MaxBodyBytes / 1024 / 1024} MiB");
+                await BadRequest(context, audit, metrics, $"body is larger than {MaxBodyBytes / 1024 / 1024} MiB");
                 return;
             }
 
@@ -53,7 +56,7 @@ public static class AdmissionEndpoints
         catch (BadReviewException e)
         {
             reader.AdvanceTo(read.Buffer.End);
-            await BadRequest(context, audit, e.Message);
+            await BadRequest(context, audit, metrics, e.Message);
             return;
         }
 
@@ -75,16 +78,30 @@ public static class AdmissionEndpoints
                 refresher.RequestRefresh();
             }
 
-            audit.Decided(request.Uid, input, decision, baseline);
+            audit.Decided(request.Uid, RequestId(context, request.Uid), input, decision, baseline);
+            metrics.Decided(input.Operation, decision);
         }
 
         context.Response.ContentType = "application/json";
         AdmissionResponseWriter.Write(context.Response.BodyWriter, request.Uid, decision);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        metrics.ValidateTook(Stopwatch.GetElapsedTime(started));
     }
 
-    private static Task BadRequest(HttpContext context, DecisionAudit audit, string problem)
+    /// <summary>The W3C trace id when the caller sent a <c>traceparent</c>, so logs join the caller's trace; else the admission uid.</summary>
+    private static string RequestId(HttpContext context, string uid)
     {
+        var traceparent = context.Request.Headers["traceparent"].ToString();
+        return traceparent.Length >= 55 && traceparent[2] == '-' && traceparent[35] == '-' && traceparent.AsSpan(3, 32).ContainsAnyExcept(HexDigits) is false
+            ? traceparent.Substring(3, 32)
+            : uid;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    private static Task BadRequest(HttpContext context, DecisionAudit audit, GuardMetrics metrics, string problem)
+    {
+        metrics.BadRequest();
         audit.BadRequest(context.Connection.RemoteIpAddress?.ToString(), problem);
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         context.Response.ContentType = "text/plain; charset=utf-8";

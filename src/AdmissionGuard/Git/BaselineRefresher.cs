@@ -14,6 +14,7 @@ internal sealed class BaselineRefresher(
     BaselineStore store,
     IOptions<GitSettings> options,
     TimeProvider clock,
+    Observability.GuardMetrics metrics,
     ILogger<BaselineRefresher> logger) : BackgroundService
 {
     /// <summary>Trusted writes arrive in bursts (GitOps dry-runs on every reconcile): they refresh at most this often.</summary>
@@ -98,6 +99,7 @@ internal sealed class BaselineRefresher(
             commit = _source.Fetch(cancel);
             if (state.Baseline?.Commit == commit)
             {
+                metrics.RefreshSucceeded();
                 store.Publish(state with { Source = "git", LastSuccessAt = now, ConsecutiveFailures = 0 });
                 return;
             }
@@ -105,11 +107,13 @@ internal sealed class BaselineRefresher(
             if (commit == _rejectedCommit && state.LastError is { } known)
             {
                 // Same broken commit as last time: keep the error, do not parse or log it again.
+                metrics.RefreshFailed();
                 store.Publish(state with { LastFailureAt = now, ConsecutiveFailures = state.ConsecutiveFailures + 1, LastError = known with { At = now } });
                 return;
             }
 
             var (baseline, files) = _source.Load(commit, now);
+            metrics.RefreshSucceeded();
             LogChange(state.Baseline, baseline);
             store.Publish(new BaselineState(baseline, "git", state.LastError, now, state.LastFailureAt, 0));
             _rejectedCommit = null;
@@ -118,6 +122,7 @@ internal sealed class BaselineRefresher(
         catch (Exception e) when (e is BaselineLoadException or LibGit2Sharp.LibGit2SharpException or IOException
             or UnauthorizedAccessException or BrokenCircuitException or TimeoutRejectedException)
         {
+            metrics.RefreshFailed();
             var failure = e as BaselineLoadException;
             _rejectedCommit = failure?.Commit;
             var error = new RefreshError(GitBaselineSource.Describe(e), failure?.Commit ?? commit, failure?.Path, now);

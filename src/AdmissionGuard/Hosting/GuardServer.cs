@@ -1,6 +1,8 @@
 using AdmissionGuard.Admission;
 using AdmissionGuard.Core.Decisions;
 using AdmissionGuard.Git;
+using AdmissionGuard.Observability;
+using Prometheus;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Serilog;
 using Serilog.Core;
@@ -73,6 +75,7 @@ public static class GuardServer
         builder.Services.AddSingleton<BaselineRefresher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BaselineRefresher>());
         builder.Services.AddSingleton<DecisionAudit>();
+        builder.Services.AddSingleton<GuardMetrics>();
         if (builtInExample)
         {
             builder.Services.AddHostedService<WelcomeBanner>();
@@ -89,6 +92,7 @@ public static class GuardServer
         app.MapAdmission();
         app.MapStatus();
         app.MapRefresh();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<GuardMetrics>().Registry).WithMetadata(ServedOn.Ops);
         return app;
     }
 

@@ -1,0 +1,92 @@
+using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Git;
+using Prometheus;
+
+namespace AdmissionGuard.Observability;
+
+/// <summary>
+/// The Prometheus metrics of one server, in its own registry. Label children for decisions are
+/// created up front, so counting a decision on the hot path is an array lookup and an increment.
+/// </summary>
+public sealed class GuardMetrics
+{
+    private static readonly string[] Results = ["allowed", "denied", "warned", "break-glass"];
+
+    private readonly Counter.Child[,,] _decisions;
+    private readonly Histogram _validateDuration;
+    private readonly Counter.Child _badRequests;
+    private readonly Counter.Child _refreshSucceeded;
+    private readonly Counter.Child _refreshFailed;
+
+    public GuardMetrics(BaselineStore store, TimeProvider clock)
+    {
+        Registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry);
+        var factory = Metrics.WithCustomRegistry(Registry);
+
+        var decisions = factory.CreateCounter(
+            "admissionguard_decisions_total", "Admission decisions by operation, result (allowed, denied, warned, break-glass) and mode.", "operation", "result", "mode");
+        var operations = Enum.GetValues<Operation>();
+        var modes = Enum.GetValues<GuardMode>();
+        _decisions = new Counter.Child[operations.Length, Results.Length, modes.Length];
+        foreach (var operation in operations)
+        {
+            for (var result = 0; result < Results.Length; result++)
+            {
+                foreach (var mode in modes)
+                {
+                    _decisions[(int)operation, result, (int)mode] = decisions.WithLabels(operation.ToString().ToUpperInvariant(), Results[result], mode.ToString());
+                }
+            }
+        }
+
+        _validateDuration = factory.CreateHistogram(
+            "admissionguard_validate_duration_seconds", "Time to answer POST /validate, from request to response written.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.00005, 2, 16) });
+        _badRequests = factory.CreateCounter("admissionguard_bad_requests_total", "Requests to /validate answered 400.").WithLabels();
+        var refreshes = factory.CreateCounter("admissionguard_baseline_refresh_total", "Baseline refreshes from Git by result (success, failure).", "result");
+        _refreshSucceeded = refreshes.WithLabels("success");
+        _refreshFailed = refreshes.WithLabels("failure");
+
+        var info = factory.CreateGauge("admissionguard_baseline_info", "The baseline in force: 1 for its commit, ref and source (git or persisted).", "commit", "ref", "source");
+        var age = factory.CreateGauge("admissionguard_baseline_age_seconds", "Seconds since the baseline in force was loaded.");
+        var objects = factory.CreateGauge("admissionguard_baseline_objects", "NetworkPolicies declared by the baseline in force.");
+        var failures = factory.CreateGauge("admissionguard_baseline_consecutive_failures", "Refreshes that failed in a row.");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var state = store.State;
+            foreach (var labels in info.GetAllLabelValues().ToList())
+            {
+                info.RemoveLabelled(labels);
+            }
+
+            if (state.Baseline is { } baseline)
+            {
+                info.WithLabels(baseline.Commit, baseline.Ref, state.Source).Set(1);
+                age.Set((clock.GetUtcNow() - baseline.LoadedAt).TotalSeconds);
+                objects.Set(baseline.Count);
+            }
+
+            failures.Set(state.ConsecutiveFailures);
+        });
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Extra gauges computed at scrape time (the drift scanner adds its own here).</summary>
+    public MetricFactory Factory => Metrics.WithCustomRegistry(Registry);
+
+    public void Decided(Operation operation, Decision decision) =>
+        _decisions[(int)operation, ResultIndex(decision), (int)decision.Mode].Inc();
+
+    public void ValidateTook(TimeSpan elapsed) => _validateDuration.Observe(elapsed.TotalSeconds);
+
+    public void BadRequest() => _badRequests.Inc();
+
+    public void RefreshSucceeded() => _refreshSucceeded.Inc();
+
+    public void RefreshFailed() => _refreshFailed.Inc();
+
+    private static int ResultIndex(Decision decision) =>
+        decision.BreakGlassUsed ? 3 : decision.Warned ? 2 : decision.Allowed ? 0 : 1;
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text;
+using AdmissionGuard.Tests.Support;
+
+namespace AdmissionGuard.Tests.Server;
+
+/// <summary>/metrics on the ops listener counts what the server really did.</summary>
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task Metrics_count_decisions_bad_requests_and_show_the_baseline()
+    {
+        using var repository = new GitRepository();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        await using var host = await GuardHost.StartAsync(repository.Path);
+        await host.WaitForCommitAsync(commit);
+
+        await host.ReviewAsync(Reviews.Load("create"));
+        await host.ReviewAsync(Reviews.Load("create"));
+        await host.ReviewAsync(Reviews.Load("create").WithSpec("""{"podSelector":{}}"""));
+        await host.ReviewAsync(Reviews.Load("delete"));
+        using var bad = await host.PostAsync("not json");
+        var metrics = await host.Ops.GetStringAsync("/metrics");
+        using var onWebhook = await host.Webhook.GetAsync("/metrics");
+
+        Assert.Equal(2, Value(metrics, """admissionguard_decisions_total{operation="CREATE",result="allowed",mode="Enforce"}"""));
+        Assert.Equal(1, Value(metrics, """admissionguard_decisions_total{operation="CREATE",result="denied",mode="Enforce"}"""));
+        Assert.Equal(1, Value(metrics, """admissionguard_decisions_total{operation="DELETE",result="denied",mode="Enforce"}"""));
+        Assert.Equal(0, Value(metrics, """admissionguard_decisions_total{operation="UPDATE",result="allowed",mode="Enforce"}"""));
+        Assert.Equal(1, Value(metrics, "admissionguard_bad_requests_total"));
+        Assert.Equal(4, Value(metrics, "admissionguard_validate_duration_seconds_count"));
+        Assert.Equal(1, Value(metrics, $$"""admissionguard_baseline_info{commit="{{commit}}",ref="main",source="git"}"""));
+        Assert.Equal(2, Value(metrics, "admissionguard_baseline_objects"));
+        Assert.True(Value(metrics, """admissionguard_baseline_refresh_total{result="success"}""") >= 1);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, onWebhook.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_audit_event_carries_the_trace_id_of_a_traceparent_header()
+    {
+        using var repository = new GitRepository();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        await using var host = await GuardHost.StartAsync(repository.Path);
+        await host.WaitForCommitAsync(commit);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/validate?timeout=5s")
+        {
+            Content = new StringContent(Reviews.Load("create").WithUid("traced").ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+
+        using var response = await host.Webhook.SendAsync(request);
+        await host.ReviewAsync(Reviews.Load("create").WithUid("untraced"));
+
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", CollectingSink.Scalar(host.Logs.Decision("traced")!, "RequestId"));
+        Assert.Equal("untraced", CollectingSink.Scalar(host.Logs.Decision("untraced")!, "RequestId"));
+    }
+
+    private static double Value(string exposition, string series)
+    {
+        var line = exposition.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+            ?? throw new Xunit.Sdk.XunitException($"{series} not in /metrics:\n{exposition}");
+        return double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+    }
+}
