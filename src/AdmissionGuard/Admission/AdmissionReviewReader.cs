@@ -33,7 +33,15 @@ public static class AdmissionReviewReader
 
         using (document)
         {
-            return Read(document.RootElement);
+            try
+            {
+                return Read(document.RootElement);
+            }
+            catch (InvalidOperationException e)
+            {
+                // JsonElement.GetString refuses escaped lone surrogates ("\ud800"), which the parser lets through.
+                throw new BadReviewException($"body has a string that is not valid Unicode: {e.Message.ReplaceLineEndings(" ")}");
+            }
         }
     }
 

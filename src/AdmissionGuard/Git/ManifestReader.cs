@@ -36,15 +36,19 @@ internal static class ManifestReader
             throw new ManifestException(path, null, $"file is larger than {MaxFileBytes / 1024 / 1024} MiB");
         }
 
+        // The event parser is iterative; loading the node tree is recursive. Checking the nesting
+        // first turns a stack overflow (which no catch survives) into a located error.
+        var documentStarts = Scan(path, text);
         var stream = new YamlStream();
         try
         {
             // JSON is YAML, so one parser reads both.
             stream.Load(new StringReader(text));
         }
-        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        catch (Exception e) when (IsYamlFailure(e))
         {
-            throw new ManifestException(path, DocumentAt(text, e), Describe(e));
+            var line = e is YamlException y ? y.Start.Line : long.MaxValue;
+            throw new ManifestException(path, Math.Max(0, documentStarts.Count(start => start <= line) - 1), Describe(e));
         }
 
         var result = new List<DeclaredPolicy>();
@@ -56,7 +60,7 @@ internal static class ManifestReader
                 {
                     ReadDocument(root, path, index, defaultNamespace, result);
                 }
-                catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException or PolicyFormatException or JsonException)
+                catch (Exception e) when (IsYamlFailure(e) || e is PolicyFormatException or JsonException)
                 {
                     throw new ManifestException(path, index, Describe(e));
                 }
@@ -136,27 +140,37 @@ internal static class ManifestReader
         return e.Message.ReplaceLineEndings(" ");
     }
 
-    /// <summary>Which document a parse error is in: count the documents that start before it.</summary>
-    private static int? DocumentAt(string text, Exception error)
+    /// <summary>Reads the YAML events once: syntax errors and excessive nesting, located; the line each document starts on.</summary>
+    private static List<long> Scan(string path, string text)
     {
-        var errorLine = error is YamlException y ? y.Start.Line : long.MaxValue;
-        var index = -1;
+        var starts = new List<long>();
+        var depth = 0;
         try
         {
             var parser = new Parser(new StringReader(text));
             while (parser.MoveNext())
             {
-                if (parser.Current is DocumentStart start && start.Start.Line <= errorLine)
+                switch (parser.Current)
                 {
-                    index++;
+                    case DocumentStart start:
+                        starts.Add(start.Start.Line);
+                        break;
+                    case SequenceStart or MappingStart when ++depth > YamlToJson.MaxDepth:
+                        throw new ManifestException(path, starts.Count - 1, $"line {parser.Current.Start.Line}: document nests deeper than {YamlToJson.MaxDepth} levels");
+                    case SequenceEnd or MappingEnd:
+                        depth--;
+                        break;
                 }
             }
         }
-        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (IsYamlFailure(e))
         {
-            // The parse stops at the error: the documents counted so far are the ones before it.
+            throw new ManifestException(path, Math.Max(0, starts.Count - 1), Describe(e));
         }
 
-        return index < 0 ? null : index;
+        return starts;
     }
+
+    private static bool IsYamlFailure(Exception e) =>
+        e is YamlException or InvalidOperationException or ArgumentException or FormatException or OverflowException;
 }
