@@ -103,6 +103,12 @@ public static class GuardServer
             return false;
         }
 
+        // In a cluster a forgotten repository must stop the pod, not quietly enforce the demo.
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")))
+        {
+            throw new InvalidSettingsException([$"{GuardOptions.Section}:Git:Repository: required when running in Kubernetes (the built-in example is for trying AdmissionGuard locally)"]);
+        }
+
         var git = builder.Configuration.GetSection($"{GuardOptions.Section}:Git").Get<GitSettings>() ?? new GitSettings();
         var repository = BuiltInExample.Create(git.EffectiveCacheDirectory);
         builder.Configuration.AddInMemoryCollection([new($"{GuardOptions.Section}:Git:Repository", repository)]);

@@ -110,6 +110,18 @@ public sealed class SettingsCompilerTests
         Assert.Contains(lines, l => l.StartsWith("admissionguard: AdmissionGuard:Trusted:Users:", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void In_a_cluster_a_missing_repository_stops_the_server_instead_of_enforcing_the_example()
+    {
+        using var work = new TempDirectory();
+        var environment = new Dictionary<string, string> { ["KUBERNETES_SERVICE_HOST"] = "10.96.0.1" };
+
+        var result = Executable.Run(work.Path, environment, "serve");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("admissionguard: AdmissionGuard:Git:Repository: required when running in Kubernetes (the built-in example is for trying AdmissionGuard locally)", result.Errors.Trim());
+    }
+
     private static GuardOptions Options(params (string Key, string Value)[] settings)
     {
         var configuration = new ConfigurationBuilder()

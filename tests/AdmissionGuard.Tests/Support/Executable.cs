@@ -38,7 +38,8 @@ public static class Executable
         }
 
         // The test runner's own settings must not leak into the program under test.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("AdmissionGuard__", StringComparison.Ordinal) || k.StartsWith("Kestrel__", StringComparison.Ordinal)).ToList())
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("AdmissionGuard__", StringComparison.Ordinal)
+            || k.StartsWith("Kestrel__", StringComparison.Ordinal) || k == "KUBERNETES_SERVICE_HOST").ToList())
         {
             start.Environment.Remove(key);
         }
