@@ -55,6 +55,27 @@ public sealed class MetricsTests
         Assert.Equal("untraced", CollectingSink.Scalar(host.Logs.Decision("untraced")!, "RequestId"));
     }
 
+    [Fact]
+    public async Task Every_series_the_grafana_dashboard_queries_is_exported()
+    {
+        using var repository = new GitRepository();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        await using var host = await GuardHost.StartAsync(repository.Path);
+        await host.WaitForCommitAsync(commit);
+        await host.ReviewAsync(Reviews.Load("create"));
+        var exported = (await host.Ops.GetStringAsync("/metrics")).Split('\n')
+            .Where(line => line.StartsWith("admissionguard_", StringComparison.Ordinal))
+            .Select(line => line.Split('{', ' ')[0])
+            .ToHashSet(StringComparer.Ordinal);
+        var dashboard = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "grafana", "admissionguard-dashboard.json"));
+
+        var queried = System.Text.RegularExpressions.Regex.Matches(dashboard, "admissionguard_[a-z_]+")
+            .Select(m => m.Value).Where(name => name != "admissionguard_drift_items").ToHashSet(StringComparer.Ordinal);
+
+        Assert.NotEmpty(queried);
+        Assert.All(queried, name => Assert.Contains(name, exported));
+    }
+
     private static double Value(string exposition, string series)
     {
         var line = exposition.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal))
