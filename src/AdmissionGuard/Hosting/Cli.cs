@@ -20,6 +20,7 @@ public static class Cli
         };
         root.Subcommands.Add(serve);
         root.Subcommands.Add(AdmissionGuard.Cli.CheckCommand.Create());
+        root.Subcommands.Add(AdmissionGuard.Cli.DriftCommand.Create());
         root.SetAction((result, cancel) => ServeAsync([.. result.UnmatchedTokens], cancel));
         return await root.Parse(args).InvokeAsync();
     }

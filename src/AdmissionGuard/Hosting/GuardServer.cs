@@ -76,6 +76,7 @@ public static class GuardServer
         builder.Services.AddHostedService(services => services.GetRequiredService<BaselineRefresher>());
         builder.Services.AddSingleton<DecisionAudit>();
         builder.Services.AddSingleton<GuardMetrics>();
+        builder.Services.AddDriftScanner(builder.Configuration);
         if (builtInExample)
         {
             builder.Services.AddHostedService<WelcomeBanner>();
@@ -92,6 +93,7 @@ public static class GuardServer
         app.MapAdmission();
         app.MapStatus();
         app.MapRefresh();
+        app.MapDrift();
         app.MapMetrics("/metrics", app.Services.GetRequiredService<GuardMetrics>().Registry).WithMetadata(ServedOn.Ops);
         return app;
     }

@@ -1,0 +1,120 @@
+using System.Collections.Immutable;
+using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Core.Policy;
+
+namespace AdmissionGuard.Core;
+
+/// <summary>How a live NetworkPolicy departs from Git.</summary>
+public enum DriftType
+{
+    /// <summary>Declared in Git, not in the cluster.</summary>
+    Missing,
+
+    /// <summary>In the cluster, in a governed namespace, not declared in Git.</summary>
+    Unmanaged,
+
+    /// <summary>In both, not equivalent.</summary>
+    Modified,
+}
+
+/// <summary>One policy that differs from Git; <see cref="GitPath"/> is null for unmanaged policies.</summary>
+public sealed record DriftItem(string Namespace, string Name, DriftType Type, ImmutableArray<string> Differences, string? GitPath)
+{
+    public PolicyKey Id => new(Namespace, Name);
+
+    /// <summary>One line for logs: what is wrong with this policy.</summary>
+    public string Describe() => Type switch
+    {
+        DriftType.Missing => $"NetworkPolicy {Id} is declared in Git ({GitPath}) but not in the cluster",
+        DriftType.Unmanaged => $"NetworkPolicy {Id} is in the cluster but not declared in Git",
+        _ => $"NetworkPolicy {Id} differs from Git ({GitPath}): {string.Join("; ", Differences)}",
+    };
+}
+
+/// <summary>
+/// The drift between one Git commit and the live NetworkPolicies, items sorted by namespace and name.
+/// <see cref="Declared"/> and <see cref="Live"/> count the policies in scope on each side.
+/// </summary>
+public sealed record DriftReport(string Commit, string Ref, DateTimeOffset ScannedAt, int Declared, int Live, ImmutableArray<DriftItem> Items)
+{
+    public int Missing { get; } = Items.Count(i => i.Type == DriftType.Missing);
+
+    public int Unmanaged { get; } = Items.Count(i => i.Type == DriftType.Unmanaged);
+
+    public int Modified { get; } = Items.Count(i => i.Type == DriftType.Modified);
+
+    public bool HasDrift => !Items.IsEmpty;
+
+    public string ShortCommit => Commit.Length > 7 ? Commit[..7] : Commit;
+
+    public int Count(DriftType type) => type switch
+    {
+        DriftType.Missing => Missing,
+        DriftType.Unmanaged => Unmanaged,
+        _ => Modified,
+    };
+}
+
+/// <summary>
+/// Compares a baseline with the live policies. Only governed namespaces are in scope (as for
+/// admission), narrowed further by <c>namespaces</c> when it names any. Equivalent objects (API
+/// server defaults, reordering) are not drift; a modified policy lists the same per-field
+/// differences as a deny message.
+/// </summary>
+public static class Drift
+{
+    /// <param name="namespaces">Namespace globs that limit the scope; empty means every governed namespace.</param>
+    public static DriftReport Find(
+        Baseline baseline,
+        IEnumerable<CanonicalPolicy> live,
+        DecisionSettings settings,
+        IReadOnlyCollection<NamespacePattern> namespaces,
+        DateTimeOffset now)
+    {
+        bool InScope(string ns) => settings.IsGoverned(ns) && (namespaces.Count == 0 || namespaces.Any(p => p.Matches(ns)));
+
+        var items = new List<DriftItem>();
+        var seen = new HashSet<PolicyKey>();
+        var liveCount = 0;
+        foreach (var actual in live)
+        {
+            if (!InScope(actual.Namespace) || !seen.Add(actual.Id))
+            {
+                continue;
+            }
+
+            liveCount++;
+            var declared = baseline.Find(actual.Id);
+            if (declared is null)
+            {
+                items.Add(new DriftItem(actual.Namespace, actual.Name, DriftType.Unmanaged, [], null));
+            }
+            else if (!Decide.Equivalent(declared.Policy, actual, settings))
+            {
+                var differences = PolicyDiff.Between(declared.Policy, actual, settings.CompareMetadata);
+                items.Add(new DriftItem(actual.Namespace, actual.Name, DriftType.Modified, differences, declared.SourcePath));
+            }
+        }
+
+        var declaredCount = 0;
+        foreach (var entry in baseline.Entries)
+        {
+            if (!InScope(entry.Policy.Namespace))
+            {
+                continue;
+            }
+
+            declaredCount++;
+            if (!seen.Contains(entry.Policy.Id))
+            {
+                items.Add(new DriftItem(entry.Policy.Namespace, entry.Policy.Name, DriftType.Missing, [], entry.SourcePath));
+            }
+        }
+
+        var sorted = items
+            .OrderBy(i => i.Namespace, StringComparer.Ordinal)
+            .ThenBy(i => i.Name, StringComparer.Ordinal)
+            .ToImmutableArray();
+        return new DriftReport(baseline.Commit, baseline.Ref, now, declaredCount, liveCount, sorted);
+    }
+}

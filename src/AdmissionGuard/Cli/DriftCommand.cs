@@ -1,0 +1,223 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using AdmissionGuard.Cluster;
+using AdmissionGuard.Core;
+using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Core.Policy;
+using AdmissionGuard.Git;
+using AdmissionGuard.Hosting;
+using k8s;
+
+namespace AdmissionGuard.Cli;
+
+/// <summary>What <c>admissionguard drift</c> was asked to compare, and how to print it.</summary>
+public sealed record DriftRequest
+{
+    public string? Repository { get; init; }
+
+    public string? Ref { get; init; }
+
+    public IReadOnlyList<string> Paths { get; init; } = [];
+
+    public string? DefaultNamespace { get; init; }
+
+    public string? LiveFile { get; init; }
+
+    public string? Kubeconfig { get; init; }
+
+    public string? Context { get; init; }
+
+    public IReadOnlyList<string> Namespaces { get; init; } = [];
+
+    public string Output { get; init; } = "text";
+
+    /// <summary>Configuration overrides, as for <c>serve</c>: <c>--AdmissionGuard:ExcludedNamespaces:0=kube-system</c>.</summary>
+    public IReadOnlyList<string> ConfigurationArgs { get; init; } = [];
+}
+
+/// <summary>
+/// <c>admissionguard drift</c>: compares the cluster's NetworkPolicies (a saved <c>kubectl get</c>, or
+/// the API server) with Git once, with the same settings and equivalence as <c>serve</c>.
+/// Exit 0 no drift, 1 drift, 2 error (one line on stderr).
+/// </summary>
+public static class DriftCommand
+{
+    public static readonly string[] Formats = ["text", "json", "sarif"];
+
+    public static Command Create()
+    {
+        var repo = new Option<string>("--repo") { Description = "Git repository (path, file:// or https:// URL); default: AdmissionGuard:Git:Repository, else the built-in example", HelpName = "URL|PATH" };
+        var gitRef = new Option<string>("--ref") { Description = "branch, tag or commit; default: AdmissionGuard:Git:Ref (main)", HelpName = "REF" };
+        var paths = new Option<string[]>("--path") { Description = "glob of manifest files in the repository (repeatable); default: AdmissionGuard:Git:Paths (**/*.yaml, **/*.yml)", HelpName = "GLOB" };
+        var defaultNamespace = new Option<string>("--default-namespace") { Description = "namespace of manifests that name none; default: AdmissionGuard:Git:DefaultNamespace (default)", HelpName = "NAMESPACE" };
+        var live = new Option<string>("--live") { Description = "the cluster's NetworkPolicies saved with kubectl get networkpolicies -A -o yaml (or -o json)", HelpName = "FILE" };
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "read the cluster with this kubeconfig; default inside a pod: its service account", HelpName = "FILE" };
+        var context = new Option<string>("--context") { Description = "kubeconfig context; default: its current context", HelpName = "NAME" };
+        var namespaces = new Option<string[]>("--namespace", "-n") { Description = "only these namespaces (glob, repeatable); default: every governed namespace", HelpName = "GLOB" };
+        var output = new Option<string>("--output", "-o") { Description = "text (coloured on a terminal), json or sarif", DefaultValueFactory = _ => "text" };
+        output.AcceptOnlyFromAmong(Formats);
+
+        var command = new Command("drift", "Compare the cluster's NetworkPolicies with Git once, with the settings of serve (appsettings.json, "
+            + "AdmissionGuard__* environment variables, --AdmissionGuard:Key=Value arguments). Exit code: 0 no drift, 1 drift, 2 error.")
+        {
+            repo, gitRef, paths, defaultNamespace, live, kubeconfig, context, namespaces, output,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.Action = new DriftAction(result => new DriftRequest
+        {
+            Repository = result.GetValue(repo),
+            Ref = result.GetValue(gitRef),
+            Paths = result.GetValue(paths) ?? [],
+            DefaultNamespace = result.GetValue(defaultNamespace),
+            LiveFile = result.GetValue(live),
+            Kubeconfig = result.GetValue(kubeconfig),
+            Context = result.GetValue(context),
+            Namespaces = result.GetValue(namespaces) ?? [],
+            Output = result.GetValue(output) ?? "text",
+            ConfigurationArgs = [.. result.UnmatchedTokens],
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(DriftRequest request, TextWriter output, TextWriter errors, bool colour, CancellationToken cancel)
+    {
+        try
+        {
+            if (request.ConfigurationArgs.FirstOrDefault(a => a.StartsWith('-') && !a.Contains(':', StringComparison.Ordinal)) is { } unknown)
+            {
+                throw new ClusterException($"unknown option {unknown} (see admissionguard drift --help)");
+            }
+
+            if (request.LiveFile is not null && (request.Kubeconfig is not null || request.Context is not null))
+            {
+                throw new ClusterException("give either --live FILE or --kubeconfig FILE, not both");
+            }
+
+            var options = Options(request);
+            var settings = SettingsCompiler.Compile(options, out var problems);
+            if (problems.Count > 0)
+            {
+                throw new InvalidSettingsException(problems);
+            }
+
+            if (options.Git.Repository is { } repository && !repository.Contains("://", StringComparison.Ordinal) && !Directory.Exists(repository))
+            {
+                throw new BaselineLoadException($"repository not found: {Path.GetFullPath(repository)} is not a directory (give a path or a URL with --repo)");
+            }
+
+            if (options.Git.Repository == Path.Combine(options.Git.EffectiveCacheDirectory, "example-gitops"))
+            {
+                await errors.WriteLineAsync("admissionguard drift: no Git repository given (--repo): comparing with the built-in example").ConfigureAwait(false);
+            }
+
+            var (live, liveSource) = request.LiveFile is { } file
+                ? (LiveFile.Read(file, options.Git.DefaultNamespace), file)
+                : await ReadClusterAsync(request.Kubeconfig, request.Context, cancel).ConfigureAwait(false);
+
+            var source = new GitBaselineSource(options.Git, TimeProvider.System, firstRetryDelay: TimeSpan.FromMilliseconds(500));
+            var (baseline, files) = source.Load(source.Fetch(cancel), DateTimeOffset.UtcNow);
+            var scope = request.Namespaces.Select(n => new NamespacePattern(n.Trim())).ToList();
+            var report = Drift.Find(baseline, live, settings, scope, DateTimeOffset.UtcNow);
+
+            switch (request.Output)
+            {
+                case "json":
+                    await output.WriteLineAsync(DriftJson.Serialize(report)).ConfigureAwait(false);
+                    break;
+                case "sarif":
+                    var texts = files.ToDictionary(f => f.Path, f => f.Text, StringComparer.Ordinal);
+                    await output.WriteLineAsync(DriftSarif.Serialize(report, baseline, texts, options.Git.Repository!)).ConfigureAwait(false);
+                    break;
+                default:
+                    var git = $"{baseline.Ref}@{baseline.ShortCommit} ({options.Git.DisplayRepository})";
+                    DriftText.Write(DriftText.Console(output, colour), report, git, liveSource, request.Namespaces);
+                    break;
+            }
+
+            return report.HasDrift ? 1 : 0;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await errors.WriteLineAsync("admissionguard drift: cancelled").ConfigureAwait(false);
+            return 2;
+        }
+        catch (Exception e)
+        {
+            // Any failure is exit 2 with one line: CI must never read an error as "drift" or "no drift".
+            await errors.WriteLineAsync($"admissionguard drift: {Describe(e)}").ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    private static GuardOptions Options(DriftRequest request)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (request.Repository is not null)
+        {
+            overrides[$"{GuardOptions.Section}:Git:Repository"] = request.Repository;
+        }
+
+        var options = GuardConfiguration.ReadOptions([.. request.ConfigurationArgs], overrides);
+        if (request.Ref is not null)
+        {
+            options.Git.Ref = request.Ref;
+        }
+
+        if (request.Paths.Count > 0)
+        {
+            // Replaces the configured list entirely, as a configured list replaces the default.
+            options.Git.Paths = [.. request.Paths];
+        }
+
+        if (request.DefaultNamespace is not null)
+        {
+            options.Git.DefaultNamespace = request.DefaultNamespace;
+        }
+
+        return options;
+    }
+
+    private static async Task<(IReadOnlyList<CanonicalPolicy> Policies, string Source)> ReadClusterAsync(string? kubeconfig, string? context, CancellationToken cancel)
+    {
+        var configuration = KubernetesApi.Configuration(kubeconfig, context, "--kubeconfig", "give a kubeconfig file (--kubeconfig) or a live file (--live)");
+        var source = configuration.CurrentContext is { Length: > 0 } name ? $"{configuration.Host} (context {name})" : configuration.Host;
+        using var client = new Kubernetes(configuration);
+        var pipeline = KubernetesApi.Pipeline(retries: 2, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), TimeProvider.System);
+        try
+        {
+            var (items, _) = await KubernetesApi.ListAsync(client, pipeline, cancel).ConfigureAwait(false);
+            return ([.. items.Select(KubernetesApi.Canonical)], source);
+        }
+        catch (Exception e) when (e is not ClusterException && KubernetesApi.IsApiError(e))
+        {
+            throw new ClusterException(KubernetesApi.Describe(e, configuration.Host) + " (listing NetworkPolicies in all namespaces)", e);
+        }
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        ClusterException or InvalidSettingsException => e.Message.ReplaceLineEndings(" "),
+        BaselineLoadException or LibGit2Sharp.LibGit2SharpException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException
+            => "Git: " + GitBaselineSource.Describe(e),
+        IOException or UnauthorizedAccessException or InvalidOperationException => GitBaselineSource.Describe(e),
+        _ => $"unexpected {e.GetType().Name}: {GitBaselineSource.Describe(e)}",
+    };
+
+    /// <summary>Runs the verb even when parsing failed, so that a usage error is exit 2 (not 1, which means drift).</summary>
+    private sealed class DriftAction(Func<ParseResult, DriftRequest> request) : AsynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
+        {
+            if (parseResult.Errors.Count > 0)
+            {
+                var problem = parseResult.Errors[0].Message.ReplaceLineEndings(" ").Replace("\t", "", StringComparison.Ordinal);
+                await Console.Error.WriteLineAsync($"admissionguard drift: {problem} (see admissionguard drift --help)").ConfigureAwait(false);
+                return 2;
+            }
+
+            return await RunAsync(request(parseResult), Console.Out, Console.Error, DriftText.UseColour(Console.IsOutputRedirected, Environment.GetEnvironmentVariable), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

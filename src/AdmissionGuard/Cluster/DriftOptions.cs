@@ -1,0 +1,55 @@
+namespace AdmissionGuard.Cluster;
+
+/// <summary>
+/// <c>AdmissionGuard:Drift</c>: the drift scanner of <c>serve</c>. It lists and watches the cluster's
+/// NetworkPolicies and reports drift from the holder of a Lease, so that one replica reports.
+/// </summary>
+public sealed class DriftOptions
+{
+    public const string Section = "AdmissionGuard:Drift";
+
+    public const string DefaultLeaseName = "admissionguard-drift";
+
+    public const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+    public bool Enabled { get; set; }
+
+    public string LeaseName { get; set; } = DefaultLeaseName;
+
+    /// <summary>Namespace of the Lease; default: the pod's namespace, else "admissionguard".</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>Who holds the Lease; default: the pod name (HOSTNAME).</summary>
+    public string? Identity { get; set; }
+
+    /// <summary>A kubeconfig file, for running outside the cluster; default: the in-cluster service account.</summary>
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>The kubeconfig context; default: its current context.</summary>
+    public string? Context { get; set; }
+
+    public string EffectiveNamespace => Namespace is { Length: > 0 } ns ? ns : PodNamespace() ?? "admissionguard";
+
+    public string EffectiveIdentity => Identity is { Length: > 0 } id
+        ? id
+        : Environment.GetEnvironmentVariable("HOSTNAME") is { Length: > 0 } host ? host : Environment.MachineName;
+
+    private static string? PodNamespace()
+    {
+        if (Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } fromEnvironment)
+        {
+            return fromEnvironment.Trim();
+        }
+
+        try
+        {
+            return File.Exists(ServiceAccountNamespaceFile) && File.ReadAllText(ServiceAccountNamespaceFile).Trim() is { Length: > 0 } fromFile
+                ? fromFile
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

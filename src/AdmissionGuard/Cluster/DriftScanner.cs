@@ -1,0 +1,314 @@
+using AdmissionGuard.Core;
+using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Git;
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+
+namespace AdmissionGuard.Cluster;
+
+/// <summary>
+/// The drift scanner of <c>serve</c>. Every replica takes part in the election for the Lease; the
+/// holder watches the cluster's NetworkPolicies, recomputes drift whenever the cluster or the
+/// baseline's commit changes, publishes the report to <see cref="DriftStore"/> and logs each new,
+/// changed and resolved drift item once. The others only serve /validate. /validate never waits
+/// for any of this.
+/// </summary>
+internal sealed class DriftScanner(
+    DriftOptions options,
+    KubernetesClientConfiguration kubernetes,
+    DriftStore drift,
+    BaselineStore baselines,
+    DecisionSettings settings,
+    TimeProvider clock,
+    ILogger<DriftScanner> logger) : BackgroundService
+{
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan RenewDeadline = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the baseline's commit is compared with the one drift was computed for (one volatile read).</summary>
+    public static readonly TimeSpan BaselinePoll = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Watch events arrive in bursts (a GitOps sync of many policies): recompute once per burst.</summary>
+    public static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>After an unexpected failure (a bug, not the API server), the scanner starts again after this pause.</summary>
+    public static readonly TimeSpan FailurePause = TimeSpan.FromSeconds(10);
+
+    private readonly string _identity = options.EffectiveIdentity;
+    private readonly string _lease = $"{options.EffectiveNamespace}/{options.LeaseName}";
+    private string? _leaseError;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var client = new Kubernetes(kubernetes);
+        var pipeline = KubernetesApi.Pipeline(retries: 3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), clock);
+        var failures = 0;
+        logger.LogInformation("Drift scanner on: {Identity} competes for the Lease {Lease} at {Host}", _identity, _lease, kubernetes.Host);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var leaseLock = new LeaseLock(client, options.EffectiveNamespace, options.LeaseName, _identity);
+            leaseLock.OnHttpError += e =>
+            {
+                // 409 Conflict is the normal end of a race with another replica.
+                if (e.Response?.StatusCode != System.Net.HttpStatusCode.Conflict)
+                {
+                    LeaseFailed(e);
+                }
+            };
+            var lease = new ObservedLock(leaseLock, LeaseFailed, LeaseWorks);
+            using var elector = new LeaderElector(new LeaderElectionConfig(lease)
+            {
+                LeaseDuration = LeaseDuration,
+                RenewDeadline = RenewDeadline,
+                RetryPeriod = RetryPeriod,
+            });
+            using var term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var reporting = Task.CompletedTask;
+            elector.OnStartedLeading += () =>
+            {
+                failures = 0;
+                drift.Update(s => s with { Reporting = true, Leader = _identity, Waiting = "waiting for the first list of NetworkPolicies" });
+                logger.LogInformation("This replica ({Identity}) holds the Lease {Lease} and reports drift", _identity, _lease);
+                reporting = Task.Run(() => ReportWhileLeadingAsync(client, pipeline, term.Token), CancellationToken.None);
+            };
+            elector.OnStoppedLeading += term.Cancel;
+            elector.OnNewLeader += leader =>
+            {
+                drift.Update(s => s with { Leader = leader });
+                if (leader != _identity)
+                {
+                    logger.LogInformation("The Lease {Lease} is held by {Leader}; this replica does not report drift", _lease, leader);
+                }
+            };
+            elector.OnError += error => logger.LogDebug("Drift Lease: {Error}", KubernetesApi.Describe(error, kubernetes.Host));
+
+            try
+            {
+                await elector.RunUntilLeadershipLostAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Shutting down.
+            }
+            catch (Exception e) when (KubernetesApi.IsApiError(e) || e is InvalidOperationException)
+            {
+                failures++;
+                var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6))));
+                drift.Update(s => s with { LastError = KubernetesApi.Describe(e, kubernetes.Host) });
+                logger.LogWarning("Cannot take part in the drift Lease {Lease} (attempt {Failures}), retrying in {Delay}s: {Error}",
+                    _lease, failures, delay.TotalSeconds, KubernetesApi.Describe(e, kubernetes.Host));
+                await Delay(delay, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The scanner must never take the webhook down with it.
+                logger.LogError(e, "Drift scanner failed; starting again in {Delay}s", FailurePause.TotalSeconds);
+                await Delay(FailurePause, stoppingToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await term.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await reporting.ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    logger.LogError(e, "Drift report failed while stopping");
+                }
+
+                if (drift.State.Reporting)
+                {
+                    logger.LogInformation("This replica ({Identity}) no longer holds the Lease {Lease} and stops reporting drift", _identity, _lease);
+                }
+
+                drift.Update(s => s with
+                {
+                    Reporting = false,
+                    Report = null,
+                    Leader = s.Leader == _identity ? null : s.Leader,
+                    Waiting = DriftState.Electing.Waiting,
+                });
+            }
+        }
+    }
+
+    /// <summary>The elector retries Lease failures quietly (a missing RBAC rule would leave no trace): say each new one once.</summary>
+    private void LeaseFailed(Exception error)
+    {
+        var message = KubernetesApi.Describe(error, kubernetes.Host);
+        drift.Update(s => s with { LastError = message });
+        if (message != _leaseError)
+        {
+            _leaseError = message;
+            logger.LogWarning("Drift Lease {Lease}: {Error}", _lease, message);
+        }
+    }
+
+    private void LeaseWorks()
+    {
+        if (_leaseError is not null)
+        {
+            _leaseError = null;
+            drift.Update(s => s with { LastError = null });
+            logger.LogInformation("Drift Lease {Lease} can be read again", _lease);
+        }
+    }
+
+    private async Task ReportWhileLeadingAsync(IKubernetes client, Polly.ResiliencePipeline pipeline, CancellationToken term)
+    {
+        while (!term.IsCancellationRequested)
+        {
+            try
+            {
+                await ReportAsync(client, pipeline, term).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!term.IsCancellationRequested)
+            {
+                logger.LogError(e, "Drift report failed; starting again in {Delay}s", FailurePause.TotalSeconds);
+                drift.Update(s => s.Reporting ? s with { LastError = $"drift report failed: {e.Message}" } : s);
+                await Delay(FailurePause, term).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReportAsync(IKubernetes client, Polly.ResiliencePipeline pipeline, CancellationToken term)
+    {
+        using var live = new LivePolicies(client, kubernetes.Host, pipeline, clock, logger);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(term);
+        var watching = live.RunAsync(stop.Token);
+        DriftReport? previous = null;
+        long seenVersion = -1;
+        try
+        {
+            while (!term.IsCancellationRequested)
+            {
+                if (watching.IsFaulted)
+                {
+                    await watching.ConfigureAwait(false);
+                }
+
+                if (await live.WaitForChangeAsync(BaselinePoll, term).ConfigureAwait(false))
+                {
+                    await Task.Delay(Debounce, clock, term).ConfigureAwait(false);
+                }
+
+                var (baseline, snapshot) = (baselines.Current, live.Current);
+                if (baseline is null || snapshot is null)
+                {
+                    var waiting = baseline is null ? "waiting for the Git baseline" : "waiting for the first list of NetworkPolicies";
+                    Publish(previous, waiting, live.LastError);
+                    continue;
+                }
+
+                if (previous is not null && baseline.Commit == previous.Commit && snapshot.Version == seenVersion)
+                {
+                    Publish(previous, null, live.LastError);
+                    continue;
+                }
+
+                var report = Drift.Find(baseline, snapshot.Policies.Values, settings, [], clock.GetUtcNow());
+                LogChanges(previous, report);
+                previous = report;
+                seenVersion = snapshot.Version;
+                Publish(report, null, live.LastError);
+            }
+        }
+        catch (OperationCanceledException) when (term.IsCancellationRequested)
+        {
+            // Leadership lost or shutting down.
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await watching.ConfigureAwait(false);
+        }
+    }
+
+    private void Publish(DriftReport? report, string? waiting, string? lastError)
+    {
+        var state = drift.State;
+        if (state.Reporting && (state.Report != report || state.Waiting != waiting || state.LastError != lastError))
+        {
+            drift.Update(s => s.Reporting ? s with { Report = report, Waiting = waiting, LastError = lastError } : s);
+        }
+    }
+
+    private void LogChanges(DriftReport? before, DriftReport after)
+    {
+        var old = (before?.Items ?? []).ToDictionary(i => (i.Id, i.Type));
+        foreach (var item in after.Items)
+        {
+            if (!old.Remove((item.Id, item.Type), out var was))
+            {
+                logger.LogWarning("Drift found: {Drift} [{DriftType} {Namespace}/{Name}, Git {Commit}]",
+                    item.Describe(), Lower(item.Type), item.Namespace, item.Name, after.ShortCommit);
+            }
+            else if (!was.Differences.SequenceEqual(item.Differences) || was.GitPath != item.GitPath)
+            {
+                logger.LogWarning("Drift changed: {Drift} [{DriftType} {Namespace}/{Name}, Git {Commit}]",
+                    item.Describe(), Lower(item.Type), item.Namespace, item.Name, after.ShortCommit);
+            }
+        }
+
+        foreach (var ((id, type), _) in old)
+        {
+            logger.LogInformation("Drift resolved: NetworkPolicy {Policy} is no longer {DriftType} [Git {Commit}]", id.ToString(), Lower(type), after.ShortCommit);
+        }
+
+        if (before is null || before.Missing != after.Missing || before.Unmanaged != after.Unmanaged || before.Modified != after.Modified)
+        {
+            logger.LogInformation(
+                "Drift against Git {Ref}@{Commit}: {Missing} missing, {Unmanaged} unmanaged, {Modified} modified ({Declared} NetworkPolicies in Git, {Live} live)",
+                after.Ref, after.ShortCommit, after.Missing, after.Unmanaged, after.Modified, after.Declared, after.Live);
+        }
+    }
+
+    private static string Lower(DriftType type) => type.ToString().ToLowerInvariant();
+
+    private async Task Delay(TimeSpan delay, CancellationToken cancel)
+    {
+        try
+        {
+            await Task.Delay(delay, clock, cancel).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+
+    /// <summary>A Lease lock that reports failures to read the Lease; "not found" is how a Lease is first created, not a failure.</summary>
+    private sealed class ObservedLock(ILock inner, Action<Exception> failed, Action works) : ILock
+    {
+        public string Identity => inner.Identity;
+
+        public async Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var record = await inner.GetAsync(cancellationToken).ConfigureAwait(false);
+                works();
+                return record;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                works();
+                throw;
+            }
+            catch (Exception e) when (KubernetesApi.IsApiError(e))
+            {
+                failed(e);
+                throw;
+            }
+        }
+
+        public Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) => inner.CreateAsync(record, cancellationToken);
+
+        public Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) => inner.UpdateAsync(record, cancellationToken);
+
+        public string Describe() => inner.Describe();
+    }
+}

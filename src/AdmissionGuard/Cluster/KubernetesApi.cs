@@ -1,0 +1,164 @@
+using System.Net;
+using System.Text.Json;
+using AdmissionGuard.Core.Policy;
+using k8s;
+using k8s.Autorest;
+using k8s.Exceptions;
+using k8s.Models;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace AdmissionGuard.Cluster;
+
+/// <summary>The live side cannot be read: a one-line reason, without credentials.</summary>
+public sealed class ClusterException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Reaching the API server: client configuration (kubeconfig or in-cluster), a resilience pipeline
+/// (per-attempt timeout, retries with jittered backoff on transient failures), paged lists of
+/// NetworkPolicies, and one-line descriptions of what went wrong.
+/// </summary>
+public static class KubernetesApi
+{
+    public const int PageSize = 500;
+
+    /// <summary>The client for a kubeconfig file (and context), or the in-cluster service account when none is given.</summary>
+    /// <param name="kubeconfigSetting">How the user gives a kubeconfig (an option or a setting), for the messages.</param>
+    /// <param name="outsideAPod">What to do when there is neither a kubeconfig nor a pod's service account.</param>
+    public static KubernetesClientConfiguration Configuration(string? kubeconfig, string? context, string kubeconfigSetting, string outsideAPod)
+    {
+        try
+        {
+            if (kubeconfig is { Length: > 0 })
+            {
+                var file = Path.GetFullPath(kubeconfig);
+                if (!File.Exists(file))
+                {
+                    throw new ClusterException($"kubeconfig not found: {file}");
+                }
+
+                return KubernetesClientConfiguration.BuildConfigFromConfigFile(file, context is { Length: > 0 } ? context : null);
+            }
+
+            if (context is { Length: > 0 })
+            {
+                throw new ClusterException($"a context needs a kubeconfig file ({kubeconfigSetting})");
+            }
+
+            if (!KubernetesClientConfiguration.IsInCluster())
+            {
+                throw new ClusterException($"not running in a Kubernetes pod: {outsideAPod}");
+            }
+
+            return KubernetesClientConfiguration.InClusterConfig();
+        }
+        catch (Exception e) when (e is KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException
+            or System.Security.Cryptography.CryptographicException)
+        {
+            var where = kubeconfig is { Length: > 0 } ? $"kubeconfig {kubeconfig}" : "in-cluster configuration";
+            throw new ClusterException($"{where}: {OneLine(e.Message)}", e);
+        }
+    }
+
+    /// <summary>Retries transient failures (connection errors, timeouts, 429 and 5xx) with jittered exponential backoff; each attempt has a timeout.</summary>
+    public static ResiliencePipeline Pipeline(int retries, TimeSpan firstDelay, TimeSpan attemptTimeout, TimeProvider clock) =>
+        new ResiliencePipelineBuilder { TimeProvider = clock }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<HttpRequestException>()
+                    .Handle<TimeoutRejectedException>()
+                    .Handle<HttpOperationException>(e => IsTransient(e.Response?.StatusCode)),
+                MaxRetryAttempts = retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = firstDelay,
+            })
+            .AddTimeout(attemptTimeout)
+            .Build();
+
+    /// <summary>Every NetworkPolicy of the cluster, page by page, and the resource version to watch from.</summary>
+    public static async Task<(IReadOnlyList<V1NetworkPolicy> Items, string ResourceVersion)> ListAsync(
+        IKubernetes client, ResiliencePipeline pipeline, CancellationToken cancel)
+    {
+        var items = new List<V1NetworkPolicy>();
+        string? next = null;
+        string resourceVersion;
+        do
+        {
+            var token = next;
+            var page = await pipeline.ExecuteAsync(
+                async attempt => await client.NetworkingV1.ListNetworkPolicyForAllNamespacesAsync(
+                    continueParameter: token, limit: PageSize, cancellationToken: attempt).ConfigureAwait(false),
+                cancel).ConfigureAwait(false);
+            items.AddRange(page.Items ?? []);
+            next = page.Metadata?.ContinueProperty;
+            resourceVersion = page.Metadata?.ResourceVersion ?? "";
+        }
+        while (!string.IsNullOrEmpty(next));
+
+        return (items, resourceVersion);
+    }
+
+    /// <summary>The canonical form of a policy as the API server serves it.</summary>
+    public static CanonicalPolicy Canonical(V1NetworkPolicy policy)
+    {
+        using var json = JsonDocument.Parse(KubernetesJson.Serialize(policy));
+        try
+        {
+            return PolicyReader.Read(json.RootElement);
+        }
+        catch (PolicyFormatException e)
+        {
+            throw new ClusterException($"NetworkPolicy {policy.Namespace()}/{policy.Name()} from the API server cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>What went wrong talking to the API server, in one line.</summary>
+    public static string Describe(Exception e, string host) => OneLine(e switch
+    {
+        ClusterException => e.Message,
+        HttpOperationException http => $"the Kubernetes API server {host} answered {(int?)http.Response?.StatusCode} {http.Response?.StatusCode}: {StatusMessage(http)}",
+        KubernetesException status => $"the Kubernetes API server {host} answered: {status.Status?.Message ?? status.Message}",
+        HttpRequestException => $"cannot reach the Kubernetes API server {host}: {e.Message}",
+        TimeoutRejectedException => $"the Kubernetes API server {host} did not answer in time",
+        _ => e.Message,
+    });
+
+    public static bool IsApiError(Exception e) =>
+        e is HttpRequestException or HttpOperationException or KubernetesException or TimeoutRejectedException or IOException
+            or ClusterException or JsonException or KubernetesClientException;
+
+    private static bool IsTransient(HttpStatusCode? status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
+            or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
+    /// <summary>The API server explains a refusal in a Status object's message.</summary>
+    private static string StatusMessage(HttpOperationException e)
+    {
+        var body = e.Response?.Content;
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return e.Message;
+        }
+
+        try
+        {
+            using var status = JsonDocument.Parse(body);
+            if (status.RootElement.ValueKind == JsonValueKind.Object
+                && status.RootElement.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
+            {
+                return message.GetString()!;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not a Status object (a proxy's error page): show the start of it.
+        }
+
+        return body.Length > 200 ? body[..200] + "..." : body;
+    }
+
+    private static string OneLine(string text) => Git.RedactedUrl.Redact(text).ReplaceLineEndings(" ").Trim();
+}

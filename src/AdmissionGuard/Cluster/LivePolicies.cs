@@ -1,0 +1,228 @@
+using System.Collections.Immutable;
+using AdmissionGuard.Core.Policy;
+using k8s;
+using k8s.Models;
+using Polly;
+
+namespace AdmissionGuard.Cluster;
+
+/// <summary>The cluster's NetworkPolicies at one moment; <see cref="Version"/> grows with every change seen.</summary>
+public sealed record LiveSnapshot(ImmutableDictionary<PolicyKey, CanonicalPolicy> Policies, long Version, DateTimeOffset SyncedAt);
+
+/// <summary>
+/// Keeps a snapshot of the cluster's NetworkPolicies with list + watch: a full list, then a watch
+/// from its resource version. A watch that ends or drops is resumed from the last resource version
+/// seen; an expired one (410 Gone) or a failing API server leads to a new list, after a jittered
+/// backoff. The single writer swaps immutable snapshots; readers never lock.
+/// </summary>
+internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePipeline pipeline, TimeProvider clock, ILogger logger) : IDisposable
+{
+    /// <summary>The API server ends each watch after this long; it is then resumed.</summary>
+    public static readonly TimeSpan WatchTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>A watch that has said nothing (not even a bookmark) this long after its timeout is taken as dead.</summary>
+    public static readonly TimeSpan WatchGrace = TimeSpan.FromSeconds(30);
+
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
+
+    /// <summary>Watches that drop in a row, without an event, before the API server is taken as failing.</summary>
+    public const int MaxDrops = 3;
+
+    private readonly SemaphoreSlim _changed = new(0, 1);
+    private volatile LiveSnapshot? _current;
+    private long _version;
+
+    /// <summary>Null until the first list has succeeded.</summary>
+    public LiveSnapshot? Current => _current;
+
+    /// <summary>The last failure to list or watch, cleared by the next successful list.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>Waits until the snapshot changes, or the timeout passes.</summary>
+    public Task<bool> WaitForChangeAsync(TimeSpan timeout, CancellationToken cancel) => _changed.WaitAsync(timeout, cancel);
+
+    public async Task RunAsync(CancellationToken cancel)
+    {
+        var failures = 0;
+        while (!cancel.IsCancellationRequested)
+        {
+            try
+            {
+                var (items, resourceVersion) = await KubernetesApi.ListAsync(client, pipeline, cancel).ConfigureAwait(false);
+                var policies = ImmutableDictionary.CreateBuilder<PolicyKey, CanonicalPolicy>();
+                foreach (var item in items)
+                {
+                    if (Read(item) is { } policy)
+                    {
+                        policies[policy.Id] = policy;
+                    }
+                }
+
+                Publish(policies.ToImmutable());
+                if (failures > 0 || LastError is not null)
+                {
+                    logger.LogInformation("Listing NetworkPolicies works again: {Count} live", items.Count);
+                }
+
+                LastError = null;
+                failures = 0;
+                await WatchAsync(resourceVersion, cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (KubernetesApi.IsApiError(e))
+            {
+                failures++;
+                LastError = KubernetesApi.Describe(e, host);
+                var delay = Backoff(failures);
+                logger.LogWarning("Cannot list or watch NetworkPolicies (attempt {Failures}), retrying in {Delay:0.#}s: {Error}", failures, delay.TotalSeconds, LastError);
+                try
+                {
+                    await Task.Delay(delay, clock, cancel).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Watches from <paramref name="resourceVersion"/> until the list is out of date (410 Gone). A watch
+    /// that ends or drops is resumed from the last resource version seen; when resuming fails
+    /// <see cref="MaxDrops"/> times in a row, the failure goes to the caller, which backs off and lists again.
+    /// </summary>
+    private async Task WatchAsync(string resourceVersion, CancellationToken cancel)
+    {
+        var drops = 0;
+        while (!cancel.IsCancellationRequested)
+        {
+            var started = clock.GetUtcNow();
+            var (next, expired, dropped, events) = await WatchOnceAsync(resourceVersion, cancel).ConfigureAwait(false);
+            if (expired)
+            {
+                logger.LogInformation("NetworkPolicy watch expired at resource version {ResourceVersion}; listing again", next);
+                return;
+            }
+
+            var lasted = clock.GetUtcNow() - started;
+            drops = dropped is null || events > 0 || lasted > TimeSpan.FromSeconds(10) ? 0 : drops + 1;
+            if (dropped is not null)
+            {
+                if (drops >= MaxDrops)
+                {
+                    throw dropped;
+                }
+
+                logger.LogInformation("NetworkPolicy watch dropped ({Error}); resuming from resource version {ResourceVersion}",
+                    KubernetesApi.Describe(dropped, host), next);
+            }
+
+            resourceVersion = next;
+            if (lasted < TimeSpan.FromSeconds(1))
+            {
+                // A server that closes watches at once must not make this a busy loop.
+                await Task.Delay(TimeSpan.FromSeconds(1), clock, cancel).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<(string ResourceVersion, bool Expired, Exception? Dropped, int Events)> WatchOnceAsync(string resourceVersion, CancellationToken cancel)
+    {
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        watch.CancelAfter(WatchTimeout + WatchGrace);
+        var expired = false;
+        var events = 0;
+        try
+        {
+            var stream = client.NetworkingV1.WatchListNetworkPolicyForAllNamespacesAsync(
+                resourceVersion: resourceVersion,
+                allowWatchBookmarks: true,
+                timeoutSeconds: (int)WatchTimeout.TotalSeconds,
+                onError: error =>
+                {
+                    if (error is KubernetesException)
+                    {
+                        // An ERROR event (410 Gone, or the server gave up): the events since the list cannot be trusted.
+                        expired = true;
+                        watch.Cancel();
+                    }
+                    else
+                    {
+                        logger.LogDebug("Unreadable NetworkPolicy watch event skipped: {Error}", error.Message);
+                    }
+                },
+                cancellationToken: watch.Token);
+            await foreach (var (type, policy) in stream.ConfigureAwait(false))
+            {
+                events++;
+                resourceVersion = policy?.Metadata?.ResourceVersion is { Length: > 0 } seen ? seen : resourceVersion;
+                if (policy is null || type is WatchEventType.Bookmark or WatchEventType.Error)
+                {
+                    continue;
+                }
+
+                var snapshot = _current?.Policies ?? ImmutableDictionary<PolicyKey, CanonicalPolicy>.Empty;
+                var key = new PolicyKey(policy.Namespace() ?? "", policy.Name() ?? "");
+                if (type == WatchEventType.Deleted)
+                {
+                    Publish(snapshot.Remove(key));
+                }
+                else if (Read(policy) is { } read)
+                {
+                    Publish(snapshot.SetItem(read.Id, read));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            // Expired, or silent for too long: either way this watch is over.
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !cancel.IsCancellationRequested)
+        {
+            return (resourceVersion, expired, e, events);
+        }
+
+        return (resourceVersion, expired, null, events);
+    }
+
+    private CanonicalPolicy? Read(V1NetworkPolicy policy)
+    {
+        try
+        {
+            return KubernetesApi.Canonical(policy);
+        }
+        catch (ClusterException e)
+        {
+            logger.LogWarning("{Error}; left out of the drift report", e.Message);
+            return null;
+        }
+    }
+
+    private void Publish(ImmutableDictionary<PolicyKey, CanonicalPolicy> policies)
+    {
+        _current = new LiveSnapshot(policies, Interlocked.Increment(ref _version), clock.GetUtcNow());
+        if (_changed.CurrentCount == 0)
+        {
+            try
+            {
+                _changed.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
+            }
+        }
+    }
+
+    public void Dispose() => _changed.Dispose();
+
+    private static TimeSpan Backoff(int failures)
+    {
+        var exponential = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures, 10))));
+        return exponential * (0.5 + (Random.Shared.NextDouble() / 2));
+    }
+}

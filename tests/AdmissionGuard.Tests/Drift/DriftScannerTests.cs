@@ -1,0 +1,308 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using AdmissionGuard.Tests.Support;
+
+namespace AdmissionGuard.Tests.Drift;
+
+/// <summary>
+/// The drift scanner of <c>serve</c>: the real server reading a real Git repository, and the
+/// Kubernetes API as <see cref="KubernetesApiStub"/> (a stub of list, watch and Leases).
+/// </summary>
+public sealed class DriftScannerTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private readonly GitRepository _repository = new();
+    private readonly TempDirectory _work = new();
+    private readonly string _commit;
+
+    public DriftScannerTests()
+    {
+        _commit = _repository.Commit(DriftFixtures.GitFiles());
+    }
+
+    private static readonly string[] ClusterDrift =
+    [
+        "shop/db modified shop/db.yaml: spec.ingress: rule added: from ipBlock 0.0.0.0/0 port TCP/5432",
+        "shop/debug-allow-all unmanaged -",
+        "shop/default-deny missing shop/default-deny.yaml",
+    ];
+
+    [Fact]
+    public async Task The_scanner_is_off_by_default_and_drift_answers_404()
+    {
+        await using var host = await GuardHost.StartAsync(_repository.Path);
+
+        using var response = await host.Ops.GetAsync("/drift");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("AdmissionGuard:Drift:Enabled", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_reporting_replica_serves_each_drift_type_on_the_ops_port_and_logs_each_item_once()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        await using var host = await StartAsync(stub, "guard-a");
+
+        var report = await WaitForDriftAsync(host, r => r["commit"]?.GetValue<string>() == _commit);
+        using var onWebhookPort = await host.Webhook.GetAsync("/drift");
+
+        Assert.Equal(ClusterDrift, DriftFixtures.Items(report));
+        Assert.Equal("main", report["ref"]!.GetValue<string>());
+        Assert.Equal(1, report["summary"]!["missing"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.NotFound, onWebhookPort.StatusCode);
+        Assert.Equal("guard-a", stub.LeaseHolder("admissionguard", "admissionguard-drift"));
+        Assert.Equal(["shop/db", "shop/debug-allow-all", "shop/default-deny"], Logged(host, "Drift found"));
+    }
+
+    [Fact]
+    public async Task Watch_events_resolve_and_add_drift_and_each_change_is_logged_once()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        await using var host = await StartAsync(stub, "guard-a");
+        await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+
+        stub.Apply(DriftFixtures.DbRestored());
+        stub.Delete("shop", "debug-allow-all");
+        stub.Apply(DriftFixtures.Unmanaged("shop", "allow-all-temp"));
+        var report = await WaitForDriftAsync(host, r => DriftFixtures.Items(r).Count == 2);
+
+        Assert.Equal(["shop/allow-all-temp unmanaged -", "shop/default-deny missing shop/default-deny.yaml"], DriftFixtures.Items(report));
+        Assert.Equal(["shop/db", "shop/debug-allow-all"], Logged(host, "Drift resolved"));
+        Assert.Equal(["shop/allow-all-temp", "shop/db", "shop/debug-allow-all", "shop/default-deny"], Logged(host, "Drift found"));
+        Assert.Equal(1, stub.Lists);
+    }
+
+    [Fact]
+    public async Task A_new_baseline_commit_is_compared_at_once_without_a_cluster_change()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        await using var host = await StartAsync(stub, "guard-a");
+        await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+
+        var second = _repository.Commit(new Dictionary<string, string>
+        {
+            ["shop/debug.yaml"] = """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: debug-allow-all, namespace: shop}
+                spec:
+                  podSelector: {}
+                  ingress: [{}]
+                """,
+        });
+        using var refresh = await host.Ops.PostAsync("/refresh", new StringContent(""));
+        var report = await WaitForDriftAsync(host, r => r["commit"]?.GetValue<string>() == second);
+
+        Assert.Equal([ClusterDrift[0], ClusterDrift[2]], DriftFixtures.Items(report));
+        Assert.Equal(["shop/debug-allow-all"], Logged(host, "Drift resolved"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_dropped_watch_is_resumed_from_its_resource_version_without_listing_again(bool abort)
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        await using var host = await StartAsync(stub, "guard-a");
+        await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+        var listedAt = stub.LastListVersion;
+
+        stub.DropWatches(abort);
+        await Eventually(() => stub.Watches.Count >= 2, "the watch was not resumed");
+        stub.Apply(DriftFixtures.DbRestored());
+        var report = await WaitForDriftAsync(host, r => DriftFixtures.Items(r).Count == 2);
+
+        Assert.Equal([ClusterDrift[1], ClusterDrift[2]], DriftFixtures.Items(report));
+        Assert.True(stub.Watches[1].Contains($"resourceVersion={listedAt}&", StringComparison.Ordinal), $"listed at {listedAt}; requests: {string.Join(" | ", stub.Requests)}");
+        Assert.Equal(1, stub.Lists);
+    }
+
+    [Fact]
+    public async Task An_expired_watch_lists_again_and_sees_what_changed_meanwhile()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        await using var host = await StartAsync(stub, "guard-a");
+        await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+
+        stub.ExpireWatches();
+        stub.Apply(DriftFixtures.DbRestored());
+        var report = await WaitForDriftAsync(host, r => DriftFixtures.Items(r).Count == 2);
+
+        Assert.Equal([ClusterDrift[1], ClusterDrift[2]], DriftFixtures.Items(report));
+        await Eventually(() => stub.Lists >= 2, "no new list after 410 Gone");
+    }
+
+    [Fact]
+    public async Task Only_the_holder_of_the_Lease_reports_the_other_replica_still_validates_and_takes_over_when_the_holder_stops()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        var first = await StartAsync(stub, "guard-a");
+        var firstStopped = false;
+        try
+        {
+            await WaitForDriftAsync(first, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+            await using var second = await StartAsync(stub, "guard-b");
+
+            var refusal = await WaitForUnavailableAsync(second, r => r["leader"]?.GetValue<string>() == "guard-a");
+            var review = await second.ReviewAsync(Reviews.Load("create"));
+            var listsWhileFirstLeads = stub.Lists;
+            var loggedBySecond = Logged(second, "Drift found");
+            firstStopped = true;
+            await first.DisposeAsync();
+            var takenOver = await WaitForDriftAsync(second, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+
+            Assert.Contains("this replica does not report drift: the Lease admissionguard/admissionguard-drift is held by guard-a", refusal["error"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal("7d38d3e3-24a0-4500-b566-160b100043dc", review["uid"]!.GetValue<string>());
+            Assert.Equal(1, listsWhileFirstLeads);
+            Assert.Empty(loggedBySecond);
+            Assert.Equal(_commit, takenOver["commit"]!.GetValue<string>());
+            Assert.Equal("guard-b", stub.LeaseHolder("admissionguard", "admissionguard-drift"));
+        }
+        finally
+        {
+            if (!firstStopped)
+            {
+                await first.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_unreachable_API_server_is_reported_by_drift_and_validate_still_answers()
+    {
+        var port = Ports.Free();
+        var kubeconfig = _work.Combine("kubeconfig");
+        File.WriteAllText(kubeconfig, $$$"""
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: gone, cluster: {server: "http://127.0.0.1:{{{port}}}"}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: gone, context: {cluster: gone, user: u}}]
+            current-context: gone
+            """);
+        await using var host = await GuardHost.StartAsync(_repository.Path, Settings(kubeconfig, "guard-a"));
+
+        var refusal = await WaitForUnavailableAsync(host, r => r["lastError"] is not null);
+        var review = await host.ReviewAsync(Reviews.Load("create"));
+
+        Assert.Contains($"cannot reach the Kubernetes API server http://127.0.0.1:{port}", refusal["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Null(refusal["leader"]);
+        Assert.Equal("7d38d3e3-24a0-4500-b566-160b100043dc", review["uid"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_Lease_the_service_account_may_not_read_is_logged_once_and_nothing_is_reported()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        stub.FailLeases = HttpStatusCode.Forbidden;
+        await using var host = await StartAsync(stub, "guard-a");
+
+        var refusal = await WaitForUnavailableAsync(host, r => r["lastError"] is not null);
+        await Eventually(() => stub.Requests.Count(r => r.Contains("/leases/", StringComparison.Ordinal)) >= 3, "the Lease was not retried");
+
+        Assert.Contains("answered 403 Forbidden: leases.coordination.k8s.io \"admissionguard-drift\" is forbidden", refusal["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Single(host.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Drift Lease {Lease}: ", StringComparison.Ordinal));
+        Assert.Equal(0, stub.Lists);
+    }
+
+    public static TheoryData<string, string, string> StartUpProblems => new()
+    {
+        { "Enabled", "yes", "AdmissionGuard:Drift:Enabled: \"yes\" is not true or false" },
+        {
+            "Enabled", "true",
+            "AdmissionGuard:Drift: the drift scanner needs the Kubernetes API: not running in a Kubernetes pod: set AdmissionGuard:Drift:Kubeconfig, or turn the scanner off (AdmissionGuard:Drift:Enabled=false)"
+        },
+        { "Kubeconfig", "/nonexistent/kubeconfig", "AdmissionGuard:Drift: the drift scanner needs the Kubernetes API: kubeconfig not found: /nonexistent/kubeconfig" },
+        { "Context", "prod", "AdmissionGuard:Drift: the drift scanner needs the Kubernetes API: a context needs a kubeconfig file (AdmissionGuard:Drift:Kubeconfig)" },
+        { "LeaseName", " ", "AdmissionGuard:Drift:LeaseName: must not be empty" },
+    };
+
+    [Theory]
+    [MemberData(nameof(StartUpProblems))]
+    public async Task Unusable_scanner_settings_stop_start_up_naming_the_setting(string key, string value, string expected)
+    {
+        var settings = new Dictionary<string, string?> { ["Drift:Enabled"] = "true", [$"Drift:{key}"] = value };
+
+        var error = await Assert.ThrowsAsync<AdmissionGuard.Hosting.InvalidSettingsException>(() => GuardHost.StartAsync(_repository.Path, settings));
+
+        Assert.Equal(expected, Assert.Single(error.Problems));
+    }
+
+    public void Dispose()
+    {
+        _repository.Dispose();
+        _work.Dispose();
+    }
+
+    private Task<GuardHost> StartAsync(KubernetesApiStub stub, string identity) =>
+        GuardHost.StartAsync(_repository.Path, Settings(stub.WriteKubeconfig(_work.Path), identity));
+
+    private static Dictionary<string, string?> Settings(string kubeconfig, string identity) => new()
+    {
+        ["Drift:Enabled"] = "true",
+        ["Drift:Kubeconfig"] = kubeconfig,
+        ["Drift:Identity"] = identity,
+        ["Drift:Namespace"] = "admissionguard",
+    };
+
+    private static async Task<JsonNode> WaitForDriftAsync(GuardHost host, Func<JsonNode, bool> until)
+    {
+        var last = "";
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await host.Ops.GetAsync("/drift");
+            last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+            if (response.StatusCode == HttpStatusCode.OK && JsonNode.Parse(await response.Content.ReadAsStringAsync()) is { } report && until(report))
+            {
+                return report;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"no such drift report; last answer: {last}");
+    }
+
+    private static async Task<JsonNode> WaitForUnavailableAsync(GuardHost host, Func<JsonNode, bool> until)
+    {
+        var last = "";
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await host.Ops.GetAsync("/drift");
+            last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && JsonNode.Parse(await response.Content.ReadAsStringAsync()) is { } body && until(body))
+            {
+                return body;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"no such 503 from /drift; last answer: {last}");
+    }
+
+    private static async Task Eventually(Func<bool> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(failure);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The policies named by the log events whose message starts with <paramref name="prefix"/>, sorted.</summary>
+    private static List<string> Logged(GuardHost host, string prefix) =>
+        [.. host.Logs.Events
+            .Where(e => e.MessageTemplate.Text.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(e => CollectingSink.Scalar(e, "Policy") as string ?? $"{CollectingSink.Scalar(e, "Namespace")}/{CollectingSink.Scalar(e, "Name")}")
+            .Order(StringComparer.Ordinal)];
+}

@@ -1,0 +1,304 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using AdmissionGuard.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace AdmissionGuard.Tests.Drift;
+
+/// <summary>
+/// A STUB of the Kubernetes API server, not a real one (none runs on the test machines): plain HTTP
+/// on loopback, answering only what KubernetesClient asks for drift: the list (with limit/continue)
+/// and watch of NetworkPolicies in all namespaces, and get/create/replace of coordination.k8s.io
+/// Leases. Watches replay the events after the requested resource version, like the real one.
+/// </summary>
+public sealed class KubernetesApiStub : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Lock _gate = new();
+    private readonly SortedDictionary<string, JsonObject> _policies = new(StringComparer.Ordinal);
+    private readonly List<(long Version, string Line)> _events = [];
+    private readonly Dictionary<string, JsonObject> _leases = [];
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _version = 1000;
+    private bool _expireNextWatch;
+    private int _dropped;
+    private bool _abortOnDrop;
+
+    private KubernetesApiStub(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    public string Url { get; }
+
+    /// <summary>Every request, as "METHOD path?query".</summary>
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>When set, lists answer this status with a Status object, as an API server refusing them would.</summary>
+    public HttpStatusCode? FailLists { get; set; }
+
+    public int Lists => Requests.Count(r => r.StartsWith("GET /apis/networking.k8s.io/v1/networkpolicies", StringComparison.Ordinal) && !r.Contains("watch=true", StringComparison.Ordinal));
+
+    /// <summary>When set, Lease requests answer this status, as for a service account without the Role.</summary>
+    public HttpStatusCode? FailLeases { get; set; }
+
+    /// <summary>The resource version the last list answered with.</summary>
+    public long LastListVersion { get; private set; }
+
+    public IReadOnlyList<string> Watches => [.. Requests.Where(r => r.Contains("watch=true", StringComparison.Ordinal))];
+
+    public static async Task<KubernetesApiStub> StartAsync(IEnumerable<JsonObject> policies)
+    {
+        var url = $"http://127.0.0.1:{Ports.Free()}";
+        var builder = WebApplication.CreateSlimBuilder();
+
+        // Not the guard's appsettings.json (beside the tests) nor the environment: only the URL below.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        var stub = new KubernetesApiStub(builder.Build(), url);
+        foreach (var policy in policies)
+        {
+            stub.Apply(policy);
+        }
+
+        const string Policies = "/apis/networking.k8s.io/v1/networkpolicies";
+        const string Leases = "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases";
+        stub._app.Use((context, next) =>
+        {
+            stub.Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
+            return next(context);
+        });
+        stub._app.MapGet(Policies, (HttpContext context) => context.Request.Query["watch"] == "true" ? stub.WatchAsync(context) : stub.List(context).ExecuteAsync(context));
+        stub._app.MapGet(Leases + "/{name}", (string ns, string name) => stub.Lease(ns, name, null, create: false));
+        stub._app.MapPost(Leases, async (string ns, HttpRequest request) =>
+        {
+            var lease = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+            return stub.Lease(ns, lease["metadata"]!["name"]!.GetValue<string>(), lease, create: true);
+        });
+        stub._app.MapPut(Leases + "/{name}", async (string ns, string name, HttpRequest request) =>
+            stub.Lease(ns, name, (await JsonNode.ParseAsync(request.Body))!.AsObject(), create: false));
+        await stub._app.StartAsync();
+        return stub;
+    }
+
+    /// <summary>A kubeconfig that points at the stub (a token, since KubernetesClient wants credentials).</summary>
+    public string WriteKubeconfig(string directory, string context = "stub")
+    {
+        var path = Path.Combine(directory, $"kubeconfig-{context}");
+        File.WriteAllText(path, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: stub
+              cluster: {"{"}server: "{Url}"{"}"}
+            users:
+            - name: drift-reader
+              user: {"{"}token: not-a-real-token{"}"}
+            contexts:
+            - name: {context}
+              context: {"{"}cluster: stub, user: drift-reader{"}"}
+            current-context: {context}
+            """);
+        return path;
+    }
+
+    /// <summary>Creates or replaces a policy; watchers get ADDED or MODIFIED.</summary>
+    public void Apply(JsonObject policy)
+    {
+        lock (_gate)
+        {
+            var key = $"{policy["metadata"]!["namespace"]}/{policy["metadata"]!["name"]}";
+            var type = _policies.ContainsKey(key) ? "MODIFIED" : "ADDED";
+            policy["metadata"]!["resourceVersion"] = (++_version).ToString();
+            _policies[key] = policy;
+            Publish(type, policy);
+        }
+    }
+
+    public void Delete(string ns, string name)
+    {
+        lock (_gate)
+        {
+            if (_policies.Remove($"{ns}/{name}", out var policy))
+            {
+                policy["metadata"]!["resourceVersion"] = (++_version).ToString();
+                Publish("DELETED", policy);
+            }
+        }
+    }
+
+    /// <summary>Ends every open watch: cleanly (the server closes the stream), or by aborting the connection.</summary>
+    public void DropWatches(bool abort = false)
+    {
+        lock (_gate)
+        {
+            _dropped++;
+            _abortOnDrop = abort;
+            Signal();
+        }
+    }
+
+    /// <summary>Forgets the event history and ends the watches: the next watch gets 410 Gone, so clients must list again.</summary>
+    public void ExpireWatches()
+    {
+        lock (_gate)
+        {
+            _expireNextWatch = true;
+            _events.Clear();
+        }
+
+        DropWatches();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        DropWatches(abort: true);
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private IResult List(HttpContext context)
+    {
+        if (FailLists is { } status)
+        {
+            return Status((int)status, status.ToString(),
+                "networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:ci:drift\" cannot list resource \"networkpolicies\" in API group \"networking.k8s.io\" at the cluster scope");
+        }
+
+        var limit = int.TryParse(context.Request.Query["limit"], out var l) ? l : int.MaxValue;
+        var offset = int.TryParse(context.Request.Query["continue"], out var c) ? c : 0;
+        lock (_gate)
+        {
+            var page = _policies.Values.Skip(offset).Take(limit).Select(p => p.DeepClone()).ToArray();
+            var more = offset + page.Length < _policies.Count;
+            LastListVersion = _version;
+            return Results.Json(new JsonObject
+            {
+                ["apiVersion"] = "networking.k8s.io/v1",
+                ["kind"] = "NetworkPolicyList",
+                ["metadata"] = new JsonObject { ["resourceVersion"] = _version.ToString(), ["continue"] = more ? (offset + page.Length).ToString() : null },
+                ["items"] = new JsonArray(page),
+            });
+        }
+    }
+
+    private async Task WatchAsync(HttpContext context)
+    {
+        var sent = long.Parse(context.Request.Query["resourceVersion"].ToString() is { Length: > 0 } v ? v : "0");
+        context.Response.ContentType = "application/json";
+        int dropped;
+        bool expired;
+        lock (_gate)
+        {
+            (dropped, expired, _expireNextWatch) = (_dropped, _expireNextWatch, false);
+        }
+
+        if (expired)
+        {
+            var gone = new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["reason"] = "Expired", ["code"] = 410, ["message"] = $"too old resource version: {sent}" };
+            await context.Response.WriteAsync(new JsonObject { ["type"] = "ERROR", ["object"] = gone }.ToJsonString() + "\n");
+            return;
+        }
+
+        while (!context.RequestAborted.IsCancellationRequested)
+        {
+            List<(long Version, string Line)> pending;
+            Task changed;
+            bool drop;
+            bool abort;
+            lock (_gate)
+            {
+                pending = [.. _events.Where(e => e.Version > sent)];
+                (changed, drop, abort) = (_changed.Task, _dropped != dropped, _abortOnDrop);
+            }
+
+            foreach (var (version, line) in pending)
+            {
+                await context.Response.WriteAsync(line + "\n");
+                sent = version;
+            }
+
+            await context.Response.Body.FlushAsync();
+            if (drop)
+            {
+                if (abort)
+                {
+                    context.Abort();
+                }
+
+                return;
+            }
+
+            try
+            {
+                await changed.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private IResult Lease(string ns, string name, JsonObject? body, bool create)
+    {
+        if (FailLeases is { } refusal)
+        {
+            return Status((int)refusal, refusal.ToString(), $"leases.coordination.k8s.io \"{name}\" is forbidden: User \"system:serviceaccount:admissionguard:admissionguard\" cannot get resource \"leases\" in API group \"coordination.k8s.io\" in the namespace \"{ns}\"");
+        }
+
+        lock (_gate)
+        {
+            var key = $"{ns}/{name}";
+            var exists = _leases.TryGetValue(key, out var current);
+            if (body is null)
+            {
+                return exists ? Results.Json(current) : Status(404, "NotFound", $"leases.coordination.k8s.io \"{name}\" not found");
+            }
+
+            if (create ? exists : !exists || current!["metadata"]!["resourceVersion"]?.ToString() != body["metadata"]!["resourceVersion"]?.ToString())
+            {
+                return Status(409, "Conflict", $"Operation cannot be fulfilled on leases.coordination.k8s.io \"{name}\": the object has been modified");
+            }
+
+            body["metadata"]!["namespace"] = ns;
+            body["metadata"]!["resourceVersion"] = (++_version).ToString();
+            _leases[key] = body;
+            return Results.Json(body, statusCode: create ? 201 : 200);
+        }
+    }
+
+    /// <summary>The holder of a Lease, as the stub stores it.</summary>
+    public string? LeaseHolder(string ns, string name)
+    {
+        lock (_gate)
+        {
+            return _leases.TryGetValue($"{ns}/{name}", out var lease) ? lease["spec"]?["holderIdentity"]?.GetValue<string>() : null;
+        }
+    }
+
+    private void Publish(string type, JsonObject policy)
+    {
+        _events.Add((_version, new JsonObject { ["type"] = type, ["object"] = policy.DeepClone() }.ToJsonString()));
+        Signal();
+    }
+
+    private void Signal()
+    {
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.SetResult();
+    }
+
+    private static IResult Status(int code, string reason, string message) => Results.Json(
+        new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Failure", ["message"] = message, ["reason"] = reason, ["code"] = code },
+        statusCode: code);
+}
