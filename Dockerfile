@@ -34,4 +34,6 @@ ENV ASPNETCORE_HTTP_PORTS= \
 
 EXPOSE 8443 8080
 USER $APP_UID
-ENTRYPOINT ["dotnet", "admissionguard.dll", "serve"]
+# `docker run IMAGE drift ...` and `docker run IMAGE check ...` run the other verbs.
+ENTRYPOINT ["dotnet", "admissionguard.dll"]
+CMD ["serve"]

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Text;
 using System.Text.Json;
 using AdmissionGuard.Admission;
@@ -31,7 +32,7 @@ public static class CheckCommand
             gitRef,
         };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(result => Run(
+        command.Action = new CheckAction(result => Run(
             result.GetValue(review)!,
             result.GetValue(repo),
             result.GetValue(gitRef),
@@ -39,6 +40,23 @@ public static class CheckCommand
             Console.Out,
             Console.Error));
         return command;
+    }
+
+    /// <summary>Runs even when parsing failed, so that a usage error is exit 2 (not 1, which means denied).</summary>
+    private sealed class CheckAction(Func<ParseResult, int> run) : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            if (parseResult.Errors.Count > 0)
+            {
+                Console.Error.WriteLine($"admissionguard check: {parseResult.Errors[0].Message.ReplaceLineEndings(" ")} (see admissionguard check --help)");
+                return 2;
+            }
+
+            return run(parseResult);
+        }
     }
 
     public static int Run(FileInfo reviewFile, string? repository, string? gitRef, string[] configurationArgs, TextWriter output, TextWriter errors)

@@ -1,4 +1,5 @@
 using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Cluster;
 using AdmissionGuard.Git;
 using Prometheus;
 
@@ -18,7 +19,7 @@ public sealed class GuardMetrics
     private readonly Counter.Child _refreshSucceeded;
     private readonly Counter.Child _refreshFailed;
 
-    public GuardMetrics(BaselineStore store, TimeProvider clock)
+    public GuardMetrics(BaselineStore store, DriftStore drift, TimeProvider clock)
     {
         Registry = Metrics.NewCustomRegistry();
         DotNetStats.Register(Registry);
@@ -68,6 +69,25 @@ public sealed class GuardMetrics
             }
 
             failures.Set(state.ConsecutiveFailures);
+        });
+
+        // Only the replica that holds the drift Lease has a report; the others export no drift series.
+        var driftItems = factory.CreateGauge("admissionguard_drift_items", "Drift between Git and the cluster by type (missing, unmanaged, modified), from the reporting replica.", "type");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            if (drift.Current is { } report)
+            {
+                driftItems.WithLabels("missing").Set(report.Missing);
+                driftItems.WithLabels("unmanaged").Set(report.Unmanaged);
+                driftItems.WithLabels("modified").Set(report.Modified);
+            }
+            else
+            {
+                foreach (var labels in driftItems.GetAllLabelValues().ToList())
+                {
+                    driftItems.RemoveLabelled(labels);
+                }
+            }
         });
     }
 

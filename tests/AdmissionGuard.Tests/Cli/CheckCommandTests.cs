@@ -92,6 +92,15 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_usage_error_exits_2_not_1_which_means_denied()
+    {
+        var result = Executable.Run(_work.Path, Environment, "check", "--repo", _repository.Path);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("admissionguard check: Option '--review' is required.", result.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Help_describes_the_options_and_exit_codes()
     {
         var result = Executable.Run(_work.Path, null, "check", "--help");

@@ -68,7 +68,12 @@ public sealed class DriftScannerTests : IDisposable
         stub.Apply(DriftFixtures.Unmanaged("shop", "allow-all-temp"));
         var report = await WaitForDriftAsync(host, r => DriftFixtures.Items(r).Count == 2);
 
+        var metrics = await host.Ops.GetStringAsync("/metrics");
+
         Assert.Equal(["shop/allow-all-temp unmanaged -", "shop/default-deny missing shop/default-deny.yaml"], DriftFixtures.Items(report));
+        Assert.Contains("admissionguard_drift_items{type=\"missing\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("admissionguard_drift_items{type=\"unmanaged\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("admissionguard_drift_items{type=\"modified\"} 0\n", metrics, StringComparison.Ordinal);
         Assert.Equal(["shop/db", "shop/debug-allow-all"], Logged(host, "Drift resolved"));
         Assert.Equal(["shop/allow-all-temp", "shop/db", "shop/debug-allow-all", "shop/default-deny"], Logged(host, "Drift found"));
         Assert.Equal(1, stub.Lists);
