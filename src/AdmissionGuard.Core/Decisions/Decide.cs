@@ -42,7 +42,7 @@ public static class Decide
         var verdict = baseline is null ? WithoutBaseline(input, settings) : Judge(input, baseline, settings);
         if (verdict.Allowed)
         {
-            return verdict with { Mode = mode };
+            return verdict.Mode == mode ? verdict : verdict with { Mode = mode };
         }
 
         // Rule 3: break-glass counts only when it is what lets the change through.
@@ -71,7 +71,6 @@ public static class Decide
     private static Decision Judge(AdmissionInput input, Baseline baseline, DecisionSettings settings)
     {
         var declared = baseline.Find(input.Id);
-        var subject = $"NetworkPolicy {input.Id}";
         switch (input.Operation)
         {
             case Operation.Delete when declared is null:
@@ -79,7 +78,7 @@ public static class Decide
             case Operation.Delete:
                 return Deny(
                     DecisionReason.DeleteDeclaredInGit,
-                    $"{subject} is declared in Git ({baseline.Location(declared)}); it can only be deleted through Git.",
+                    $"{Subject(input)} is declared in Git ({baseline.Location(declared)}); it can only be deleted through Git.",
                     $"Fix: remove it from {declared.SourcePath} in Git and let the GitOps sync delete it.");
         }
 
@@ -100,11 +99,11 @@ public static class Decide
                 ? Allow(DecisionReason.UnmanagedAllowed)
                 : Deny(
                     DecisionReason.UnmanagedDenied,
-                    $"{subject} is not declared in Git ({baseline.Ref}@{baseline.ShortCommit}); policies outside Git are not allowed in namespace {input.Namespace}.",
+                    $"{Subject(input)} is not declared in Git ({baseline.Ref}@{baseline.ShortCommit}); policies outside Git are not allowed in namespace {input.Namespace}.",
                     "Fix: add it to the GitOps repository and let the GitOps sync create it.");
         }
 
-        var lines = new List<string> { $"{subject} differs from Git ({baseline.Location(declared)}):" };
+        var lines = new List<string> { $"{Subject(input)} differs from Git ({baseline.Location(declared)}):" };
         lines.AddRange(PolicyDiff.Between(declared.Policy, proposed, settings.CompareMetadata).Select(d => "- " + d));
         if (input.OldObject is { } live && !Equivalent(live, declared.Policy, settings))
         {
@@ -154,7 +153,28 @@ public static class Decide
             : $"Emergency only ({groups}, at most {BreakGlass.Hours(settings.MaxDuration)}): kubectl annotate networkpolicy -n {input.Namespace} {input.Name} {annotations}, then retry.";
     }
 
-    private static Decision Allow(DecisionReason reason, GuardMode mode = GuardMode.Enforce) => new(true, reason, mode, "", []);
+    private static string Subject(AdmissionInput input) => $"NetworkPolicy {input.Id}";
+
+    /// <summary>Plain allows carry nothing request-specific, so every request shares them.</summary>
+    private static readonly Decision[,] PlainAllows = CreatePlainAllows();
+
+    private static Decision[,] CreatePlainAllows()
+    {
+        var reasons = Enum.GetValues<DecisionReason>();
+        var modes = Enum.GetValues<GuardMode>();
+        var allows = new Decision[reasons.Length, modes.Length];
+        foreach (var reason in reasons)
+        {
+            foreach (var mode in modes)
+            {
+                allows[(int)reason, (int)mode] = new Decision(true, reason, mode, "", []);
+            }
+        }
+
+        return allows;
+    }
+
+    private static Decision Allow(DecisionReason reason, GuardMode mode = GuardMode.Enforce) => PlainAllows[(int)reason, (int)mode];
 
     private static Decision Deny(DecisionReason reason, params string[] lines) => new(false, reason, GuardMode.Enforce, string.Join('\n', lines), []);
 }

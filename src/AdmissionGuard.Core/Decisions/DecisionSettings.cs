@@ -36,8 +36,20 @@ public sealed record DecisionSettings
         "admissionguard.io/",
     ];
 
-    public bool IsGoverned(string ns) =>
-        !ExcludedNamespaces.Any(p => p.Matches(ns)) && GovernedNamespaces.Any(p => p.Matches(ns));
+    public bool IsGoverned(string ns) => !AnyMatches(ExcludedNamespaces, ns) && AnyMatches(GovernedNamespaces, ns);
+
+    private static bool AnyMatches(ImmutableArray<NamespacePattern> patterns, string ns)
+    {
+        foreach (var pattern in patterns)
+        {
+            if (pattern.Matches(ns))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>An exact namespace beats a pattern; among patterns the one with the most literal characters wins.</summary>
     public GuardMode ModeFor(string ns)
@@ -68,11 +80,31 @@ public sealed record TrustedAccounts(ImmutableArray<string> Users, ImmutableArra
         "system:kube-controller-manager",
     ];
 
-    public bool IsTrusted(UserInfo user) =>
-        Users.Any(entry => entry.EndsWith('*')
-            ? user.Username.StartsWith(entry.AsSpan(0, entry.Length - 1), StringComparison.Ordinal)
-            : user.Username == entry)
-        || (!Groups.IsEmpty && user.Groups.Any(g => Groups.Contains(g, StringComparer.Ordinal)));
+    public bool IsTrusted(UserInfo user)
+    {
+        foreach (var entry in Users)
+        {
+            if (entry.EndsWith('*')
+                ? user.Username.StartsWith(entry.AsSpan(0, entry.Length - 1), StringComparison.Ordinal)
+                : user.Username == entry)
+            {
+                return true;
+            }
+        }
+
+        if (!Groups.IsEmpty)
+        {
+            foreach (var group in user.Groups)
+            {
+                if (Groups.Contains(group, StringComparer.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     public bool IsSystemDeleter(UserInfo user) => SystemDeleters.Contains(user.Username, StringComparer.Ordinal);
 }

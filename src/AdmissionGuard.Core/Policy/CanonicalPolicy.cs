@@ -24,12 +24,20 @@ public sealed record PolicySpec(
     ImmutableArray<PolicyRule> Egress)
 {
     /// <summary>The whole governed spec as one string, computed once, so comparing is one string compare.</summary>
-    public string Key { get; } =
-        $"sel[{PodSelector.Text}]types[{string.Join(',', PolicyTypes)}]in[{string.Join(';', Ingress.Select(r => r.Key))}]eg[{string.Join(';', Egress.Select(r => r.Key))}]";
+    public string Key { get; } = Render(PodSelector, PolicyTypes, Ingress, Egress);
 
     public bool Equals(PolicySpec? other) => other is not null && Key == other.Key;
 
     public override int GetHashCode() => Key.GetHashCode(StringComparison.Ordinal);
+
+    private static string Render(LabelSelector podSelector, ImmutableArray<string> policyTypes, ImmutableArray<PolicyRule> ingress, ImmutableArray<PolicyRule> egress)
+    {
+        var key = KeyText.Acquire().Append("sel[").Append(podSelector.Text).Append("]types[");
+        KeyText.AppendJoined(key, policyTypes, ',', static t => t).Append("]in[");
+        KeyText.AppendJoined(key, ingress, ';', static r => r.Key).Append("]eg[");
+        KeyText.AppendJoined(key, egress, ';', static r => r.Key).Append(']');
+        return KeyText.Release(key);
+    }
 }
 
 /// <summary>Where a policy lives: namespace and name.</summary>

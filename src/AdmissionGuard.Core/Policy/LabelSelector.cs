@@ -31,18 +31,18 @@ public sealed record LabelSelector(
             return "{}";
         }
 
-        var parts = new List<string>(labels.Length + expressions.Length);
+        var text = KeyText.Acquire();
         foreach (var (key, value) in labels)
         {
-            parts.Add($"{key}={value}");
+            text.Append(text.Length == 0 ? "" : ",").Append(key).Append('=').Append(value);
         }
 
         foreach (var requirement in expressions)
         {
-            parts.Add(requirement.Text);
+            text.Append(text.Length == 0 ? "" : ",").Append(requirement.Text);
         }
 
-        return string.Join(',', parts);
+        return KeyText.Release(text);
     }
 }
 
@@ -52,9 +52,9 @@ public sealed record SelectorRequirement(string Key, string Operator, ImmutableA
     {
         "Exists" => Key,
         "DoesNotExist" => "!" + Key,
-        "In" => $"{Key} in ({string.Join(',', Values)})",
-        "NotIn" => $"{Key} notin ({string.Join(',', Values)})",
-        _ => $"{Key} {Operator} ({string.Join(',', Values)})",
+        "In" => $"{Key} in ({KeyText.Join(Values, ',', static v => v)})",
+        "NotIn" => $"{Key} notin ({KeyText.Join(Values, ',', static v => v)})",
+        _ => $"{Key} {Operator} ({KeyText.Join(Values, ',', static v => v)})",
     };
 
     public bool Equals(SelectorRequirement? other) => other is not null && Text == other.Text;

@@ -13,7 +13,7 @@ public sealed record Peer(LabelSelector? PodSelector, LabelSelector? NamespaceSe
     public string Key { get; } = $"ns[{NamespaceSelector?.Text}]pod[{PodSelector?.Text}]ip[{IpBlock?.Text}]";
 
     /// <summary>How the peer reads in a message: <c>namespaceSelector team=a podSelector app=web</c>.</summary>
-    public string Text { get; } = Render(PodSelector, NamespaceSelector, IpBlock);
+    public string Text => field ??= Render(PodSelector, NamespaceSelector, IpBlock);
 
     public bool Equals(Peer? other) => other is not null && Key == other.Key;
 
@@ -41,7 +41,7 @@ public sealed record Peer(LabelSelector? PodSelector, LabelSelector? NamespaceSe
 
 public sealed record IpBlock(string Cidr, System.Collections.Immutable.ImmutableArray<string> Except)
 {
-    public string Text { get; } = Except.IsEmpty ? Cidr : $"{Cidr} except {string.Join(',', Except)}";
+    public string Text { get; } = Except.IsEmpty ? Cidr : $"{Cidr} except {KeyText.Join(Except, ',', static e => e)}";
 
     public bool Equals(IpBlock? other) => other is not null && Text == other.Text;
 

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace AdmissionGuard.Core.Policy;
@@ -8,6 +10,11 @@ namespace AdmissionGuard.Core.Policy;
 /// from YAML) into its canonical form. Strict like <c>kubectl apply</c> with field validation:
 /// unknown fields, wrong types and values the API server rejects are errors naming the field.
 /// </summary>
+/// <remarks>
+/// Every webhook call reads two policies, so this is allocation-lean: field names are compared as
+/// UTF-8 without making strings, lists are sorted in place, and the path of the field being read is
+/// kept as a stack of segments that becomes a string only when there is an error to report.
+/// </remarks>
 public static class PolicyReader
 {
     public const string ApiVersion = "networking.k8s.io/v1";
@@ -15,38 +22,83 @@ public static class PolicyReader
 
     private static readonly ImmutableSortedDictionary<string, string> NoEntries = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
+    [ThreadStatic]
+    private static FieldPath? t_path;
+
     /// <param name="policy">The whole object: apiVersion, kind, metadata, spec.</param>
     /// <param name="namespaceOverride">Namespace to use instead of metadata.namespace (the admission request's).</param>
     /// <param name="defaultNamespace">Namespace for an object that names none (Git manifests).</param>
     public static CanonicalPolicy Read(JsonElement policy, string? namespaceOverride = null, string defaultNamespace = "default")
     {
-        RequireKind(policy, JsonValueKind.Object, "(object)");
+        SharedParts none = default;
+        return Read(policy, namespaceOverride, defaultNamespace, ref none);
+    }
+
+    /// <summary>
+    /// The spec, labels and annotations last read through it. A policy whose spec (or labels, or
+    /// annotations) is the same JSON text, byte for byte, gets the same canonical value without reading it
+    /// again: an UPDATE's object and oldObject mostly share theirs.
+    /// </summary>
+    public struct SharedParts
+    {
+        internal JsonElement SpecSource;
+        internal PolicySpec? Spec;
+        internal JsonElement LabelsSource;
+        internal ImmutableSortedDictionary<string, string>? Labels;
+        internal JsonElement AnnotationsSource;
+        internal ImmutableSortedDictionary<string, string>? Annotations;
+    }
+
+    /// <inheritdoc cref="Read(JsonElement, string?, string)"/>
+    /// <param name="shared">Parts reused when byte-identical to the ones it holds; holds this policy's parts afterwards.</param>
+    public static CanonicalPolicy Read(JsonElement policy, string? namespaceOverride, string defaultNamespace, ref SharedParts shared)
+    {
+        if (policy.ValueKind != JsonValueKind.Object)
+        {
+            throw new PolicyFormatException("(object)", $"must be a mapping, not {Describe(policy)}");
+        }
+
+        var path = t_path ??= new FieldPath();
+        path.Reset();
         string name = "", ns = "";
         var labels = NoEntries;
         var annotations = NoEntries;
         PolicySpec? spec = null;
         foreach (var field in policy.EnumerateObject())
         {
+            // Name, not NameEquals: a name that is not valid Unicode fails here, as for every other field.
             switch (field.Name)
             {
                 case "metadata":
-                    RequireKind(field.Value, JsonValueKind.Object, "metadata");
-                    name = OptionalString(field.Value, "name", "metadata.name") ?? "";
-                    ns = OptionalString(field.Value, "namespace", "metadata.namespace") ?? "";
-                    labels = StringMap(field.Value, "labels", "metadata.labels");
-                    annotations = StringMap(field.Value, "annotations", "metadata.annotations");
+                    path.Push("metadata");
+                    RequireKind(field.Value, JsonValueKind.Object, path);
+                    name = OptionalString(field.Value, "name"u8, "name", path) ?? "";
+                    ns = OptionalString(field.Value, "namespace"u8, "namespace", path) ?? "";
+                    labels = StringMap(field.Value, "labels"u8, "labels", path, ref shared.LabelsSource, ref shared.Labels);
+                    annotations = StringMap(field.Value, "annotations"u8, "annotations", path, ref shared.AnnotationsSource, ref shared.Annotations);
+                    path.Pop();
                     break;
                 case "spec":
-                    spec = ReadSpec(field.Value);
+                    if (shared.Spec is not null && SameText(field.Value, shared.SpecSource))
+                    {
+                        spec = shared.Spec;
+                    }
+                    else
+                    {
+                        spec = ReadSpec(field.Value, path);
+                        shared.SpecSource = field.Value;
+                        shared.Spec = spec;
+                    }
+
                     break;
             }
         }
 
         ns = namespaceOverride is { Length: > 0 } ? namespaceOverride : ns.Length > 0 ? ns : defaultNamespace;
-        return new CanonicalPolicy(ns, name, spec ?? ReadSpec(default), labels, annotations);
+        return new CanonicalPolicy(ns, name, spec ?? ReadSpec(default, path), labels, annotations);
     }
 
-    private static PolicySpec ReadSpec(JsonElement spec)
+    private static PolicySpec ReadSpec(JsonElement spec, FieldPath path)
     {
         var podSelector = LabelSelector.Everything;
         var ingress = ImmutableArray<PolicyRule>.Empty;
@@ -54,132 +106,208 @@ public static class PolicyReader
         var policyTypes = ImmutableArray<string>.Empty;
         if (spec.ValueKind != JsonValueKind.Undefined && !IsNull(spec))
         {
-            RequireKind(spec, JsonValueKind.Object, "spec");
+            path.Push("spec");
+            RequireKind(spec, JsonValueKind.Object, path);
             foreach (var field in spec.EnumerateObject())
             {
-                switch (field.Name)
+                if (field.NameEquals("podSelector"u8))
                 {
-                    case "podSelector":
-                        podSelector = ReadSelector(field.Value, "spec.podSelector") ?? LabelSelector.Everything;
-                        break;
-                    case "ingress":
-                        ingress = ReadRules(field.Value, "spec.ingress", "from");
-                        break;
-                    case "egress":
-                        egress = ReadRules(field.Value, "spec.egress", "to");
-                        break;
-                    case "policyTypes":
-                        policyTypes = ReadSet(field.Value, "spec.policyTypes", (value, path) =>
-                            value is "Ingress" or "Egress" ? value : throw new PolicyFormatException(path, $"unsupported value \"{value}\": must be Ingress or Egress"));
-                        break;
-                    default:
-                        throw new PolicyFormatException("spec." + field.Name, "unknown field");
+                    path.Push("podSelector");
+                    podSelector = ReadSelector(field.Value, path) ?? LabelSelector.Everything;
+                    path.Pop();
+                }
+                else if (field.NameEquals("ingress"u8))
+                {
+                    path.Push("ingress");
+                    ingress = ReadRules(field.Value, path, "from"u8, "from");
+                    path.Pop();
+                }
+                else if (field.NameEquals("egress"u8))
+                {
+                    path.Push("egress");
+                    egress = ReadRules(field.Value, path, "to"u8, "to");
+                    path.Pop();
+                }
+                else if (field.NameEquals("policyTypes"u8))
+                {
+                    path.Push("policyTypes");
+                    policyTypes = ReadSet(field.Value, path, StringSet.PolicyType);
+                    path.Pop();
+                }
+                else
+                {
+                    throw path.Error(field.Name, "unknown field");
                 }
             }
+
+            path.Pop();
         }
 
         if (policyTypes.IsEmpty)
         {
             // The API server's defaulting (SetDefaults_NetworkPolicy).
-            policyTypes = egress.IsEmpty ? ["Ingress"] : ["Egress", "Ingress"];
+            policyTypes = egress.IsEmpty ? IngressOnly : IngressAndEgress;
         }
 
         return new PolicySpec(podSelector, policyTypes, ingress, egress);
     }
 
-    private static ImmutableArray<PolicyRule> ReadRules(JsonElement rules, string path, string peersField)
+    private static readonly ImmutableArray<string> IngressOnly = ["Ingress"];
+    private static readonly ImmutableArray<string> IngressAndEgress = ["Egress", "Ingress"];
+
+    private static ImmutableArray<PolicyRule> ReadRules(JsonElement rules, FieldPath path, ReadOnlySpan<byte> peersField, string peersFieldName)
     {
-        var result = new List<PolicyRule>();
-        foreach (var (rule, rulePath) in Items(rules, path))
+        if (!IsList(rules, path, out var count))
         {
-            RequireKind(rule, JsonValueKind.Object, rulePath);
+            return [];
+        }
+
+        var result = new PolicyRule[count];
+        var index = 0;
+        foreach (var rule in rules.EnumerateArray())
+        {
+            path.Push(index);
+            RequireKind(rule, JsonValueKind.Object, path);
             var peers = ImmutableArray<Peer>.Empty;
             var ports = ImmutableArray<PolicyPort>.Empty;
             foreach (var field in rule.EnumerateObject())
             {
-                if (field.Name == peersField)
+                if (field.NameEquals(peersField))
                 {
-                    peers = SortedSet(Items(field.Value, $"{rulePath}.{peersField}").Select(p => ReadPeer(p.Item, p.Path)), p => p.Key);
+                    path.Push(peersFieldName);
+                    peers = ReadPeers(field.Value, path);
+                    path.Pop();
                 }
-                else if (field.Name == "ports")
+                else if (field.NameEquals("ports"u8))
                 {
-                    ports = SortedSet(Items(field.Value, rulePath + ".ports").Select(p => ReadPort(p.Item, p.Path)), p => p.Text);
+                    path.Push("ports");
+                    ports = ReadPorts(field.Value, path);
+                    path.Pop();
                 }
                 else
                 {
-                    throw new PolicyFormatException($"{rulePath}.{field.Name}", "unknown field");
+                    throw path.Error(field.Name, "unknown field");
                 }
             }
 
-            result.Add(new PolicyRule(peers, ports));
+            result[index++] = new PolicyRule(peers, ports);
+            path.Pop();
         }
 
-        return SortedSet(result, r => r.Key);
+        return Canonical(result, index, static r => r.Key);
     }
 
-    private static Peer ReadPeer(JsonElement peer, string path)
+    private static ImmutableArray<Peer> ReadPeers(JsonElement list, FieldPath path)
+    {
+        if (!IsList(list, path, out var count))
+        {
+            return [];
+        }
+
+        var peers = new Peer[count];
+        var index = 0;
+        foreach (var item in list.EnumerateArray())
+        {
+            path.Push(index);
+            peers[index++] = ReadPeer(item, path);
+            path.Pop();
+        }
+
+        return Canonical(peers, index, static p => p.Key);
+    }
+
+    private static ImmutableArray<PolicyPort> ReadPorts(JsonElement list, FieldPath path)
+    {
+        if (!IsList(list, path, out var count))
+        {
+            return [];
+        }
+
+        var ports = new PolicyPort[count];
+        var index = 0;
+        foreach (var item in list.EnumerateArray())
+        {
+            path.Push(index);
+            ports[index++] = ReadPort(item, path);
+            path.Pop();
+        }
+
+        return Canonical(ports, index, static p => p.Text);
+    }
+
+    private static Peer ReadPeer(JsonElement peer, FieldPath path)
     {
         RequireKind(peer, JsonValueKind.Object, path);
         LabelSelector? pods = null, namespaces = null;
         IpBlock? block = null;
         foreach (var field in peer.EnumerateObject())
         {
-            switch (field.Name)
+            if (field.NameEquals("podSelector"u8))
             {
-                case "podSelector":
-                    pods = ReadSelector(field.Value, path + ".podSelector");
-                    break;
-                case "namespaceSelector":
-                    namespaces = ReadSelector(field.Value, path + ".namespaceSelector");
-                    break;
-                case "ipBlock":
-                    block = IsNull(field.Value) ? null : ReadIpBlock(field.Value, path + ".ipBlock");
-                    break;
-                default:
-                    throw new PolicyFormatException($"{path}.{field.Name}", "unknown field");
+                path.Push("podSelector");
+                pods = ReadSelector(field.Value, path);
+                path.Pop();
+            }
+            else if (field.NameEquals("namespaceSelector"u8))
+            {
+                path.Push("namespaceSelector");
+                namespaces = ReadSelector(field.Value, path);
+                path.Pop();
+            }
+            else if (field.NameEquals("ipBlock"u8))
+            {
+                path.Push("ipBlock");
+                block = IsNull(field.Value) ? null : ReadIpBlock(field.Value, path);
+                path.Pop();
+            }
+            else
+            {
+                throw path.Error(field.Name, "unknown field");
             }
         }
 
         if (block is not null && (pods is not null || namespaces is not null))
         {
-            throw new PolicyFormatException(path, "ipBlock may not be combined with podSelector or namespaceSelector");
+            throw path.Error(null, "ipBlock may not be combined with podSelector or namespaceSelector");
         }
 
         if (block is null && pods is null && namespaces is null)
         {
-            throw new PolicyFormatException(path, "must specify a peer (podSelector, namespaceSelector or ipBlock)");
+            throw path.Error(null, "must specify a peer (podSelector, namespaceSelector or ipBlock)");
         }
 
         return Peer.Create(pods, namespaces, block);
     }
 
-    private static IpBlock ReadIpBlock(JsonElement block, string path)
+    private static IpBlock ReadIpBlock(JsonElement block, FieldPath path)
     {
         RequireKind(block, JsonValueKind.Object, path);
         string? cidr = null;
         var except = ImmutableArray<string>.Empty;
         foreach (var field in block.EnumerateObject())
         {
-            switch (field.Name)
+            if (field.NameEquals("cidr"u8))
             {
-                case "cidr":
-                    cidr = Network(RequireString(field.Value, path + ".cidr"), path + ".cidr");
-                    break;
-                case "except":
-                    except = ReadSet(field.Value, path + ".except", Network);
-                    break;
-                default:
-                    throw new PolicyFormatException($"{path}.{field.Name}", "unknown field");
+                path.Push("cidr");
+                cidr = Network(RequireString(field.Value, path), path);
+                path.Pop();
+            }
+            else if (field.NameEquals("except"u8))
+            {
+                path.Push("except");
+                except = ReadSet(field.Value, path, StringSet.Network);
+                path.Pop();
+            }
+            else
+            {
+                throw path.Error(field.Name, "unknown field");
             }
         }
 
-        return new IpBlock(cidr ?? throw new PolicyFormatException(path + ".cidr", "required"), except);
-
-        static string Network(string text, string at) =>
-            Cidr.TryNormalise(text, out var network) ? network : throw new PolicyFormatException(at, $"invalid CIDR \"{text}\"");
+        return new IpBlock(cidr ?? throw path.Error("cidr", "required"), except);
     }
 
-    private static PolicyPort ReadPort(JsonElement port, string path)
+    private static PolicyPort ReadPort(JsonElement port, FieldPath path)
     {
         RequireKind(port, JsonValueKind.Object, path);
         var protocol = "TCP";
@@ -187,68 +315,81 @@ public static class PolicyReader
         string? name = null;
         foreach (var field in port.EnumerateObject())
         {
-            switch (field.Name)
+            if (field.NameEquals("protocol"u8))
             {
-                case "protocol":
-                    if (IsNull(field.Value))
-                    {
-                        break;
-                    }
+                if (IsNull(field.Value))
+                {
+                    continue;
+                }
 
-                    protocol = RequireString(field.Value, path + ".protocol");
-                    if (protocol is not ("TCP" or "UDP" or "SCTP"))
-                    {
-                        throw new PolicyFormatException(path + ".protocol", $"unsupported value \"{protocol}\": must be TCP, UDP or SCTP");
-                    }
+                path.Push("protocol");
+                protocol = RequireString(field.Value, path) switch
+                {
+                    // The shared literals: the canonical port text is built from them many times.
+                    "TCP" => "TCP",
+                    "UDP" => "UDP",
+                    "SCTP" => "SCTP",
+                    var other => throw path.Error(null, $"unsupported value \"{other}\": must be TCP, UDP or SCTP"),
+                };
+                path.Pop();
+            }
+            else if (field.NameEquals("port"u8))
+            {
+                path.Push("port");
+                if (field.Value.ValueKind == JsonValueKind.Number)
+                {
+                    number = PortNumber(field.Value, path);
+                }
+                else if (field.Value.ValueKind == JsonValueKind.String)
+                {
+                    name = PortName(field.Value.GetString()!, path);
+                }
+                else if (!IsNull(field.Value))
+                {
+                    throw path.Error(null, "must be a port number or a port name");
+                }
 
-                    break;
-                case "port":
-                    if (field.Value.ValueKind == JsonValueKind.Number)
-                    {
-                        number = PortNumber(field.Value, path + ".port");
-                    }
-                    else if (field.Value.ValueKind == JsonValueKind.String)
-                    {
-                        name = PortName(field.Value.GetString()!, path + ".port");
-                    }
-                    else if (!IsNull(field.Value))
-                    {
-                        throw new PolicyFormatException(path + ".port", "must be a port number or a port name");
-                    }
-
-                    break;
-                case "endPort":
-                    endPort = IsNull(field.Value) ? null : PortNumber(field.Value, path + ".endPort");
-                    break;
-                default:
-                    throw new PolicyFormatException($"{path}.{field.Name}", "unknown field");
+                path.Pop();
+            }
+            else if (field.NameEquals("endPort"u8))
+            {
+                path.Push("endPort");
+                endPort = IsNull(field.Value) ? null : PortNumber(field.Value, path);
+                path.Pop();
+            }
+            else
+            {
+                throw path.Error(field.Name, "unknown field");
             }
         }
 
         if (endPort is not null && (number is null || endPort < number))
         {
-            throw new PolicyFormatException(path + ".endPort", "needs a numeric port that is not greater than it");
+            throw path.Error("endPort", "needs a numeric port that is not greater than it");
         }
 
         return new PolicyPort(protocol, number, endPort, name);
     }
 
-    private static int PortNumber(JsonElement value, string path) =>
+    private static int PortNumber(JsonElement value, FieldPath path) =>
         value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number is >= 1 and <= 65535
             ? number
-            : throw new PolicyFormatException(path, $"must be a port number between 1 and 65535, not {value.GetRawText()}");
+            : throw path.Error(null, $"must be a port number between 1 and 65535, not {value.GetRawText()}");
 
-    private static string PortName(string name, string path)
+    private static string PortName(string name, FieldPath path)
     {
         // IANA_SVC_NAME: 1-15 lower-case alphanumerics or '-', at least one letter. "80" as a string is
         // an error at the API server, not a port number.
         var valid = name.Length is >= 1 and <= 15
-            && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
-            && name.Any(char.IsAsciiLetterLower) && name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal);
-        return valid ? name : throw new PolicyFormatException(path, $"invalid port name \"{name}\": write a number without quotes, or a name of 1-15 lower-case letters, digits and '-'");
+            && name.AsSpan().IndexOfAnyExcept(PortNameCharacters) < 0
+            && name.AsSpan().IndexOfAnyInRange('a', 'z') >= 0 && name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal);
+        return valid ? name : throw path.Error(null, $"invalid port name \"{name}\": write a number without quotes, or a name of 1-15 lower-case letters, digits and '-'");
     }
 
-    private static LabelSelector? ReadSelector(JsonElement selector, string path)
+    private static readonly System.Buffers.SearchValues<char> PortNameCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
+
+    private static LabelSelector? ReadSelector(JsonElement selector, FieldPath path)
     {
         if (IsNull(selector))
         {
@@ -256,122 +397,325 @@ public static class PolicyReader
         }
 
         RequireKind(selector, JsonValueKind.Object, path);
-        var labels = NoEntries;
+        var labels = ImmutableArray<KeyValuePair<string, string>>.Empty;
         var expressions = ImmutableArray<SelectorRequirement>.Empty;
         foreach (var field in selector.EnumerateObject())
         {
-            switch (field.Name)
+            if (field.NameEquals("matchLabels"u8))
             {
-                case "matchLabels":
-                    labels = StringMap(selector, "matchLabels", path + ".matchLabels");
-                    break;
-                case "matchExpressions":
-                    expressions = SortedSet(Items(field.Value, path + ".matchExpressions").Select(e => ReadRequirement(e.Item, e.Path)), r => r.Text);
-                    break;
-                default:
-                    throw new PolicyFormatException($"{path}.{field.Name}", "unknown field");
+                // Looked up again by name, as a duplicate key reads: the last one counts.
+                labels = SortedPairs(selector, "matchLabels"u8, "matchLabels", path);
+            }
+            else if (field.NameEquals("matchExpressions"u8))
+            {
+                path.Push("matchExpressions");
+                expressions = ReadRequirements(field.Value, path);
+                path.Pop();
+            }
+            else
+            {
+                throw path.Error(field.Name, "unknown field");
             }
         }
 
-        return new LabelSelector([.. labels], expressions);
+        return labels.IsEmpty && expressions.IsEmpty ? LabelSelector.Everything : new LabelSelector(labels, expressions);
     }
 
-    private static SelectorRequirement ReadRequirement(JsonElement requirement, string path)
+    private static ImmutableArray<SelectorRequirement> ReadRequirements(JsonElement list, FieldPath path)
+    {
+        if (!IsList(list, path, out var count))
+        {
+            return [];
+        }
+
+        var requirements = new SelectorRequirement[count];
+        var index = 0;
+        foreach (var item in list.EnumerateArray())
+        {
+            path.Push(index);
+            requirements[index++] = ReadRequirement(item, path);
+            path.Pop();
+        }
+
+        return Canonical(requirements, index, static r => r.Text);
+    }
+
+    private static SelectorRequirement ReadRequirement(JsonElement requirement, FieldPath path)
     {
         RequireKind(requirement, JsonValueKind.Object, path);
         string? key = null, op = null;
         var values = ImmutableArray<string>.Empty;
         foreach (var field in requirement.EnumerateObject())
         {
-            switch (field.Name)
+            if (field.NameEquals("key"u8))
             {
-                case "key":
-                    key = RequireString(field.Value, path + ".key");
-                    break;
-                case "operator":
-                    op = RequireString(field.Value, path + ".operator");
-                    break;
-                case "values":
-                    values = ReadSet(field.Value, path + ".values", (value, _) => value);
-                    break;
-                default:
-                    throw new PolicyFormatException($"{path}.{field.Name}", "unknown field");
+                path.Push("key");
+                key = RequireString(field.Value, path);
+                path.Pop();
+            }
+            else if (field.NameEquals("operator"u8))
+            {
+                path.Push("operator");
+                op = RequireString(field.Value, path);
+                path.Pop();
+            }
+            else if (field.NameEquals("values"u8))
+            {
+                path.Push("values");
+                values = ReadSet(field.Value, path, StringSet.Any);
+                path.Pop();
+            }
+            else
+            {
+                throw path.Error(field.Name, "unknown field");
             }
         }
 
         if (string.IsNullOrEmpty(key))
         {
-            throw new PolicyFormatException(path + ".key", "required");
+            throw path.Error("key", "required");
         }
 
         switch (op)
         {
             case "In" or "NotIn" when values.IsEmpty:
-                throw new PolicyFormatException(path + ".values", $"must be non-empty for operator {op}");
+                throw path.Error("values", $"must be non-empty for operator {op}");
             case "Exists" or "DoesNotExist" when !values.IsEmpty:
-                throw new PolicyFormatException(path + ".values", $"must be empty for operator {op}");
+                throw path.Error("values", $"must be empty for operator {op}");
             case "In" or "NotIn" or "Exists" or "DoesNotExist":
                 return new SelectorRequirement(key, op, values);
             default:
-                throw new PolicyFormatException(path + ".operator", $"unsupported value \"{op}\": must be In, NotIn, Exists or DoesNotExist");
+                throw path.Error("operator", $"unsupported value \"{op}\": must be In, NotIn, Exists or DoesNotExist");
         }
     }
 
-    private static ImmutableArray<string> ReadSet(JsonElement list, string path, Func<string, string, string> convert) =>
-        SortedSet(Items(list, path).Select(i => convert(RequireString(i.Item, i.Path), i.Path)), s => s);
-
-    private static IEnumerable<(JsonElement Item, string Path)> Items(JsonElement list, string path)
+    /// <summary>What the items of a string list must be, and their canonical spelling.</summary>
+    private enum StringSet
     {
-        if (IsNull(list))
+        Any,
+        PolicyType,
+        Network,
+    }
+
+    private static string Convert(StringSet kind, string value, FieldPath path) => kind switch
+    {
+        StringSet.PolicyType => value switch
         {
-            yield break;
+            "Ingress" => "Ingress",
+            "Egress" => "Egress",
+            _ => throw path.Error(null, $"unsupported value \"{value}\": must be Ingress or Egress"),
+        },
+        StringSet.Network => Network(value, path),
+        _ => value,
+    };
+
+    private static string Network(string text, FieldPath path) =>
+        Cidr.TryNormalise(text, out var network) ? network : throw path.Error(null, $"invalid CIDR \"{text}\"");
+
+    private static ImmutableArray<string> ReadSet(JsonElement list, FieldPath path, StringSet kind)
+    {
+        if (!IsList(list, path, out var count))
+        {
+            return [];
         }
 
-        RequireKind(list, JsonValueKind.Array, path);
+        var items = new string[count];
         var index = 0;
         foreach (var item in list.EnumerateArray())
         {
-            yield return (item, $"{path}[{index++}]");
+            path.Push(index);
+            items[index++] = Convert(kind, RequireString(item, path), path);
+            path.Pop();
         }
+
+        return Canonical(items, index, static s => s);
     }
 
-    private static ImmutableArray<T> SortedSet<T>(IEnumerable<T> items, Func<T, string> key)
+    /// <summary>
+    /// A sorted set: duplicates (same canonical key) dropped, the first of them kept, then ordered by key (ordinal).
+    /// Sorts <paramref name="items"/> in place and wraps it without copying when nothing was dropped.
+    /// </summary>
+    private static ImmutableArray<T> Canonical<T>(T[] items, int count, Func<T, string> key)
     {
-        var sorted = items.DistinctBy(key, StringComparer.Ordinal).OrderBy(key, StringComparer.Ordinal);
-        return [.. sorted];
+        if (count < 2)
+        {
+            return count == items.Length ? ImmutableCollectionsMarshal.AsImmutableArray(items) : [.. items.AsSpan(0, count)];
+        }
+
+        var kept = 1;
+        if (count <= 16)
+        {
+            for (var i = 1; i < count; i++)
+            {
+                var candidate = key(items[i]);
+                var duplicate = false;
+                for (var j = 0; j < kept && !duplicate; j++)
+                {
+                    duplicate = string.Equals(key(items[j]), candidate, StringComparison.Ordinal);
+                }
+
+                if (!duplicate)
+                {
+                    items[kept++] = items[i];
+                }
+            }
+        }
+        else
+        {
+            var seen = new HashSet<string>(count, StringComparer.Ordinal) { key(items[0]) };
+            for (var i = 1; i < count; i++)
+            {
+                if (seen.Add(key(items[i])))
+                {
+                    items[kept++] = items[i];
+                }
+            }
+        }
+
+        Array.Sort(items, 0, kept, new KeyComparer<T>(key));
+        return kept == items.Length ? ImmutableCollectionsMarshal.AsImmutableArray(items) : [.. items.AsSpan(0, kept)];
     }
 
-    private static ImmutableSortedDictionary<string, string> StringMap(JsonElement parent, string property, string path)
+    private sealed class KeyComparer<T>(Func<T, string> key) : IComparer<T>
+    {
+        public int Compare(T? x, T? y) => string.CompareOrdinal(key(x!), key(y!));
+    }
+
+    /// <summary>matchLabels as sorted pairs: a repeated key keeps its last value, as a map does.</summary>
+    private static ImmutableArray<KeyValuePair<string, string>> SortedPairs(JsonElement parent, ReadOnlySpan<byte> property, string propertyName, FieldPath path)
+    {
+        if (!parent.TryGetProperty(property, out var map) || IsNull(map))
+        {
+            return [];
+        }
+
+        path.Push(propertyName);
+        RequireKind(map, JsonValueKind.Object, path);
+        var pairs = new KeyValuePair<string, string>[map.GetPropertyCount()];
+        var count = 0;
+        Dictionary<string, int>? positions = pairs.Length > 16 ? new(pairs.Length, StringComparer.Ordinal) : null;
+        foreach (var entry in map.EnumerateObject())
+        {
+            var key = entry.Name;
+            path.Push(key);
+            var value = RequireString(entry.Value, path);
+            path.Pop();
+            var existing = -1;
+            if (positions is null)
+            {
+                for (var i = 0; i < count && existing < 0; i++)
+                {
+                    existing = string.Equals(pairs[i].Key, key, StringComparison.Ordinal) ? i : -1;
+                }
+            }
+            else if (!positions.TryAdd(key, count))
+            {
+                existing = positions[key];
+            }
+
+            if (existing >= 0)
+            {
+                pairs[existing] = new(key, value);
+            }
+            else
+            {
+                pairs[count++] = new(key, value);
+            }
+        }
+
+        path.Pop();
+        if (count == 0)
+        {
+            return [];
+        }
+
+        if (count < pairs.Length)
+        {
+            Array.Resize(ref pairs, count);
+        }
+
+        Array.Sort(pairs, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return ImmutableCollectionsMarshal.AsImmutableArray(pairs);
+    }
+
+    private static bool SameText(JsonElement value, JsonElement other) =>
+        JsonMarshal.GetRawUtf8Value(value).SequenceEqual(JsonMarshal.GetRawUtf8Value(other));
+
+    private static ImmutableSortedDictionary<string, string> StringMap(
+        JsonElement parent, ReadOnlySpan<byte> property, string propertyName, FieldPath path,
+        ref JsonElement sharedSource, ref ImmutableSortedDictionary<string, string>? shared)
     {
         if (!parent.TryGetProperty(property, out var map) || IsNull(map))
         {
             return NoEntries;
         }
 
+        if (shared is not null && SameText(map, sharedSource))
+        {
+            return shared;
+        }
+
+        var entries = StringMap(map, propertyName, path);
+        sharedSource = map;
+        shared = entries;
+        return entries;
+    }
+
+    private static ImmutableSortedDictionary<string, string> StringMap(JsonElement map, string propertyName, FieldPath path)
+    {
+        path.Push(propertyName);
         RequireKind(map, JsonValueKind.Object, path);
         var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         foreach (var entry in map.EnumerateObject())
         {
-            builder[entry.Name] = RequireString(entry.Value, $"{path}.{entry.Name}");
+            var key = entry.Name;
+            path.Push(key);
+            builder[key] = RequireString(entry.Value, path);
+            path.Pop();
         }
 
-        return builder.ToImmutable();
+        path.Pop();
+        return builder.Count == 0 ? NoEntries : builder.ToImmutable();
     }
 
-    private static string? OptionalString(JsonElement parent, string property, string path) =>
-        parent.TryGetProperty(property, out var value) && !IsNull(value) ? RequireString(value, path) : null;
+    private static string? OptionalString(JsonElement parent, ReadOnlySpan<byte> property, string propertyName, FieldPath path)
+    {
+        if (!parent.TryGetProperty(property, out var value) || IsNull(value))
+        {
+            return null;
+        }
 
-    private static string RequireString(JsonElement value, string path) =>
+        path.Push(propertyName);
+        var text = RequireString(value, path);
+        path.Pop();
+        return text;
+    }
+
+    /// <summary>A list's length; false for null (an absent list), an error for anything but a list.</summary>
+    private static bool IsList(JsonElement list, FieldPath path, out int count)
+    {
+        count = 0;
+        if (IsNull(list))
+        {
+            return false;
+        }
+
+        RequireKind(list, JsonValueKind.Array, path);
+        count = list.GetArrayLength();
+        return count > 0;
+    }
+
+    private static string RequireString(JsonElement value, FieldPath path) =>
         value.ValueKind == JsonValueKind.String
             ? value.GetString()!
-            : throw new PolicyFormatException(path, $"must be a string, not {Describe(value)} (quote it in YAML)");
+            : throw path.Error(null, $"must be a string, not {Describe(value)} (quote it in YAML)");
 
-    private static void RequireKind(JsonElement value, JsonValueKind kind, string path)
+    private static void RequireKind(JsonElement value, JsonValueKind kind, FieldPath path)
     {
         if (value.ValueKind != kind)
         {
             var expected = kind == JsonValueKind.Array ? "a list" : "a mapping";
-            throw new PolicyFormatException(path, $"must be {expected}, not {Describe(value)}");
+            throw path.Error(null, $"must be {expected}, not {Describe(value)}");
         }
     }
 
@@ -386,4 +730,65 @@ public static class PolicyReader
         JsonValueKind.True or JsonValueKind.False => $"the boolean {value.GetRawText()}",
         _ => "null",
     };
+
+    /// <summary>
+    /// The path of the field being read (<c>spec.ingress[0].from[1].ipBlock.cidr</c>) as a stack of
+    /// names and indexes; it is rendered only for an error.
+    /// </summary>
+    private sealed class FieldPath
+    {
+        private string?[] _names = new string?[16];
+        private int[] _indexes = new int[16];
+        private int _depth;
+
+        public void Reset() => _depth = 0;
+
+        public void Push(string name)
+        {
+            Grow();
+            _names[_depth++] = name;
+        }
+
+        public void Push(int index)
+        {
+            Grow();
+            _names[_depth] = null;
+            _indexes[_depth++] = index;
+        }
+
+        public void Pop() => _depth--;
+
+        /// <param name="child">A field below the current one, or null for the current one.</param>
+        public PolicyFormatException Error(string? child, string problem)
+        {
+            var text = new StringBuilder();
+            for (var i = 0; i < _depth; i++)
+            {
+                if (_names[i] is { } name)
+                {
+                    text.Append(i == 0 ? "" : ".").Append(name);
+                }
+                else
+                {
+                    text.Append('[').Append(_indexes[i]).Append(']');
+                }
+            }
+
+            if (child is not null)
+            {
+                text.Append(_depth == 0 ? "" : ".").Append(child);
+            }
+
+            return new PolicyFormatException(text.ToString(), problem);
+        }
+
+        private void Grow()
+        {
+            if (_depth == _names.Length)
+            {
+                Array.Resize(ref _names, _depth * 2);
+                Array.Resize(ref _indexes, _depth * 2);
+            }
+        }
+    }
 }

@@ -8,11 +8,11 @@ namespace AdmissionGuard.Core.Policy;
 /// </summary>
 public sealed record PolicyRule(ImmutableArray<Peer> Peers, ImmutableArray<PolicyPort> Ports)
 {
-    public string PeersKey { get; } = string.Join('|', Peers.Select(p => p.Key));
+    public string PeersKey { get; } = KeyText.Join(Peers, '|', static p => p.Key);
 
-    public string PortsKey { get; } = string.Join(',', Ports.Select(p => p.Text));
+    public string PortsKey { get; } = KeyText.Join(Ports, ',', static p => p.Text);
 
-    public string Key => $"{PeersKey}#{PortsKey}";
+    public string Key => field ??= string.Concat(PeersKey, "#", PortsKey);
 
     public bool Equals(PolicyRule? other) => other is not null && PeersKey == other.PeersKey && PortsKey == other.PortsKey;
 

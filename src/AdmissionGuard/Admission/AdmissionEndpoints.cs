@@ -15,7 +15,15 @@ public static class AdmissionEndpoints
 
     public static WebApplication MapAdmission(this WebApplication app)
     {
-        app.MapPost("/validate", Validate).WithMetadata(ServedOn.Webhook);
+        // The services are singletons: resolved once here rather than through a request scope on every call.
+        var services = app.Services;
+        var store = services.GetRequiredService<BaselineStore>();
+        var settings = services.GetRequiredService<DecisionSettings>();
+        var refresher = services.GetRequiredService<BaselineRefresher>();
+        var audit = services.GetRequiredService<DecisionAudit>();
+        var metrics = services.GetRequiredService<GuardMetrics>();
+        var clock = services.GetRequiredService<TimeProvider>();
+        app.MapPost("/validate", context => Validate(context, store, settings, refresher, audit, metrics, clock)).WithMetadata(ServedOn.Webhook);
         app.MapGet("/healthz", () => "ok").WithMetadata(ServedOn.Webhook);
 
         // Ready as soon as it can answer: a missing baseline is handled by the decision rules,

@@ -87,8 +87,9 @@ public static class AdmissionReviewReader
             throw new BadReviewException("request.namespace is missing (NetworkPolicies are namespaced)");
         }
 
-        var obj = Policy(request, "object", ns, required: operation is Operation.Create or Operation.Update);
-        var old = Policy(request, "oldObject", ns, required: operation is Operation.Update or Operation.Delete);
+        var shared = default(PolicyReader.SharedParts);
+        var obj = Policy(request, "object", ns, required: operation is Operation.Create or Operation.Update, ref shared);
+        var old = Policy(request, "oldObject", ns, required: operation is Operation.Update or Operation.Delete, ref shared);
         var name = (operation == Operation.Delete ? old?.Name : obj?.Name) is { Length: > 0 } objectName
             ? objectName
             : String(request, "name") ?? "";
@@ -107,7 +108,7 @@ public static class AdmissionReviewReader
             request.TryGetProperty("dryRun", out var dryRun) && dryRun.ValueKind == JsonValueKind.True));
     }
 
-    private static CanonicalPolicy? Policy(JsonElement request, string property, string ns, bool required)
+    private static CanonicalPolicy? Policy(JsonElement request, string property, string ns, bool required, ref PolicyReader.SharedParts shared)
     {
         if (!request.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null)
         {
@@ -128,7 +129,7 @@ public static class AdmissionReviewReader
 
         try
         {
-            return PolicyReader.Read(value, namespaceOverride: ns);
+            return PolicyReader.Read(value, ns, "default", ref shared);
         }
         catch (PolicyFormatException e)
         {
@@ -146,7 +147,16 @@ public static class AdmissionReviewReader
         var groups = ImmutableArray<string>.Empty;
         if (user.TryGetProperty("groups", out var list) && list.ValueKind == JsonValueKind.Array)
         {
-            groups = [.. list.EnumerateArray().Where(g => g.ValueKind == JsonValueKind.String).Select(g => g.GetString()!)];
+            var names = ImmutableArray.CreateBuilder<string>(list.GetArrayLength());
+            foreach (var group in list.EnumerateArray())
+            {
+                if (group.ValueKind == JsonValueKind.String)
+                {
+                    names.Add(group.GetString()!);
+                }
+            }
+
+            groups = names.DrainToImmutable();
         }
 
         return new UserInfo(String(user, "username") ?? "", groups);

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using AdmissionGuard.Core;
 using LibGit2Sharp;
 using Microsoft.Extensions.FileSystemGlobbing;
@@ -14,6 +15,9 @@ public sealed record ManifestFile(string Path, string Text);
 /// </summary>
 internal static class BaselineLoader
 {
+    /// <summary>Below this many files, parsing in parallel costs more than it saves.</summary>
+    private const int ParallelFromFiles = 64;
+
     public static IReadOnlyList<ManifestFile> ReadFiles(Repository repo, string commitSha, GitSettings settings)
     {
         var commit = repo.Lookup<Commit>(commitSha) ?? throw new BaselineLoadException($"commit {commitSha} not found", commitSha);
@@ -39,20 +43,49 @@ internal static class BaselineLoader
 
     public static Baseline Build(string commitSha, IReadOnlyList<ManifestFile> files, GitSettings settings, DateTimeOffset now)
     {
-        var declared = new Dictionary<Core.Policy.PolicyKey, DeclaredPolicy>();
-        foreach (var file in files)
+        // Files are parsed in parallel, then taken in order: the first bad file and the first duplicate
+        // are reported exactly as a sequential read would report them.
+        var parsed = new (IReadOnlyList<DeclaredPolicy>? Policies, ExceptionDispatchInfo? Error)[files.Count];
+        void ParseFile(int index)
         {
-            IReadOnlyList<DeclaredPolicy> policies;
+            var file = files[index];
             try
             {
-                policies = ManifestReader.Read(file.Path, file.Text, settings.DefaultNamespace);
+                parsed[index] = (ManifestReader.Read(file.Path, file.Text, settings.DefaultNamespace), null);
             }
-            catch (ManifestException e)
+            catch (Exception e)
             {
-                throw new BaselineLoadException(e.Message, commitSha, file.Path, e);
+                parsed[index] = (null, ExceptionDispatchInfo.Capture(e));
+            }
+        }
+
+        if (files.Count >= ParallelFromFiles && Environment.ProcessorCount > 1)
+        {
+            Parallel.For(0, files.Count, ParseFile);
+        }
+        else
+        {
+            for (var i = 0; i < files.Count && (i == 0 || parsed[i - 1].Error is null); i++)
+            {
+                ParseFile(i);
+            }
+        }
+
+        var declared = new Dictionary<Core.Policy.PolicyKey, DeclaredPolicy>();
+        for (var i = 0; i < files.Count; i++)
+        {
+            var file = files[i];
+            if (parsed[i].Error is { } error)
+            {
+                if (error.SourceException is ManifestException e)
+                {
+                    throw new BaselineLoadException(e.Message, commitSha, file.Path, e);
+                }
+
+                error.Throw();
             }
 
-            foreach (var policy in policies)
+            foreach (var policy in parsed[i].Policies!)
             {
                 if (declared.TryGetValue(policy.Policy.Id, out var first))
                 {

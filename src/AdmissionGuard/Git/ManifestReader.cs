@@ -38,12 +38,13 @@ internal static class ManifestReader
 
         // The event parser is iterative; loading the node tree is recursive. Checking the nesting
         // first turns a stack overflow (which no catch survives) into a located error.
-        var documentStarts = Scan(path, text);
+        var (documentStarts, events) = Scan(path, text);
         var stream = new YamlStream();
         try
         {
-            // JSON is YAML, so one parser reads both.
-            stream.Load(new StringReader(text));
+            // JSON is YAML, so one parser reads both. The node tree is built from the events the scan
+            // already parsed: the text is parsed once.
+            stream.Load(new ReplayParser(events));
         }
         catch (Exception e) when (IsYamlFailure(e))
         {
@@ -140,16 +141,18 @@ internal static class ManifestReader
         return e.Message.ReplaceLineEndings(" ");
     }
 
-    /// <summary>Reads the YAML events once: syntax errors and excessive nesting, located; the line each document starts on.</summary>
-    private static List<long> Scan(string path, string text)
+    /// <summary>Reads the YAML events once: syntax errors and excessive nesting, located; the line each document starts on; the events.</summary>
+    private static (List<long> Starts, List<ParsingEvent> Events) Scan(string path, string text)
     {
         var starts = new List<long>();
+        var events = new List<ParsingEvent>();
         var depth = 0;
         try
         {
             var parser = new Parser(new StringReader(text));
             while (parser.MoveNext())
             {
+                events.Add(parser.Current!);
                 switch (parser.Current)
                 {
                     case DocumentStart start:
@@ -168,7 +171,27 @@ internal static class ManifestReader
             throw new ManifestException(path, Math.Max(0, starts.Count - 1), Describe(e));
         }
 
-        return starts;
+        return (starts, events);
+    }
+
+    /// <summary>Plays back parsed events to <see cref="YamlStream.Load(IParser)"/>.</summary>
+    private sealed class ReplayParser(List<ParsingEvent> events) : IParser
+    {
+        private int _next;
+
+        public ParsingEvent? Current { get; private set; }
+
+        public bool MoveNext()
+        {
+            if (_next < events.Count)
+            {
+                Current = events[_next++];
+                return true;
+            }
+
+            Current = null;
+            return false;
+        }
     }
 
     private static bool IsYamlFailure(Exception e) =>

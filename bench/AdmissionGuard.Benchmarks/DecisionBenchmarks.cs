@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Text.Json;
+using AdmissionGuard.Admission;
+using AdmissionGuard.Core;
+using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Core.Policy;
+using AdmissionGuard.Git;
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Extensions.Logging;
+using Serilog.Formatting;
+using Serilog.Formatting.Compact;
+
+namespace AdmissionGuard.Benchmarks;
+
+/// <summary>
+/// The decision core against a 10,000-policy baseline, for an UPDATE review (about 6 KB, as kubectl
+/// apply sends it) whose policy is equal, equal but reordered, or different from Git.
+/// </summary>
+[MemoryDiagnoser]
+public class DecisionBenchmarks
+{
+    private const int Policies = 10_000;
+    private const int Subject = 4242;
+
+    private readonly DecisionSettings _settings = new();
+    private readonly DateTimeOffset _now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+    private readonly ArrayBufferWriter<byte> _response = new(4096);
+    private Baseline _baseline = null!;
+    private byte[] _body = null!;
+    private AdmissionInput _input = null!;
+    private JsonDocument _review = null!;
+    private JsonElement _object;
+    private DecisionAudit _audit = null!;
+    private SerilogLoggerFactory _logging = null!;
+
+    [Params(PolicyCase.Equal, PolicyCase.ReorderedEqual, PolicyCase.Different)]
+    public PolicyCase Case { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _baseline = BaselineFromManifests(Policies);
+        _body = Fixtures.Review(Subject, Case);
+        _input = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body)).Input!;
+        _review = JsonDocument.Parse(_body);
+        _object = _review.RootElement.GetProperty("request").GetProperty("object");
+        var expected = Case == PolicyCase.Different ? DecisionReason.DiffersFromGit : DecisionReason.MatchesGit;
+        var decision = Decide.Admission(_input, _baseline, _settings, _now);
+        if (decision.Reason != expected)
+        {
+            throw new InvalidOperationException($"{Case}: expected {expected}, got {decision.Reason}: {decision.Message}");
+        }
+
+        // The production audit sink: Serilog compact JSON, written synchronously (here to a null writer).
+        _logging = new SerilogLoggerFactory(new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .Enrich.FromLogContext()
+            .WriteTo.Sink(new FormattingSink(new CompactJsonFormatter(), TextWriter.Null))
+            .CreateLogger(), dispose: true);
+        _audit = new DecisionAudit(_logging.CreateLogger<DecisionAudit>());
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _logging.Dispose();
+        _review.Dispose();
+    }
+
+    /// <summary>The canonical form of the request's object from the parsed review: what each policy costs to read.</summary>
+    [Benchmark]
+    public CanonicalPolicy ReadPolicy() => PolicyReader.Read(_object, Fixtures.Namespace(Subject));
+
+    /// <summary>Decide on an already-read request: rules, baseline lookup, canonical comparison (and the diff when different).</summary>
+    [Benchmark(Baseline = true)]
+    public Decision DecideOnly() => Decide.Admission(_input, _baseline, _settings, _now);
+
+    /// <summary>Read the AdmissionReview (both policies to canonical form), then decide.</summary>
+    [Benchmark]
+    public Decision ReadAndDecide()
+    {
+        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body));
+        return Decide.Admission(request.Input!, _baseline, _settings, _now);
+    }
+
+    /// <summary>What /validate does without HTTP: read, decide, write the AdmissionReview response.</summary>
+    [Benchmark]
+    public int Pipeline()
+    {
+        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body));
+        var decision = Decide.Admission(request.Input!, _baseline, _settings, _now);
+        _response.ResetWrittenCount();
+        AdmissionResponseWriter.Write(_response, request.Uid, decision);
+        return _response.WrittenCount;
+    }
+
+    /// <summary><see cref="Pipeline"/> plus the audit event as production writes it (compact JSON, formatted, to a null writer).</summary>
+    [Benchmark]
+    public int PipelineWithAudit()
+    {
+        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body));
+        var decision = Decide.Admission(request.Input!, _baseline, _settings, _now);
+        _audit.Decided(request.Uid, request.Uid, request.Input!, decision, _baseline);
+        _response.ResetWrittenCount();
+        AdmissionResponseWriter.Write(_response, request.Uid, decision);
+        return _response.WrittenCount;
+    }
+
+    internal static Baseline BaselineFromManifests(int count)
+    {
+        var files = Enumerable.Range(0, count).Select(i => new ManifestFile(Fixtures.ManifestPath(i), Fixtures.Manifest(i))).ToList();
+        return BaselineLoader.Build(new string('a', 40), files, new GitSettings(), DateTimeOffset.UtcNow);
+    }
+}
+
+/// <summary>Formats every event as the console sink does, into a writer.</summary>
+internal sealed class FormattingSink(ITextFormatter formatter, TextWriter output) : ILogEventSink
+{
+    public void Emit(LogEvent logEvent) => formatter.Format(logEvent, output);
+}

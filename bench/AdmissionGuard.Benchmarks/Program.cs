@@ -1,0 +1,20 @@
+using AdmissionGuard.Benchmarks;
+using BenchmarkDotNet.Running;
+
+// `make-fixture DIR COUNT` writes what bench/load.sh needs: a Git repository of COUNT policies in
+// DIR/repo and AdmissionReview bodies in DIR/review-*.json. Anything else goes to BenchmarkDotNet.
+if (args is ["make-fixture", var directory, var countText] && int.TryParse(countText, out var count))
+{
+    Fixtures.WriteRepository(Path.Combine(directory, "repo"), count);
+    var subject = count / 2;
+    foreach (var variant in Enum.GetValues<PolicyCase>())
+    {
+        File.WriteAllBytes(Path.Combine(directory, $"review-{variant.ToString().ToLowerInvariant()}.json"), Fixtures.Review(subject, variant));
+    }
+
+    Console.WriteLine($"{directory}/repo: {count} policies; reviews for {Fixtures.Namespace(subject)}/{Fixtures.Name(subject)}");
+    return 0;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Fixtures).Assembly).Run(args);
+return 0;

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Load comparison: AdmissionGuard against a bare Kestrel webhook on the same TLS certificate.
+#
+#   bench/load.sh                      # 5,000-policy baseline, 2 rounds of 10 s per server and phase
+#   POLICIES=10000 ROUNDS=1 bench/load.sh
+#   AUDIT_LOG=null bench/load.sh       # the audit log to /dev/null instead of a file
+#
+# Starts the guard (Release build, audit logging on as in production; stdout to a file by default)
+# with a generated Git baseline, and bench/BareWebhook (parses the AdmissionReview into a JsonDocument
+# and answers allowed with the same uid). Both are pinned to SERVER_CPU; wrk runs on LOAD_CPU. Runs
+# alternate guard/bare with the same body (an UPDATE review as kubectl apply sends it, equal to Git),
+# connections and duration, in two phases:
+#   saturated  wrk as fast as it can: throughput, p50, p99
+#   paced      every connection waits PACE_MS between requests: the same offered load for both, p50, p99
+# For every run it also prints the server's CPU time per request and how busy each core was. Then
+# the guard's resident memory and its time from process start to the first correct decision.
+# Everything listens on 127.0.0.1; every loop has a count and a time limit; whatever the script
+# started is stopped on exit.
+set -euo pipefail
+
+POLICIES=${POLICIES:-5000}
+ROUNDS=${ROUNDS:-2}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+PACE_MS=${PACE_MS:-10}
+SERVER_CPU=${SERVER_CPU:-1}
+LOAD_CPU=${LOAD_CPU:-0}
+STARTUP_LIMIT_S=${STARTUP_LIMIT_S:-60}
+# Where the guard's stdout (the audit log, one JSON line per decision) goes: "file" (a file in the
+# temporary folder, counted afterwards) or "null" (/dev/null: formatting still happens, the write is cheap).
+AUDIT_LOG=${AUDIT_LOG:-file}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v curl >/dev/null || need+=(curl)
+command -v git >/dev/null || need+=(git)
+command -v openssl >/dev/null || need+=(openssl)
+command -v taskset >/dev/null || need+=(util-linux)
+command -v python3 >/dev/null || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ "$(nproc)" -lt 2 ]; then
+  echo "needs 2 cores (server and load generator on separate cores); this machine has $(nproc)" >&2
+  exit 2
+fi
+
+work=$(mktemp -d /tmp/admissionguard-load.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+now_ms() { date +%s%3N; }
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== build (Release)"
+dotnet build "$root/bench/AdmissionGuard.Benchmarks/AdmissionGuard.Benchmarks.csproj" -c Release -v quiet -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+dotnet build "$root/bench/BareWebhook/BareWebhook.csproj" -c Release -v quiet -nologo >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+guard_dll="$root/src/AdmissionGuard/bin/Release/net10.0/admissionguard.dll"
+bare_dll="$root/bench/BareWebhook/bin/Release/net10.0/BareWebhook.dll"
+fixture_dll="$root/bench/AdmissionGuard.Benchmarks/bin/Release/net10.0/AdmissionGuard.Benchmarks.dll"
+
+echo "== fixtures: $POLICIES-policy Git repository, certificate"
+dotnet "$fixture_dll" make-fixture "$work" "$POLICIES"
+bash "$root/certs-dev/make-certs.sh" "$work/certs" >/dev/null
+body="$work/review-equal.json"
+
+guard_port=$(free_port); guard_ops=$(free_port); bare_port=$(free_port)
+
+# Polls until the server answers the review as expected; prints milliseconds since $2. With a
+# status URL ($5), polls that (plain HTTP on the ops port) until a baseline is loaded first, so the
+# poll does not load the server's one core with a TLS handshake every few milliseconds.
+first_decision() {
+  local url=$1 started=$2 expect=$3 review=$4 status=${5:-}
+  local deadline=$(( $(now_ms) + STARTUP_LIMIT_S * 1000 ))
+  for _ in $(seq 1 $(( STARTUP_LIMIT_S * 50 ))); do
+    if [ -z "$status" ] || curl -s --max-time 1 "$status" 2>/dev/null | grep -Eq '"objectCount": *[1-9]'; then
+      if curl -s --max-time 2 --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
+          --data-binary @"$review" "$url" 2>/dev/null | grep -q "$expect"; then
+        echo $(( $(now_ms) - started ))
+        return 0
+      fi
+    fi
+    [ "$(now_ms)" -lt "$deadline" ] || break
+    sleep 0.02
+  done
+  echo "no correct decision from $url within ${STARTUP_LIMIT_S}s" >&2
+  return 1
+}
+
+guard_log="$work/guard.log"
+[ "$AUDIT_LOG" = null ] && guard_log=/dev/null
+echo "== start the guard (cpu $SERVER_CPU): https://127.0.0.1:$guard_port/validate, audit log to $guard_log"
+guard_started=$(now_ms)
+env Kestrel__Endpoints__Webhook__Url="https://127.0.0.1:$guard_port" \
+  Kestrel__Endpoints__Webhook__Certificate__Path="$work/certs/tls.crt" \
+  Kestrel__Endpoints__Webhook__Certificate__KeyPath="$work/certs/tls.key" \
+  Kestrel__Endpoints__Ops__Url="http://127.0.0.1:$guard_ops" \
+  AdmissionGuard__Git__Repository="$work/repo" \
+  AdmissionGuard__Git__CacheDirectory="$work/cache" \
+  taskset -c "$SERVER_CPU" dotnet "$guard_dll" serve >"$guard_log" 2>&1 &
+guard_pid=$!
+pids+=("$guard_pid")
+guard_ready_ms=$(first_decision "https://127.0.0.1:$guard_port/validate" "$guard_started" '"allowed":true' "$body" "http://127.0.0.1:$guard_ops/status")
+objects=$(curl -s --max-time 2 "http://127.0.0.1:$guard_ops/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["objectCount"])')
+echo "   first correct decision after ${guard_ready_ms} ms (baseline of $objects policies)"
+
+echo "== start the bare webhook (cpu $SERVER_CPU): https://127.0.0.1:$bare_port/validate"
+bare_started=$(now_ms)
+env Kestrel__Endpoints__Webhook__Url="https://127.0.0.1:$bare_port" \
+  Kestrel__Endpoints__Webhook__Certificate__Path="$work/certs/tls.crt" \
+  Kestrel__Endpoints__Webhook__Certificate__KeyPath="$work/certs/tls.key" \
+  taskset -c "$SERVER_CPU" dotnet "$bare_dll" >"$work/bare.log" 2>&1 &
+bare_pid=$!
+pids+=("$bare_pid")
+bare_ready_ms=$(first_decision "https://127.0.0.1:$bare_port/validate" "$bare_started" '"allowed":true' "$body")
+echo "   first answer after ${bare_ready_ms} ms"
+
+echo "== decisions of the guard on the generated reviews"
+for review in equal reorderedequal different; do
+  answer=$(curl -s --max-time 5 --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
+    --data-binary @"$work/review-$review.json" "https://127.0.0.1:$guard_port/validate")
+  printf '   %-16s %s\n' "$review" "$(grep -o '"allowed":[a-z]*' <<<"$answer")"
+done
+
+cat >"$work/saturated.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local file = io.open("$body", "rb")
+wrk.body = file:read("*a")
+file:close()
+EOF
+cp "$work/saturated.lua" "$work/paced.lua"
+printf 'function delay()\n  return %d\nend\n' "$PACE_MS" >>"$work/paced.lua"
+
+to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.3f", v }' <<<"$1"; }
+
+# CPU time (clock ticks) of a process, and busy ticks of one core.
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+core_busy() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+core_total() { awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t }' /proc/stat; }
+
+# run NAME URL SCRIPT SECONDS PID -> "req/s p50_ms p99_ms errors server_cpu_us_per_request server_core_busy% load_core_busy%"
+run() {
+  local name=$1 url=$2 script=$3 seconds=$4 pid=$5 out
+  local t0 s0 sb0 st0 lb0 lt0
+  t0=$(proc_ticks "$pid"); sb0=$(core_busy "$SERVER_CPU"); st0=$(core_total "$SERVER_CPU"); lb0=$(core_busy "$LOAD_CPU"); lt0=$(core_total "$LOAD_CPU")
+  out=$(timeout $(( seconds + 30 )) taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s --latency -s "$script" "$url")
+  local ticks=$(( $(proc_ticks "$pid") - t0 ))
+  local server_busy=$(( ($(core_busy "$SERVER_CPU") - sb0) * 100 / ($(core_total "$SERVER_CPU") - st0 + 1) ))
+  local load_busy=$(( ($(core_busy "$LOAD_CPU") - lb0) * 100 / ($(core_total "$LOAD_CPU") - lt0 + 1) ))
+  echo "$out" >>"$work/wrk-$name.log"
+  local rps p50 p99 errors requests cpu_us
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+  errors=$(awk '/Non-2xx|Socket errors/ { n++ } END { print n + 0 }' <<<"$out")
+  cpu_us=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+  echo "$rps $p50 $p99 $errors $cpu_us $server_busy $load_busy"
+}
+
+guard_url="https://127.0.0.1:$guard_port/validate"
+bare_url="https://127.0.0.1:$bare_port/validate"
+echo "== warm-up: ${WARMUP}s each"
+run warmup "$guard_url" "$work/saturated.lua" "$WARMUP" "$guard_pid" >/dev/null
+run warmup "$bare_url" "$work/saturated.lua" "$WARMUP" "$bare_pid" >/dev/null
+
+results="$work/results"
+: >"$results"
+echo "== runs: wrk -t1 -c$CONNECTIONS -d${DURATION}s, server on cpu $SERVER_CPU, wrk on cpu $LOAD_CPU"
+printf '   %-9s %-5s %-5s %10s %9s %9s %6s %12s %11s %9s\n' phase round server req/s p50_ms p99_ms errors cpu_us/req server_core load_core
+for phase in saturated paced; do
+  for round in $(seq 1 "$ROUNDS"); do
+    for server in guard bare; do
+      url=$guard_url; pid=$guard_pid
+      if [ "$server" = bare ]; then url=$bare_url; pid=$bare_pid; fi
+      read -r rps p50 p99 errors cpu_us server_busy load_busy < <(run "$phase-$server" "$url" "$work/$phase.lua" "$DURATION" "$pid")
+      printf '   %-9s %-5s %-5s %10s %9s %9s %6s %12s %10s%% %8s%%\n' "$phase" "$round" "$server" "$rps" "$p50" "$p99" "$errors" "$cpu_us" "$server_busy" "$load_busy"
+      echo "$phase $server $rps $p50 $p99 $errors $cpu_us" >>"$results"
+    done
+  done
+done
+
+guard_rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$guard_pid/status")
+guard_hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$guard_pid/status")
+bare_rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$bare_pid/status")
+audited=$( [ "$AUDIT_LOG" = null ] && echo "n/a (to /dev/null)" || grep -c '"Result":"allowed"' "$guard_log" || true)
+
+echo
+echo "== summary ($POLICIES policies, $ROUNDS round(s) of ${DURATION}s, $CONNECTIONS connections, paced = ${PACE_MS} ms between requests per connection)"
+python3 - "$results" <<'EOF'
+import sys
+from statistics import mean
+rows = [line.split() for line in open(sys.argv[1])]
+def avg(phase, server, column):
+    return mean(float(r[column]) for r in rows if r[0] == phase and r[1] == server)
+for phase in ("saturated", "paced"):
+    g = [avg(phase, "guard", c) for c in (2, 3, 4)]
+    b = [avg(phase, "bare", c) for c in (2, 3, 4)]
+    print(f"   {phase:9}  guard {g[0]:9.0f} req/s  p50 {g[1]:7.3f} ms  p99 {g[2]:7.3f} ms")
+    print(f"   {phase:9}  bare  {b[0]:9.0f} req/s  p50 {b[1]:7.3f} ms  p99 {b[2]:7.3f} ms")
+    print(f"   {phase:9}  guard/bare throughput {g[0] / b[0]:.3f}   p50 {g[1] / b[1]:.2f}x   p99 {g[2] / b[2]:.2f}x   server CPU per request: guard {avg(phase, 'guard', 6):.0f} us, bare {avg(phase, 'bare', 6):.0f} us")
+errors = sum(int(r[5]) for r in rows)
+if errors:
+    print(f"   WARNING: {errors} run(s) reported non-2xx responses or socket errors (see wrk output)")
+EOF
+echo "   guard resident memory after load: $(( guard_rss_kb / 1024 )) MB (peak $(( guard_hwm_kb / 1024 )) MB); bare: $(( bare_rss_kb / 1024 )) MB"
+echo "   guard start to first correct decision: ${guard_ready_ms} ms ($POLICIES policies); bare start to first answer: ${bare_ready_ms} ms"
+echo "   audit events written (allowed): $audited"
