@@ -239,17 +239,7 @@ public sealed class DriftCommandTests : IDisposable
         // A port nobody listens on: the stub's kubeconfig, without the stub.
         var directory = _work.Combine("unreachable");
         Directory.CreateDirectory(directory);
-        var port = Ports.Free();
-        var path = Path.Combine(directory, "kubeconfig");
-        File.WriteAllText(path, $$$"""
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: gone, cluster: {server: "http://127.0.0.1:{{{port}}}"}}]
-            users: [{name: u, user: {token: t}}]
-            contexts: [{name: gone, context: {cluster: gone, user: u}}]
-            current-context: gone
-            """);
-        return path;
+        return KubernetesApiStub.WriteKubeconfig(directory, $"http://127.0.0.1:{Ports.Free()}", "gone");
     }
 
     private static void AssertOneLineError(Executable.Result result, string expected, string behaviour)

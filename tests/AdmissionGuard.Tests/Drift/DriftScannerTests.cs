@@ -178,15 +178,7 @@ public sealed class DriftScannerTests : IDisposable
     public async Task An_unreachable_API_server_is_reported_by_drift_and_validate_still_answers()
     {
         var port = Ports.Free();
-        var kubeconfig = _work.Combine("kubeconfig");
-        File.WriteAllText(kubeconfig, $$$"""
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: gone, cluster: {server: "http://127.0.0.1:{{{port}}}"}}]
-            users: [{name: u, user: {token: t}}]
-            contexts: [{name: gone, context: {cluster: gone, user: u}}]
-            current-context: gone
-            """);
+        var kubeconfig = KubernetesApiStub.WriteKubeconfig(_work.Path, $"http://127.0.0.1:{port}", "gone");
         await using var host = await GuardHost.StartAsync(_repository.Path, Settings(kubeconfig, "guard-a"));
 
         var refusal = await WaitForUnavailableAsync(host, r => r["lastError"] is not null);

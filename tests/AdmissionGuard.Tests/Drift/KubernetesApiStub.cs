@@ -90,7 +90,10 @@ public sealed class KubernetesApiStub : IAsyncDisposable
     }
 
     /// <summary>A kubeconfig that points at the stub (a token, since KubernetesClient wants credentials).</summary>
-    public string WriteKubeconfig(string directory, string context = "stub")
+    public string WriteKubeconfig(string directory, string context = "stub") => WriteKubeconfig(directory, Url, context);
+
+    /// <summary>A kubeconfig for any server URL; a free port nobody listens on makes an unreachable cluster.</summary>
+    public static string WriteKubeconfig(string directory, string server, string context)
     {
         var path = Path.Combine(directory, $"kubeconfig-{context}");
         File.WriteAllText(path, $"""
@@ -98,7 +101,7 @@ public sealed class KubernetesApiStub : IAsyncDisposable
             kind: Config
             clusters:
             - name: stub
-              cluster: {"{"}server: "{Url}"{"}"}
+              cluster: {"{"}server: "{server}"{"}"}
             users:
             - name: drift-reader
               user: {"{"}token: not-a-real-token{"}"}
