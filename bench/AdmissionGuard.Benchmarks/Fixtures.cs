@@ -138,6 +138,7 @@ public static partial class Fixtures
         }
 
         Defaulted(spec);
+        policy["spec"] = InGoFieldOrder(spec);
         var metadata = policy["metadata"]!.AsObject();
         if (labelAdded)
         {
@@ -257,6 +258,36 @@ public static partial class Fixtures
         }
 
         return entry;
+    }
+
+    /// <summary>
+    /// The API server writes objects with Go's encoding/json: struct fields in declaration order, map
+    /// keys sorted; list order is kept as the client sent it.
+    /// </summary>
+    private static JsonNode InGoFieldOrder(JsonNode node) => node switch
+    {
+        JsonObject obj when obj.ContainsKey("matchLabels") || obj.ContainsKey("matchExpressions") || obj.Count == 0 =>
+            Ordered(obj, ["matchLabels", "matchExpressions"]),
+        JsonObject obj when obj.ContainsKey("policyTypes") => Ordered(obj, ["podSelector", "ingress", "egress", "policyTypes"]),
+        JsonObject obj when obj.ContainsKey("from") || obj.ContainsKey("to") || obj.ContainsKey("ports") => Ordered(obj, ["ports", "from", "to"]),
+        JsonObject obj when obj.ContainsKey("port") => Ordered(obj, ["protocol", "port", "endPort"]),
+        JsonObject obj when obj.ContainsKey("cidr") => Ordered(obj, ["cidr", "except"]),
+        JsonObject obj => Ordered(obj, ["podSelector", "namespaceSelector", "ipBlock"]),
+        JsonArray list => new JsonArray([.. list.Select(item => InGoFieldOrder(item!))]),
+        _ => node.DeepClone(),
+    };
+
+    private static JsonObject Ordered(JsonObject obj, string[] fields)
+    {
+        var ordered = new JsonObject();
+        foreach (var field in fields.Where(obj.ContainsKey))
+        {
+            ordered[field] = field == "matchLabels"
+                ? new JsonObject(obj[field]!.AsObject().OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => KeyValuePair.Create(l.Key, l.Value?.DeepClone())))
+                : InGoFieldOrder(obj[field]!);
+        }
+
+        return ordered;
     }
 
     /// <summary>What the API server's defaulting does before webhooks see the object: protocol TCP.</summary>

@@ -39,4 +39,8 @@ public sealed class Baseline
 }
 
 /// <summary>A declared policy and the manifest it came from (path in the repository, document index from 0).</summary>
-public sealed record BaselineEntry(CanonicalPolicy Policy, string SourcePath, int DocumentIndex);
+public sealed record BaselineEntry(CanonicalPolicy Policy, string SourcePath, int DocumentIndex)
+{
+    /// <summary>The spec as the API server would send it (<see cref="AdmissionGuard.Core.Policy.ServedSpec"/>), when it could be rendered.</summary>
+    public byte[]? ServedSpec { get; init; }
+}

@@ -41,6 +41,11 @@ public static class PolicyReader
     /// </summary>
     public struct SharedParts
     {
+        /// <summary>Starts with a spec known in advance: the declared policy's <see cref="ServedSpec"/> rendering and its canonical spec.</summary>
+        public static SharedParts Expecting(byte[] servedSpec, PolicySpec spec) => new() { ExpectedSpecText = servedSpec, ExpectedSpec = spec };
+
+        internal byte[]? ExpectedSpecText;
+        internal PolicySpec? ExpectedSpec;
         internal JsonElement SpecSource;
         internal PolicySpec? Spec;
         internal JsonElement LabelsSource;
@@ -82,6 +87,12 @@ public static class PolicyReader
                     if (shared.Spec is not null && SameText(field.Value, shared.SpecSource))
                     {
                         spec = shared.Spec;
+                    }
+                    else if (shared.ExpectedSpec is not null && JsonMarshal.GetRawUtf8Value(field.Value).SequenceEqual(shared.ExpectedSpecText))
+                    {
+                        spec = shared.ExpectedSpec;
+                        shared.SpecSource = field.Value;
+                        shared.Spec = spec;
                     }
                     else
                     {

@@ -56,10 +56,12 @@ public static class AdmissionEndpoints
             reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
 
+        // One snapshot for reading and deciding: a refresh in between cannot mix two commits.
+        var baseline = store.Current;
         AdmissionRequest request;
         try
         {
-            request = AdmissionReviewReader.Read(read.Buffer);
+            request = AdmissionReviewReader.Read(read.Buffer, baseline);
         }
         catch (BadReviewException e)
         {
@@ -79,7 +81,6 @@ public static class AdmissionEndpoints
         }
         else
         {
-            var baseline = store.Current;
             decision = Decide.Admission(input, baseline, settings, clock.GetUtcNow());
             if (decision.BaselineLooksStale)
             {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using AdmissionGuard.Core;
 using AdmissionGuard.Core.Decisions;
 using AdmissionGuard.Core.Policy;
 
@@ -19,7 +20,10 @@ public static class AdmissionReviewReader
 {
     private const string NetworkingGroup = "networking.k8s.io";
 
-    public static AdmissionRequest Read(System.Buffers.ReadOnlySequence<byte> body)
+    /// <param name="body">The request body.</param>
+    /// <param name="baseline">The baseline the request will be judged against: a spec the API server sends exactly as
+    /// Git declares it is then recognised without being read (<see cref="ServedSpec"/>).</param>
+    public static AdmissionRequest Read(System.Buffers.ReadOnlySequence<byte> body, Baseline? baseline = null)
     {
         JsonDocument document;
         try
@@ -35,7 +39,7 @@ public static class AdmissionReviewReader
         {
             try
             {
-                return Read(document.RootElement);
+                return Read(document.RootElement, baseline);
             }
             catch (InvalidOperationException e)
             {
@@ -45,7 +49,7 @@ public static class AdmissionReviewReader
         }
     }
 
-    public static AdmissionRequest Read(JsonElement review)
+    public static AdmissionRequest Read(JsonElement review, Baseline? baseline = null)
     {
         if (review.ValueKind != JsonValueKind.Object
             || String(review, "apiVersion") != "admission.k8s.io/v1"
@@ -87,12 +91,17 @@ public static class AdmissionReviewReader
             throw new BadReviewException("request.namespace is missing (NetworkPolicies are namespaced)");
         }
 
-        var shared = default(PolicyReader.SharedParts);
+        var requestName = String(request, "name");
+        var shared = operation is Operation.Create or Operation.Update
+            && requestName is { Length: > 0 }
+            && baseline?.Find(new PolicyKey(ns, requestName)) is { ServedSpec: { } servedSpec } declared
+                ? PolicyReader.SharedParts.Expecting(servedSpec, declared.Policy.Spec)
+                : default;
         var obj = Policy(request, "object", ns, required: operation is Operation.Create or Operation.Update, ref shared);
         var old = Policy(request, "oldObject", ns, required: operation is Operation.Update or Operation.Delete, ref shared);
         var name = (operation == Operation.Delete ? old?.Name : obj?.Name) is { Length: > 0 } objectName
             ? objectName
-            : String(request, "name") ?? "";
+            : requestName ?? "";
         if (name.Length == 0)
         {
             throw new BadReviewException("neither the object's metadata.name nor request.name is set");

@@ -101,7 +101,7 @@ internal static class BaselineLoader
             commitSha,
             settings.Ref,
             now,
-            declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex)));
+            declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedSpec = d.ServedSpec }));
     }
 
     private static void CollectBlobs(Tree tree, string prefix, List<(string Path, Blob Blob)> files)

@@ -7,7 +7,7 @@ using YamlDotNet.RepresentationModel;
 namespace AdmissionGuard.Git;
 
 /// <summary>A NetworkPolicy declared in a manifest file, with its place in the file.</summary>
-internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, string Location);
+internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, string Location, byte[]? ServedSpec);
 
 /// <summary>A manifest that cannot be read, located by file and document (index from 0).</summary>
 internal sealed class ManifestException(string path, int? documentIndex, string problem)
@@ -118,7 +118,7 @@ internal static class ManifestReader
             throw new PolicyFormatException("metadata.name", "required");
         }
 
-        return new DeclaredPolicy(policy, path, index, location);
+        return new DeclaredPolicy(policy, path, index, location, ServedSpec.Render(json.RootElement, policy.Spec));
     }
 
     private static string? Scalar(YamlMappingNode node, string key) =>

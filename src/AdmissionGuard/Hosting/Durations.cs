@@ -2,13 +2,20 @@ using System.Globalization;
 
 namespace AdmissionGuard.Hosting;
 
-/// <summary>Durations as operators write them: "30s", "15m", "4h", "1d", or a .NET TimeSpan such as "04:00:00".</summary>
+/// <summary>Durations as operators write them: "50ms", "30s", "15m", "4h", "1d", or a .NET TimeSpan such as "04:00:00".</summary>
 public static class Durations
 {
     public static bool TryParse(string text, out TimeSpan duration)
     {
         text = text.Trim();
         duration = TimeSpan.Zero;
+        if (text.Length > 2 && text.EndsWith("ms", StringComparison.OrdinalIgnoreCase)
+            && double.TryParse(text.AsSpan(0, text.Length - 2), NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds))
+        {
+            duration = TimeSpan.FromMilliseconds(milliseconds);
+            return duration > TimeSpan.Zero;
+        }
+
         if (text.Length > 1 && char.IsAsciiLetter(text[^1])
             && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
         {

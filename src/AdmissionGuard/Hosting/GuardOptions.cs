@@ -32,6 +32,9 @@ public sealed class GuardOptions
     public List<string>? IgnoredMetadataKeys { get; set; }
 
     public string? WhenBaselineUnavailable { get; set; }
+
+    /// <summary>How long log lines may wait in memory before they are written to standard output; 0 writes each at once.</summary>
+    public string? LogFlushInterval { get; set; }
 }
 
 public sealed class TrustedOptions

@@ -59,12 +59,13 @@ public static class GuardServer
         }
 
 
+        var logFlushInterval = SettingsCompiler.LogFlushInterval(options);
         builder.Services.AddSerilog((services, logging) => logging
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
-            .WriteTo.Console(new CompactJsonFormatter())
+            .WriteTo.StandardOutput(logFlushInterval)
             .WriteTo.Sink(new AggregateSink(services.GetServices<ILogEventSink>())),
             preserveStaticLogger: true); // Each host logs through its own logger, not the process-wide static one.
 

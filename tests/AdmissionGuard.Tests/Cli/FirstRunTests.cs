@@ -15,30 +15,14 @@ public sealed class FirstRunTests
     public async Task With_no_settings_the_server_makes_a_certificate_loads_the_example_and_prints_commands_that_work()
     {
         using var work = new TempDirectory();
-        var (webhook, ops) = (Ports.Free(), Ports.Free());
-        var environment = new Dictionary<string, string>
-        {
-            ["Kestrel__Endpoints__Webhook__Url"] = $"https://127.0.0.1:{webhook}",
-            ["Kestrel__Endpoints__Ops__Url"] = $"http://127.0.0.1:{ops}",
-            ["AdmissionGuard__Git__CacheDirectory"] = work.Combine("cache"),
-        };
-        using var server = Executable.Start(work.Path, environment);
-        var output = new StringBuilder();
-        var commands = new List<string>();
+        using var server = StartWithNoSettings(work);
         try
         {
-            while (commands.Count < 2 && await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line)
-            {
-                output.AppendLine(line);
-                if (line.TrimStart().StartsWith("curl ", StringComparison.Ordinal))
-                {
-                    commands.Add(line.Trim());
-                }
-            }
+            var (output, commands) = await ReadUntilTheCommands(server);
 
-            Assert.True(File.Exists(work.Combine("certs-dev", "tls.crt")), output.ToString());
-            Assert.True(File.Exists(work.Combine("certs-dev", "ca.crt")), output.ToString());
-            Assert.Contains("3 NetworkPolicies from the built-in example repository", output.ToString(), StringComparison.Ordinal);
+            Assert.True(File.Exists(work.Combine("certs-dev", "tls.crt")), output);
+            Assert.True(File.Exists(work.Combine("certs-dev", "ca.crt")), output);
+            Assert.Contains("3 NetworkPolicies from the built-in example repository", output, StringComparison.Ordinal);
             Assert.Equal(2, commands.Count);
             var allowed = JsonNode.Parse(Processes.Run("bash", work.Path, "-c", commands[0]))!["response"]!;
             var denied = JsonNode.Parse(Processes.Run("bash", work.Path, "-c", commands[1]))!["response"]!;
@@ -51,5 +35,70 @@ public sealed class FirstRunTests
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync();
         }
+    }
+
+    [Fact]
+    public async Task Audit_lines_still_buffered_are_written_when_the_server_is_stopped()
+    {
+        using var work = new TempDirectory();
+        using var server = StartWithNoSettings(work, ("AdmissionGuard__LogFlushInterval", "1h"));
+        try
+        {
+            var (_, commands) = await ReadUntilTheCommands(server);
+            Assert.Equal(2, commands.Count);
+            Processes.Run("bash", work.Path, "-c", commands[0]);
+            Processes.Run("bash", work.Path, "-c", commands[1]);
+
+            // SIGTERM, as Kubernetes stops a pod: the hour-long buffer must be flushed on the way out.
+            Processes.Run("kill", work.Path, "-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var rest = await server.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await server.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+            var decisions = rest.Split('\n').Where(line => line.Contains("\"Reason\":", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, decisions.Count);
+            Assert.Contains(decisions, line => line.Contains("\"Reason\":\"MatchesGit\"", StringComparison.Ordinal));
+            Assert.Contains(decisions, line => line.Contains("\"Reason\":\"DiffersFromGit\"", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (!server.HasExited)
+            {
+                server.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>The server with no settings but its ports (moved off 8443/8080) and cache, plus <paramref name="settings"/>.</summary>
+    private static System.Diagnostics.Process StartWithNoSettings(TempDirectory work, params (string Key, string Value)[] settings)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Kestrel__Endpoints__Webhook__Url"] = $"https://127.0.0.1:{Ports.Free()}",
+            ["Kestrel__Endpoints__Ops__Url"] = $"http://127.0.0.1:{Ports.Free()}",
+            ["AdmissionGuard__Git__CacheDirectory"] = work.Combine("cache"),
+        };
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        return Executable.Start(work.Path, environment);
+    }
+
+    /// <summary>Reads standard output up to the two curl commands the welcome banner prints.</summary>
+    private static async Task<(string Output, List<string> Commands)> ReadUntilTheCommands(System.Diagnostics.Process server)
+    {
+        var output = new StringBuilder();
+        var commands = new List<string>();
+        while (commands.Count < 2 && await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line)
+        {
+            output.AppendLine(line);
+            if (line.TrimStart().StartsWith("curl ", StringComparison.Ordinal))
+            {
+                commands.Add(line.Trim());
+            }
+        }
+
+        return (output.ToString(), commands);
     }
 }

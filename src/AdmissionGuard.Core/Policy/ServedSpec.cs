@@ -1,0 +1,382 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace AdmissionGuard.Core.Policy;
+
+/// <summary>
+/// A declared policy's spec rendered as the API server serialises it in an AdmissionReview: Go struct
+/// field order, the API server's defaults applied, empty fields omitted, no whitespace. Rendered once
+/// when the baseline loads, so a request whose spec is exactly these bytes (the common case: GitOps and
+/// <c>kubectl apply</c> send Git's lists in Git's order) is known to match without being read.
+/// </summary>
+/// <remarks>
+/// A rendering is kept only after it has been read back into the same canonical spec, so a rendering
+/// that differs from the API server's only costs speed: the request is then read in full.
+/// </remarks>
+public static class ServedSpec
+{
+    /// <summary>The rendering of <paramref name="policy"/>'s spec, or null when it cannot be rendered exactly.</summary>
+    /// <param name="policy">The declared object as JSON (the manifest converted from YAML).</param>
+    /// <param name="canonical">The canonical spec read from the same object.</param>
+    public static byte[]? Render(JsonElement policy, PolicySpec canonical)
+    {
+        var spec = policy.ValueKind == JsonValueKind.Object && policy.TryGetProperty("spec", out var value) ? value : default;
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            if (!TryWriteSpec(writer, spec))
+            {
+                return null;
+            }
+        }
+
+        var rendered = buffer.WrittenSpan.ToArray();
+        return ReadsBackAs(rendered, canonical) ? rendered : null;
+    }
+
+    private static bool ReadsBackAs(byte[] rendered, PolicySpec canonical)
+    {
+        var wrapped = new byte[rendered.Length + 9];
+        "{\"spec\":"u8.CopyTo(wrapped);
+        rendered.CopyTo(wrapped, 8);
+        wrapped[^1] = (byte)'}';
+        try
+        {
+            using var document = JsonDocument.Parse(wrapped);
+            return PolicyReader.Read(document.RootElement).Spec.Key == canonical.Key;
+        }
+        catch (Exception e) when (e is JsonException or PolicyFormatException)
+        {
+            return false;
+        }
+    }
+
+    // NetworkPolicySpec: podSelector (always written), ingress, egress, policyTypes (defaulted).
+    private static bool TryWriteSpec(Utf8JsonWriter writer, JsonElement spec)
+    {
+        JsonElement podSelector = default, ingress = default, egress = default, policyTypes = default;
+        if (Present(spec))
+        {
+            if (spec.ValueKind != JsonValueKind.Object || !Fields(spec, ["podSelector", "ingress", "egress", "policyTypes"], out var fields))
+            {
+                return false;
+            }
+
+            (podSelector, ingress, egress, policyTypes) = (fields[0], fields[1], fields[2], fields[3]);
+        }
+
+        writer.WriteStartObject();
+        writer.WritePropertyName("podSelector");
+        if (!TryWriteSelector(writer, podSelector)
+            || !TryWriteRules(writer, "ingress", ingress, "from")
+            || !TryWriteRules(writer, "egress", egress, "to"))
+        {
+            return false;
+        }
+
+        if (Count(policyTypes) > 0)
+        {
+            if (!TryWriteStrings(writer, "policyTypes", policyTypes))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            // SetDefaults_NetworkPolicy: Ingress, plus Egress when there are egress rules.
+            writer.WriteStartArray("policyTypes");
+            writer.WriteStringValue("Ingress");
+            if (Count(egress) > 0)
+            {
+                writer.WriteStringValue("Egress");
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+        return true;
+    }
+
+    // NetworkPolicyIngressRule / EgressRule: ports, then from / to.
+    private static bool TryWriteRules(Utf8JsonWriter writer, string name, JsonElement rules, string peersField)
+    {
+        if (Count(rules) == 0)
+        {
+            return rules.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Array;
+        }
+
+        writer.WriteStartArray(name);
+        foreach (var rule in rules.EnumerateArray())
+        {
+            if (rule.ValueKind != JsonValueKind.Object || !Fields(rule, ["ports", peersField], out var fields))
+            {
+                return false;
+            }
+
+            writer.WriteStartObject();
+            if (!TryWriteList(writer, "ports", fields[0], TryWritePort) || !TryWriteList(writer, peersField, fields[1], TryWritePeer))
+            {
+                return false;
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        return true;
+    }
+
+    // NetworkPolicyPort: protocol (defaulted to TCP), port, endPort.
+    private static bool TryWritePort(Utf8JsonWriter writer, JsonElement port)
+    {
+        if (port.ValueKind != JsonValueKind.Object || !Fields(port, ["protocol", "port", "endPort"], out var fields))
+        {
+            return false;
+        }
+
+        writer.WriteStartObject();
+        if (Present(fields[0]))
+        {
+            if (!TryWriteString(writer, "protocol", fields[0]))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            writer.WriteString("protocol", "TCP");
+        }
+
+        if (Present(fields[1]) && !TryWriteIntOrString(writer, "port", fields[1]))
+        {
+            return false;
+        }
+
+        if (Present(fields[2]) && !TryWriteInteger(writer, "endPort", fields[2]))
+        {
+            return false;
+        }
+
+        writer.WriteEndObject();
+        return true;
+    }
+
+    // NetworkPolicyPeer: podSelector, namespaceSelector, ipBlock (cidr, except).
+    private static bool TryWritePeer(Utf8JsonWriter writer, JsonElement peer)
+    {
+        if (peer.ValueKind != JsonValueKind.Object || !Fields(peer, ["podSelector", "namespaceSelector", "ipBlock"], out var fields))
+        {
+            return false;
+        }
+
+        writer.WriteStartObject();
+        foreach (var (name, selector) in new[] { ("podSelector", fields[0]), ("namespaceSelector", fields[1]) })
+        {
+            if (Present(selector))
+            {
+                writer.WritePropertyName(name);
+                if (!TryWriteSelector(writer, selector))
+                {
+                    return false;
+                }
+            }
+        }
+
+        if (Present(fields[2]))
+        {
+            if (fields[2].ValueKind != JsonValueKind.Object || !Fields(fields[2], ["cidr", "except"], out var block))
+            {
+                return false;
+            }
+
+            writer.WriteStartObject("ipBlock");
+            if (!TryWriteString(writer, "cidr", block[0]) || (Count(block[1]) > 0 && !TryWriteStrings(writer, "except", block[1])))
+            {
+                return false;
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        return true;
+    }
+
+    // LabelSelector: matchLabels (keys sorted, as Go writes maps), matchExpressions (key, operator, values).
+    private static bool TryWriteSelector(Utf8JsonWriter writer, JsonElement selector)
+    {
+        writer.WriteStartObject();
+        if (Present(selector))
+        {
+            if (selector.ValueKind != JsonValueKind.Object || !Fields(selector, ["matchLabels", "matchExpressions"], out var fields))
+            {
+                return false;
+            }
+
+            if (Present(fields[0]))
+            {
+                if (fields[0].ValueKind != JsonValueKind.Object)
+                {
+                    return false;
+                }
+
+                var labels = new List<(string Key, JsonElement Value)>();
+                foreach (var label in fields[0].EnumerateObject())
+                {
+                    labels.Add((label.Name, label.Value));
+                }
+
+                if (labels.Count > 0)
+                {
+                    labels.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+                    writer.WriteStartObject("matchLabels");
+                    foreach (var (key, value) in labels)
+                    {
+                        if (!Plain(key) || !TryWriteString(writer, key, value))
+                        {
+                            return false;
+                        }
+                    }
+
+                    writer.WriteEndObject();
+                }
+            }
+
+            if (!TryWriteList(writer, "matchExpressions", fields[1], TryWriteRequirement))
+            {
+                return false;
+            }
+        }
+
+        writer.WriteEndObject();
+        return true;
+    }
+
+    private static bool TryWriteRequirement(Utf8JsonWriter writer, JsonElement requirement)
+    {
+        if (requirement.ValueKind != JsonValueKind.Object || !Fields(requirement, ["key", "operator", "values"], out var fields))
+        {
+            return false;
+        }
+
+        writer.WriteStartObject();
+        if (!TryWriteString(writer, "key", fields[0]) || !TryWriteString(writer, "operator", fields[1])
+            || (Count(fields[2]) > 0 && !TryWriteStrings(writer, "values", fields[2])))
+        {
+            return false;
+        }
+
+        writer.WriteEndObject();
+        return true;
+    }
+
+    private delegate bool ItemWriter(Utf8JsonWriter writer, JsonElement item);
+
+    /// <summary>A list field with <c>omitempty</c>: absent, null and empty lists are not written.</summary>
+    private static bool TryWriteList(Utf8JsonWriter writer, string name, JsonElement list, ItemWriter writeItem)
+    {
+        if (Count(list) == 0)
+        {
+            return list.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Array;
+        }
+
+        writer.WriteStartArray(name);
+        foreach (var item in list.EnumerateArray())
+        {
+            if (!writeItem(writer, item))
+            {
+                return false;
+            }
+        }
+
+        writer.WriteEndArray();
+        return true;
+    }
+
+    private static bool TryWriteStrings(Utf8JsonWriter writer, string name, JsonElement list)
+    {
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        writer.WriteStartArray(name);
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { } text || !Plain(text))
+            {
+                return false;
+            }
+
+            writer.WriteStringValue(text);
+        }
+
+        writer.WriteEndArray();
+        return true;
+    }
+
+    private static bool TryWriteString(Utf8JsonWriter writer, string name, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { } text || !Plain(text))
+        {
+            return false;
+        }
+
+        writer.WriteString(name, text);
+        return true;
+    }
+
+    private static bool TryWriteIntOrString(Utf8JsonWriter writer, string name, JsonElement value) =>
+        value.ValueKind == JsonValueKind.String ? TryWriteString(writer, name, value) : TryWriteInteger(writer, name, value);
+
+    private static bool TryWriteInteger(Utf8JsonWriter writer, string name, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
+        {
+            return false;
+        }
+
+        writer.WriteNumber(name, number);
+        return true;
+    }
+
+    /// <summary>
+    /// Text that Go and <see cref="Utf8JsonWriter"/> write the same way, unescaped. Labels, CIDRs, port
+    /// names and protocols are always this; anything else is left to the full read.
+    /// </summary>
+    private static bool Plain(string text)
+    {
+        foreach (var c in text)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '/' or ':'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Picks the named fields of an object; false when it has any other field (the strict reader decides what that means).</summary>
+    private static bool Fields(JsonElement obj, string[] names, out JsonElement[] values)
+    {
+        values = new JsonElement[names.Length];
+        foreach (var field in obj.EnumerateObject())
+        {
+            var index = Array.IndexOf(names, field.Name);
+            if (index < 0 || values[index].ValueKind != JsonValueKind.Undefined)
+            {
+                return false;
+            }
+
+            values[index] = field.Value;
+        }
+
+        return true;
+    }
+
+    private static bool Present(JsonElement value) => value.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
+
+    private static int Count(JsonElement list) => list.ValueKind == JsonValueKind.Array ? list.GetArrayLength() : 0;
+}

@@ -1,0 +1,139 @@
+using System.Text;
+using System.Text.Json;
+using AdmissionGuard.Core.Policy;
+
+namespace AdmissionGuard.Core.Tests;
+
+/// <summary>
+/// <see cref="ServedSpec"/>: a declared spec rendered the way the API server writes it in an AdmissionReview
+/// (Go field order, defaults, omitempty, compact), and the reader's use of it.
+/// </summary>
+public class ServedSpecTests
+{
+    public static TheoryData<string, string, string> Renderings => new()
+    {
+        {
+            "empty spec: podSelector is always written, policyTypes defaulted",
+            """{}""",
+            """{"podSelector":{},"policyTypes":["Ingress"]}"""
+        },
+        {
+            "null and empty lists are omitted",
+            """{"podSelector":null,"ingress":[],"egress":null,"policyTypes":[]}""",
+            """{"podSelector":{},"policyTypes":["Ingress"]}"""
+        },
+        {
+            "egress rules default policyTypes to Ingress, Egress",
+            """{"egress":[{}]}""",
+            """{"podSelector":{},"egress":[{}],"policyTypes":["Ingress","Egress"]}"""
+        },
+        {
+            "fields in Go struct order, matchLabels keys sorted, protocol defaulted",
+            """{"policyTypes":["Egress"],"egress":[{"to":[{"ipBlock":{"except":["10.0.1.0/24"],"cidr":"10.0.0.0/16"}}],"ports":[{"port":53,"protocol":"UDP"},{"port":"dns"}]}],"podSelector":{"matchLabels":{"b":"2","a":"1"}}}""",
+            """{"podSelector":{"matchLabels":{"a":"1","b":"2"}},"egress":[{"ports":[{"protocol":"UDP","port":53},{"protocol":"TCP","port":"dns"}],"to":[{"ipBlock":{"cidr":"10.0.0.0/16","except":["10.0.1.0/24"]}}]}],"policyTypes":["Egress"]}"""
+        },
+        {
+            "list order is kept: the API server does not sort",
+            """{"ingress":[{"from":[{"podSelector":{"matchLabels":{"app":"b"}}},{"podSelector":{"matchLabels":{"app":"a"}}}]}]}""",
+            """{"podSelector":{},"ingress":[{"from":[{"podSelector":{"matchLabels":{"app":"b"}}},{"podSelector":{"matchLabels":{"app":"a"}}}]}],"policyTypes":["Ingress"]}"""
+        },
+        {
+            "peer selectors: empty kept, null omitted, expressions without values",
+            """{"ingress":[{"from":[{"namespaceSelector":{},"podSelector":{"matchExpressions":[{"operator":"Exists","key":"k","values":[]}]},"ipBlock":null}],"ports":[{}]}]}""",
+            """{"podSelector":{},"ingress":[{"ports":[{"protocol":"TCP"}],"from":[{"podSelector":{"matchExpressions":[{"key":"k","operator":"Exists"}]},"namespaceSelector":{}}]}],"policyTypes":["Ingress"]}"""
+        },
+        {
+            "empty rule and empty peer list",
+            """{"ingress":[{"from":[]},{}]}""",
+            """{"podSelector":{},"ingress":[{},{}],"policyTypes":["Ingress"]}"""
+        },
+        {
+            "port range and IPv6",
+            """{"egress":[{"ports":[{"port":8000,"endPort":8080,"protocol":"SCTP"}],"to":[{"ipBlock":{"cidr":"2001:db8::/32"}}]}],"policyTypes":["Egress"]}""",
+            """{"podSelector":{},"egress":[{"ports":[{"protocol":"SCTP","port":8000,"endPort":8080}],"to":[{"ipBlock":{"cidr":"2001:db8::/32"}}]}],"policyTypes":["Egress"]}"""
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void Renders_the_spec_as_the_API_server_writes_it(string because, string spec, string expected)
+    {
+        var policy = Policies.Object(spec);
+
+        var rendered = Render(policy);
+
+        Assert.True(rendered is not null, because);
+        Assert.Equal(expected, Encoding.UTF8.GetString(rendered));
+    }
+
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void The_API_servers_own_form_renders_to_itself(string because, string spec, string expected)
+    {
+        _ = spec;
+
+        var rendered = Render(Policies.Object(expected));
+
+        Assert.True(rendered is not null, because);
+        Assert.Equal(expected, Encoding.UTF8.GetString(rendered));
+    }
+
+    [Theory]
+    [InlineData("a field the API server does not know", """{"podSelector":{},"priority":1}""")]
+    [InlineData("a field given twice", """{"podSelector":{},"podSelector":{}}""")]
+    [InlineData("a label value Go would escape differently", """{"podSelector":{"matchLabels":{"app":"a<b"}}}""")]
+    [InlineData("a port that is not an integer", """{"ingress":[{"ports":[{"port":80.5}]}]}""")]
+    [InlineData("a rule list that is not a list", """{"ingress":{"from":[]}}""")]
+    public void Leaves_to_the_full_read_what_it_cannot_render_exactly(string because, string spec)
+    {
+        using var document = JsonDocument.Parse(Policies.Object(spec));
+
+        Assert.True(ServedSpec.Render(document.RootElement, Policies.Spec("{}").Spec) is null, because);
+    }
+
+    [Fact]
+    public void A_rendering_that_does_not_read_back_as_the_declared_spec_is_dropped()
+    {
+        using var document = JsonDocument.Parse(Policies.Object("""{"ingress":[{"ports":[{"port":80}]}]}"""));
+        var otherSpec = Policies.Spec("""{"ingress":[{"ports":[{"port":443}]}]}""").Spec;
+
+        Assert.Null(ServedSpec.Render(document.RootElement, otherSpec));
+    }
+
+    [Fact]
+    public void Reader_takes_the_expected_spec_when_the_bytes_are_the_rendering()
+    {
+        var declared = Policies.Spec("""{"policyTypes":["Ingress"],"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}""");
+        var served = Render(Policies.Object("""{"policyTypes":["Ingress"],"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}"""))!;
+        using var request = JsonDocument.Parse(Policies.Object(Encoding.UTF8.GetString(served), """{"labels":{"edited":"yes"}}"""));
+
+        var shared = PolicyReader.SharedParts.Expecting(served, declared.Spec);
+        var read = PolicyReader.Read(request.RootElement, null, "default", ref shared);
+
+        Assert.Same(declared.Spec, read.Spec);
+        Assert.Equal("yes", read.Labels["edited"]);
+    }
+
+    [Theory]
+    [InlineData("the same spec with its fields in another order", """{"policyTypes":["Ingress"],"podSelector":{},"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80,"protocol":"TCP"}]}]}""", true)]
+    [InlineData("another port", """{"podSelector":{},"ingress":[{"ports":[{"protocol":"TCP","port":81}],"from":[{"podSelector":{}}]}],"policyTypes":["Ingress"]}""", false)]
+    public void Reader_reads_any_other_bytes_in_full(string because, string requestSpec, bool equivalent)
+    {
+        var declared = Policies.Spec("""{"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}""");
+        var served = Render(Policies.Object("""{"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}"""))!;
+        using var request = JsonDocument.Parse(Policies.Object(requestSpec));
+
+        var shared = PolicyReader.SharedParts.Expecting(served, declared.Spec);
+        var read = PolicyReader.Read(request.RootElement, null, "default", ref shared);
+
+        Assert.NotSame(declared.Spec, read.Spec);
+        Assert.True(equivalent == (read.Spec.Key == declared.Spec.Key), because);
+        Assert.Equal(Policies.Read(Policies.Object(requestSpec)).Spec.Key, read.Spec.Key);
+    }
+
+    private static byte[]? Render(string policyJson)
+    {
+        using var document = JsonDocument.Parse(policyJson);
+        return ServedSpec.Render(document.RootElement, PolicyReader.Read(document.RootElement).Spec);
+    }
+}
