@@ -5,8 +5,9 @@
 #   POLICIES=10000 ROUNDS=1 bench/load.sh
 #   AUDIT_LOG=null bench/load.sh       # the audit log to /dev/null instead of a file
 #
-# Starts the guard (Release build, audit logging on as in production; stdout to a file by default)
-# with a generated Git baseline, and bench/BareWebhook (parses the AdmissionReview into a JsonDocument
+# Starts the guard (published as the Dockerfile publishes it: Release, ReadyToRun; audit logging on as
+# in production, stdout to a file by default) with a generated Git baseline fetched from `git daemon`
+# on 127.0.0.1 (pinned to LOAD_CPU, as a Git server is another machine), and bench/BareWebhook (parses the AdmissionReview into a JsonDocument
 # and answers allowed with the same uid). Both are pinned to SERVER_CPU; wrk runs on LOAD_CPU. Runs
 # alternate guard/bare with the same body (an UPDATE review as kubectl apply sends it, equal to Git),
 # connections and duration, in two phases:
@@ -70,10 +71,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 now_ms() { date +%s%3N; }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== build (Release)"
+echo "== build (Release; the guard published as in the Dockerfile)"
 dotnet build "$root/bench/AdmissionGuard.Benchmarks/AdmissionGuard.Benchmarks.csproj" -c Release -v quiet -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 dotnet build "$root/bench/BareWebhook/BareWebhook.csproj" -c Release -v quiet -nologo >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-guard_dll="$root/src/AdmissionGuard/bin/Release/net10.0/admissionguard.dll"
+dotnet publish "$root/src/AdmissionGuard/AdmissionGuard.csproj" -c Release -r linux-x64 --self-contained false -o "$work/guard" -v quiet -nologo >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+guard_dll="$work/guard/admissionguard.dll"
 bare_dll="$root/bench/BareWebhook/bin/Release/net10.0/BareWebhook.dll"
 fixture_dll="$root/bench/AdmissionGuard.Benchmarks/bin/Release/net10.0/AdmissionGuard.Benchmarks.dll"
 
@@ -82,7 +84,11 @@ dotnet "$fixture_dll" make-fixture "$work" "$POLICIES"
 bash "$root/certs-dev/make-certs.sh" "$work/certs" >/dev/null
 body="$work/review-equal.json"
 
-guard_port=$(free_port); guard_ops=$(free_port); bare_port=$(free_port)
+guard_port=$(free_port); guard_ops=$(free_port); bare_port=$(free_port); git_port=$(free_port)
+
+taskset -c "$LOAD_CPU" git daemon --reuseaddr --export-all --listen=127.0.0.1 --port="$git_port" --base-path="$work" "$work" >"$work/git-daemon.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$git_port") 2>/dev/null && break; sleep 0.05; done
 
 # Polls until the server answers the review as expected; prints milliseconds since $2. With a
 # status URL ($5), polls that (plain HTTP on the ops port) until a baseline is loaded first, so the
@@ -113,7 +119,7 @@ env Kestrel__Endpoints__Webhook__Url="https://127.0.0.1:$guard_port" \
   Kestrel__Endpoints__Webhook__Certificate__Path="$work/certs/tls.crt" \
   Kestrel__Endpoints__Webhook__Certificate__KeyPath="$work/certs/tls.key" \
   Kestrel__Endpoints__Ops__Url="http://127.0.0.1:$guard_ops" \
-  AdmissionGuard__Git__Repository="$work/repo" \
+  AdmissionGuard__Git__Repository="git://127.0.0.1:$git_port/repo" \
   AdmissionGuard__Git__CacheDirectory="$work/cache" \
   taskset -c "$SERVER_CPU" dotnet "$guard_dll" serve >"$guard_log" 2>&1 &
 guard_pid=$!

@@ -27,6 +27,7 @@ public class DecisionBenchmarks
     private const int Subject = 4242;
 
     private readonly DecisionSettings _settings = new();
+    private Func<string, bool> _annotationMatters = null!;
     private readonly DateTimeOffset _now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
     private readonly ArrayBufferWriter<byte> _response = new(4096);
     private Baseline _baseline = null!;
@@ -44,6 +45,7 @@ public class DecisionBenchmarks
     public void Setup()
     {
         _baseline = BaselineFromManifests(Policies);
+        _annotationMatters = _settings.AnnotationMatters;
         _body = Fixtures.Review(Subject, Case);
         _input = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body)).Input!;
         _review = JsonDocument.Parse(_body);
@@ -55,7 +57,7 @@ public class DecisionBenchmarks
             throw new InvalidOperationException($"{Case}: expected {expected}, got {decision.Reason}: {decision.Message}");
         }
 
-        // The production audit sink: Serilog compact JSON, written synchronously (here to a null writer).
+        // The production audit format: Serilog compact JSON (here formatted at once, to a null writer).
         _logging = new SerilogLoggerFactory(new LoggerConfiguration()
             .MinimumLevel.Information()
             .Enrich.FromLogContext()
@@ -79,11 +81,11 @@ public class DecisionBenchmarks
     [Benchmark(Baseline = true)]
     public Decision DecideOnly() => Decide.Admission(_input, _baseline, _settings, _now);
 
-    /// <summary>Read the AdmissionReview (both policies to canonical form), then decide.</summary>
+    /// <summary>Read the AdmissionReview as /validate does (both policies to canonical form, the declared spec recognised), then decide.</summary>
     [Benchmark]
     public Decision ReadAndDecide()
     {
-        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body));
+        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body), _baseline, _annotationMatters);
         return Decide.Admission(request.Input!, _baseline, _settings, _now);
     }
 
@@ -91,7 +93,7 @@ public class DecisionBenchmarks
     [Benchmark]
     public int Pipeline()
     {
-        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body));
+        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body), _baseline, _annotationMatters);
         var decision = Decide.Admission(request.Input!, _baseline, _settings, _now);
         _response.ResetWrittenCount();
         AdmissionResponseWriter.Write(_response, request.Uid, decision);
@@ -102,7 +104,7 @@ public class DecisionBenchmarks
     [Benchmark]
     public int PipelineWithAudit()
     {
-        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body));
+        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body), _baseline, _annotationMatters);
         var decision = Decide.Admission(request.Input!, _baseline, _settings, _now);
         _audit.Decided(request.Uid, request.Uid, request.Input!, decision, _baseline);
         _response.ResetWrittenCount();

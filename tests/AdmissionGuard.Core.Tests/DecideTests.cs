@@ -290,4 +290,23 @@ public class DecideTests
         Assert.Contains(decision.Warnings, w => w.Contains("spec.ingress: rule added: from ipBlock 0.0.0.0/0 port TCP/5432", StringComparison.Ordinal));
         Assert.Contains(decision.Warnings, w => w.Contains($"{SourcePath}@0123456", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("admissionguard.io/break-glass", false, true)]
+    [InlineData("admissionguard.io/break-glass-expires", false, true)]
+    [InlineData("kubectl.kubernetes.io/last-applied-configuration", false, false)]
+    [InlineData("owner", false, false)]
+    [InlineData("owner", true, true)]
+    [InlineData("kubectl.kubernetes.io/last-applied-configuration", true, false)]
+    [InlineData("argocd.argoproj.io/tracking-id", true, false)]
+    [InlineData("admissionguard.io/break-glass", true, true)]
+    public void Only_break_glass_and_compared_annotations_matter_to_a_decision(string key, bool compareMetadata, bool matters)
+    {
+        var settings = new DecisionSettings
+        {
+            CompareMetadata = compareMetadata ? new MetadataFilter([.. DecisionSettings.DefaultIgnoredMetadataKeys, "admissionguard.io/break-glass", "admissionguard.io/break-glass-expires"]) : null,
+        };
+
+        Assert.Equal(matters, settings.AnnotationMatters(key));
+    }
 }

@@ -1,3 +1,4 @@
+using AdmissionGuard.Core.Policy;
 namespace AdmissionGuard.Core.Tests;
 
 /// <summary>Where a policy lives and what it carries besides its spec.</summary>
@@ -56,5 +57,27 @@ public class PolicyReaderTests
         Assert.Equal(Policies.Spec("""{"podSelector":{},"policyTypes":["Ingress"]}""").Spec, policy.Spec);
         Assert.Empty(policy.Spec.Ingress);
         Assert.Equal("Ingress", Assert.Single(policy.Spec.PolicyTypes));
+    }
+
+    [Fact]
+    public void Annotations_a_decision_cannot_depend_on_are_left_out_unread()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(Policies.Object("{}", """{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"huge\":1}","admissionguard.io/break-glass":"INC-1"}}"""));
+        var shared = new PolicyReader.SharedParts { KeepAnnotation = new Decisions.DecisionSettings().AnnotationMatters };
+
+        var policy = PolicyReader.Read(document.RootElement, null, "default", ref shared);
+
+        Assert.Equal("INC-1", Assert.Single(policy.Annotations).Value);
+    }
+
+    [Fact]
+    public void An_annotation_left_out_must_still_be_a_string()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(Policies.Object("{}", """{"annotations":{"example.com/count":3}}"""));
+        var shared = new PolicyReader.SharedParts { KeepAnnotation = _ => false };
+
+        var error = Assert.Throws<PolicyFormatException>(() => PolicyReader.Read(document.RootElement, null, "default", ref shared));
+
+        Assert.Equal("metadata.annotations.example.com/count: must be a string, not the number 3 (quote it in YAML)", error.Message);
     }
 }

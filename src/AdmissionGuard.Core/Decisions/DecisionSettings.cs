@@ -36,6 +36,14 @@ public sealed record DecisionSettings
         "admissionguard.io/",
     ];
 
+    /// <summary>
+    /// Whether a decision can depend on this annotation: the break-glass pair, and the compared ones when
+    /// metadata is compared. The others (kubectl's last-applied-configuration, tool bookkeeping) are not
+    /// read from admission requests.
+    /// </summary>
+    public bool AnnotationMatters(string key) =>
+        key == BreakGlass.Annotation || key == BreakGlass.ExpiresAnnotation || (CompareMetadata is { } compared && !compared.IsIgnored(key));
+
     public bool IsGoverned(string ns) => !AnyMatches(ExcludedNamespaces, ns) && AnyMatches(GovernedNamespaces, ns);
 
     private static bool AnyMatches(ImmutableArray<NamespacePattern> patterns, string ns)

@@ -44,6 +44,12 @@ public static class PolicyReader
         /// <summary>Starts with a spec known in advance: the declared policy's <see cref="ServedSpec"/> rendering and its canonical spec.</summary>
         public static SharedParts Expecting(byte[] servedSpec, PolicySpec spec) => new() { ExpectedSpecText = servedSpec, ExpectedSpec = spec };
 
+        /// <summary>
+        /// Leaves out annotations whose key it rejects, without reading their values (which must still be
+        /// strings): kubectl's last-applied-configuration repeats the whole object and nothing compares it.
+        /// </summary>
+        public Func<string, bool>? KeepAnnotation { get; set; }
+
         internal byte[]? ExpectedSpecText;
         internal PolicySpec? ExpectedSpec;
         internal JsonElement SpecSource;
@@ -80,7 +86,7 @@ public static class PolicyReader
                     name = OptionalString(field.Value, "name"u8, "name", path) ?? "";
                     ns = OptionalString(field.Value, "namespace"u8, "namespace", path) ?? "";
                     labels = StringMap(field.Value, "labels"u8, "labels", path, ref shared.LabelsSource, ref shared.Labels);
-                    annotations = StringMap(field.Value, "annotations"u8, "annotations", path, ref shared.AnnotationsSource, ref shared.Annotations);
+                    annotations = StringMap(field.Value, "annotations"u8, "annotations", path, ref shared.AnnotationsSource, ref shared.Annotations, shared.KeepAnnotation);
                     path.Pop();
                     break;
                 case "spec":
@@ -654,7 +660,7 @@ public static class PolicyReader
 
     private static ImmutableSortedDictionary<string, string> StringMap(
         JsonElement parent, ReadOnlySpan<byte> property, string propertyName, FieldPath path,
-        ref JsonElement sharedSource, ref ImmutableSortedDictionary<string, string>? shared)
+        ref JsonElement sharedSource, ref ImmutableSortedDictionary<string, string>? shared, Func<string, bool>? keep = null)
     {
         if (!parent.TryGetProperty(property, out var map) || IsNull(map))
         {
@@ -666,13 +672,13 @@ public static class PolicyReader
             return shared;
         }
 
-        var entries = StringMap(map, propertyName, path);
+        var entries = StringMap(map, propertyName, path, keep);
         sharedSource = map;
         shared = entries;
         return entries;
     }
 
-    private static ImmutableSortedDictionary<string, string> StringMap(JsonElement map, string propertyName, FieldPath path)
+    private static ImmutableSortedDictionary<string, string> StringMap(JsonElement map, string propertyName, FieldPath path, Func<string, bool>? keep = null)
     {
         path.Push(propertyName);
         RequireKind(map, JsonValueKind.Object, path);
@@ -681,7 +687,15 @@ public static class PolicyReader
         {
             var key = entry.Name;
             path.Push(key);
-            builder[key] = RequireString(entry.Value, path);
+            if (keep is null || keep(key))
+            {
+                builder[key] = RequireString(entry.Value, path);
+            }
+            else if (entry.Value.ValueKind != JsonValueKind.String)
+            {
+                RequireString(entry.Value, path);
+            }
+
             path.Pop();
         }
 

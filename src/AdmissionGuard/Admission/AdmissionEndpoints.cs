@@ -15,7 +15,6 @@ public static class AdmissionEndpoints
 
     public static WebApplication MapAdmission(this WebApplication app)
     {
-        // The services are singletons: resolved once here rather than through a request scope on every call.
         var services = app.Services;
         var store = services.GetRequiredService<BaselineStore>();
         var settings = services.GetRequiredService<DecisionSettings>();
@@ -23,7 +22,8 @@ public static class AdmissionEndpoints
         var audit = services.GetRequiredService<DecisionAudit>();
         var metrics = services.GetRequiredService<GuardMetrics>();
         var clock = services.GetRequiredService<TimeProvider>();
-        app.MapPost("/validate", context => Validate(context, store, settings, refresher, audit, metrics, clock)).WithMetadata(ServedOn.Webhook);
+        var validate = new Validation(store, settings, settings.AnnotationMatters, refresher, audit, metrics, clock);
+        app.MapPost("/validate", context => Validate(context, validate)).WithMetadata(ServedOn.Webhook);
         app.MapGet("/healthz", () => "ok").WithMetadata(ServedOn.Webhook);
 
         // Ready as soon as it can answer: a missing baseline is handled by the decision rules,
@@ -32,9 +32,13 @@ public static class AdmissionEndpoints
         return app;
     }
 
-    private static async Task Validate(
-        HttpContext context, BaselineStore store, DecisionSettings settings, BaselineRefresher refresher, DecisionAudit audit, GuardMetrics metrics, TimeProvider clock)
+    /// <summary>What <c>/validate</c> needs, resolved once at start-up rather than through a request scope on every call.</summary>
+    private sealed record Validation(
+        BaselineStore Store, DecisionSettings Settings, Func<string, bool> AnnotationMatters, BaselineRefresher Refresher, DecisionAudit Audit, GuardMetrics Metrics, TimeProvider Clock);
+
+    private static async Task Validate(HttpContext context, Validation validation)
     {
+        var (store, settings, annotationMatters, refresher, audit, metrics, clock) = validation;
         var started = Stopwatch.GetTimestamp();
         var reader = context.Request.BodyReader;
         ReadResult read;
@@ -61,7 +65,7 @@ public static class AdmissionEndpoints
         AdmissionRequest request;
         try
         {
-            request = AdmissionReviewReader.Read(read.Buffer, baseline);
+            request = AdmissionReviewReader.Read(read.Buffer, baseline, annotationMatters);
         }
         catch (BadReviewException e)
         {

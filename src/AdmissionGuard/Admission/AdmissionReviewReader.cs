@@ -23,7 +23,8 @@ public static class AdmissionReviewReader
     /// <param name="body">The request body.</param>
     /// <param name="baseline">The baseline the request will be judged against: a spec the API server sends exactly as
     /// Git declares it is then recognised without being read (<see cref="ServedSpec"/>).</param>
-    public static AdmissionRequest Read(System.Buffers.ReadOnlySequence<byte> body, Baseline? baseline = null)
+    /// <param name="annotationMatters">Annotations a decision can depend on; the others are left out unread (<see cref="DecisionSettings.AnnotationMatters"/>).</param>
+    public static AdmissionRequest Read(System.Buffers.ReadOnlySequence<byte> body, Baseline? baseline = null, Func<string, bool>? annotationMatters = null)
     {
         JsonDocument document;
         try
@@ -39,7 +40,7 @@ public static class AdmissionReviewReader
         {
             try
             {
-                return Read(document.RootElement, baseline);
+                return Read(document.RootElement, baseline, annotationMatters);
             }
             catch (InvalidOperationException e)
             {
@@ -49,7 +50,7 @@ public static class AdmissionReviewReader
         }
     }
 
-    public static AdmissionRequest Read(JsonElement review, Baseline? baseline = null)
+    public static AdmissionRequest Read(JsonElement review, Baseline? baseline = null, Func<string, bool>? annotationMatters = null)
     {
         if (review.ValueKind != JsonValueKind.Object
             || String(review, "apiVersion") != "admission.k8s.io/v1"
@@ -97,6 +98,7 @@ public static class AdmissionReviewReader
             && baseline?.Find(new PolicyKey(ns, requestName)) is { ServedSpec: { } servedSpec } declared
                 ? PolicyReader.SharedParts.Expecting(servedSpec, declared.Policy.Spec)
                 : default;
+        shared.KeepAnnotation = annotationMatters;
         var obj = Policy(request, "object", ns, required: operation is Operation.Create or Operation.Update, ref shared);
         var old = Policy(request, "oldObject", ns, required: operation is Operation.Update or Operation.Delete, ref shared);
         var name = (operation == Operation.Delete ? old?.Name : obj?.Name) is { Length: > 0 } objectName

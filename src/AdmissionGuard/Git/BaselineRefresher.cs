@@ -96,7 +96,9 @@ internal sealed class BaselineRefresher(
         string? commit = null;
         try
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             commit = _source.Fetch(cancel);
+            var fetched = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             if (state.Baseline?.Commit == commit)
             {
                 metrics.RefreshSucceeded();
@@ -114,7 +116,7 @@ internal sealed class BaselineRefresher(
 
             var (baseline, files) = _source.Load(commit, now);
             metrics.RefreshSucceeded();
-            LogChange(state.Baseline, baseline);
+            LogChange(state.Baseline, baseline, fetched, System.Diagnostics.Stopwatch.GetElapsedTime(started) - fetched);
             store.Publish(new BaselineState(baseline, "git", state.LastError, now, state.LastFailureAt, 0));
             _rejectedCommit = null;
             Persist(baseline, files, now);
@@ -151,12 +153,13 @@ internal sealed class BaselineRefresher(
         }
     }
 
-    private void LogChange(Baseline? previous, Baseline next)
+    private void LogChange(Baseline? previous, Baseline next, TimeSpan fetch, TimeSpan read)
     {
         if (previous is null)
         {
             logger.LogInformation(
-                "Baseline loaded: commit {Commit} ({Ref}), {ObjectCount} NetworkPolicies", next.Commit, next.Ref, next.Count);
+                "Baseline loaded: commit {Commit} ({Ref}), {ObjectCount} NetworkPolicies; fetched in {FetchSeconds:0.00}s, read in {ReadSeconds:0.00}s",
+                next.Commit, next.Ref, next.Count, fetch.TotalSeconds, read.TotalSeconds);
             return;
         }
 
@@ -164,7 +167,7 @@ internal sealed class BaselineRefresher(
         var removed = previous.Entries.Count(e => next.Find(e.Policy.Id) is null);
         var changed = next.Entries.Count(e => previous.Find(e.Policy.Id) is { } old && old.Policy.Spec.Key != e.Policy.Spec.Key);
         logger.LogInformation(
-            "Baseline changed: {OldCommit} -> {Commit} ({Ref}): {Added} added, {Changed} changed, {Removed} removed, {ObjectCount} NetworkPolicies",
-            previous.Commit, next.Commit, next.Ref, added, changed, removed, next.Count);
+            "Baseline changed: {OldCommit} -> {Commit} ({Ref}): {Added} added, {Changed} changed, {Removed} removed, {ObjectCount} NetworkPolicies; fetched in {FetchSeconds:0.00}s, read in {ReadSeconds:0.00}s",
+            previous.Commit, next.Commit, next.Ref, added, changed, removed, next.Count, fetch.TotalSeconds, read.TotalSeconds);
     }
 }

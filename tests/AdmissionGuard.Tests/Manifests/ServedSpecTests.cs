@@ -1,9 +1,6 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AdmissionGuard.Admission;
-using AdmissionGuard.Core;
 using AdmissionGuard.Core.Policy;
 using AdmissionGuard.Git;
 using AdmissionGuard.Tests.Support;
@@ -12,7 +9,7 @@ namespace AdmissionGuard.Tests.Manifests;
 
 /// <summary>
 /// The declared spec rendered as the API server sends it, checked against what a real kube-apiserver sent
-/// (Fixtures/apiserver) and against the real-world corpus; and the admission reader recognising it.
+/// (Fixtures/apiserver) and against the real-world corpus.
 /// </summary>
 public class ServedSpecTests
 {
@@ -52,48 +49,4 @@ public class ServedSpecTests
             Assert.Equal(policy.ServedSpec, ServedSpec.Render(document.RootElement, policy.Policy.Spec));
         }
     }
-
-    [Fact]
-    public void The_admission_reader_recognises_a_declared_spec_without_reading_it()
-    {
-        var review = Reviews.Load("update-label");
-        var (baseline, entry) = BaselineDeclaring(review.Request()["object"]!);
-
-        var input = Read(review, baseline);
-
-        Assert.Same(entry.Policy.Spec, input.Object!.Spec);
-        Assert.Same(entry.Policy.Spec, input.OldObject!.Spec);
-    }
-
-    [Fact]
-    public void The_admission_reader_reads_a_changed_spec_in_full()
-    {
-        var review = Reviews.Load("update-label");
-        var (baseline, entry) = BaselineDeclaring(review.Request()["object"]!);
-        review.WithSpec("""{"podSelector":{},"ingress":[{"ports":[{"protocol":"TCP","port":5432}]}],"policyTypes":["Ingress"]}""");
-
-        var input = Read(review, baseline);
-
-        Assert.NotEqual(entry.Policy.Spec.Key, input.Object!.Spec.Key);
-        Assert.Contains("5432", input.Object.Spec.Key, StringComparison.Ordinal);
-        Assert.Same(entry.Policy.Spec, input.OldObject!.Spec);
-    }
-
-    private static (Baseline Baseline, BaselineEntry Entry) BaselineDeclaring(JsonNode served)
-    {
-        var manifest = new JsonObject
-        {
-            ["apiVersion"] = "networking.k8s.io/v1",
-            ["kind"] = "NetworkPolicy",
-            ["metadata"] = new JsonObject { ["name"] = served["metadata"]!["name"]!.DeepClone(), ["namespace"] = served["metadata"]!["namespace"]!.DeepClone() },
-            ["spec"] = served["spec"]!.DeepClone(),
-        };
-        var declared = ManifestReader.Read("policy.yaml", manifest.ToJsonString(), "default").Single();
-        var entry = new BaselineEntry(declared.Policy, declared.Path, declared.DocumentIndex) { ServedSpec = declared.ServedSpec };
-        Assert.NotNull(entry.ServedSpec);
-        return (new Baseline("0123456789abcdef0123456789abcdef01234567", "main", DateTimeOffset.UnixEpoch, [entry]), entry);
-    }
-
-    private static Core.Decisions.AdmissionInput Read(JsonNode review, Baseline baseline) =>
-        AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(review.ToJsonString())), baseline).Input!;
 }
