@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using AdmissionGuard.Core.Decisions;
 
 namespace AdmissionGuard.Admission;
@@ -13,34 +14,37 @@ public static class AdmissionResponseWriter
 
     public static void Write(IBufferWriter<byte> output, string uid, Decision decision)
     {
+        var review = new ResponseReview(new Response(
+            uid,
+            decision.Allowed,
+            decision.Allowed ? null : new ResponseStatus(403, "Forbidden", decision.Message),
+            decision.Warnings.IsEmpty ? null : decision.Warnings));
         using var json = new Utf8JsonWriter(output, Options);
-        json.WriteStartObject();
-        json.WriteString("apiVersion", "admission.k8s.io/v1");
-        json.WriteString("kind", "AdmissionReview");
-        json.WriteStartObject("response");
-        json.WriteString("uid", uid);
-        json.WriteBoolean("allowed", decision.Allowed);
-        if (!decision.Allowed)
-        {
-            json.WriteStartObject("status");
-            json.WriteNumber("code", 403);
-            json.WriteString("reason", "Forbidden");
-            json.WriteString("message", decision.Message);
-            json.WriteEndObject();
-        }
-
-        if (!decision.Warnings.IsEmpty)
-        {
-            json.WriteStartArray("warnings");
-            foreach (var warning in decision.Warnings)
-            {
-                json.WriteStringValue(warning);
-            }
-
-            json.WriteEndArray();
-        }
-
-        json.WriteEndObject();
-        json.WriteEndObject();
+        JsonSerializer.Serialize(json, review, AdmissionResponseJson.Default.ResponseReview);
     }
 }
+
+/// <summary>An <c>admission.k8s.io/v1</c> AdmissionReview carrying only the response, as webhooks answer.</summary>
+internal readonly record struct ResponseReview(Response Response)
+{
+    [JsonPropertyOrder(-2)]
+    public string ApiVersion => "admission.k8s.io/v1";
+
+    [JsonPropertyOrder(-1)]
+    public string Kind => "AdmissionReview";
+}
+
+internal readonly record struct Response(string Uid, bool Allowed, ResponseStatus? Status, IReadOnlyList<string>? Warnings);
+
+internal readonly record struct ResponseStatus(int Code, string Reason, string Message);
+
+/// <summary>
+/// Source-generated serialisation (no reflection, writes straight to the <see cref="Utf8JsonWriter"/>); the
+/// structs keep the allow path free of allocations besides the writer.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(ResponseReview))]
+internal sealed partial class AdmissionResponseJson : JsonSerializerContext;
