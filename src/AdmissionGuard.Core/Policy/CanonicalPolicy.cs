@@ -34,9 +34,19 @@ public sealed record PolicySpec(
     {
         var key = KeyText.Acquire().Append("sel[").Append(podSelector.Text).Append("]types[");
         KeyText.AppendJoined(key, policyTypes, ',', static t => t).Append("]in[");
-        KeyText.AppendJoined(key, ingress, ';', static r => r.Key).Append("]eg[");
-        KeyText.AppendJoined(key, egress, ';', static r => r.Key).Append(']');
+        AppendRules(key, ingress).Append("]eg[");
+        AppendRules(key, egress).Append(']');
         return KeyText.Release(key);
+    }
+
+    private static System.Text.StringBuilder AppendRules(System.Text.StringBuilder key, ImmutableArray<PolicyRule> rules)
+    {
+        for (var i = 0; i < rules.Length; i++)
+        {
+            key.Append(i > 0 ? ";" : "").Append(rules[i].PeersKey).Append('#').Append(rules[i].PortsKey);
+        }
+
+        return key;
     }
 }
 

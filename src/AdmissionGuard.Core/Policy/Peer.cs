@@ -9,8 +9,11 @@ public sealed record Peer(LabelSelector? PodSelector, LabelSelector? NamespaceSe
     public static Peer Create(LabelSelector? podSelector, LabelSelector? namespaceSelector, IpBlock? ipBlock) =>
         new(namespaceSelector is not null && podSelector is null ? LabelSelector.Everything : podSelector, namespaceSelector, ipBlock);
 
-    /// <summary>Unambiguous canonical form, used for ordering and equality.</summary>
-    public string Key { get; } = $"ns[{NamespaceSelector?.Text}]pod[{PodSelector?.Text}]ip[{IpBlock?.Text}]";
+    /// <summary>
+    /// Unambiguous canonical form, used for ordering and equality. Built when asked, not stored: the rule's
+    /// and the spec's keys already contain it, and a baseline holds tens of thousands of peers.
+    /// </summary>
+    public string Key => $"ns[{NamespaceSelector?.Text}]pod[{PodSelector?.Text}]ip[{IpBlock?.Text}]";
 
     /// <summary>How the peer reads in a message: <c>namespaceSelector team=a podSelector app=web</c>.</summary>
     public string Text => field ??= Render(PodSelector, NamespaceSelector, IpBlock);

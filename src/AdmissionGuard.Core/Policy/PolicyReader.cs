@@ -552,6 +552,7 @@ public static class PolicyReader
     /// A sorted set: duplicates (same canonical key) dropped, the first of them kept, then ordered by key (ordinal).
     /// Sorts <paramref name="items"/> in place and wraps it without copying when nothing was dropped.
     /// </summary>
+    /// <summary>Sorted by key, duplicates dropped. Each key is computed once: the keys of rules and peers are not stored.</summary>
     private static ImmutableArray<T> Canonical<T>(T[] items, int count, Func<T, string> key)
     {
         if (count < 2)
@@ -559,43 +560,23 @@ public static class PolicyReader
             return count == items.Length ? ImmutableCollectionsMarshal.AsImmutableArray(items) : [.. items.AsSpan(0, count)];
         }
 
+        var keys = new string[count];
+        keys[0] = key(items[0]);
         var kept = 1;
-        if (count <= 16)
+        var seen = count > 16 ? new HashSet<string>(count, StringComparer.Ordinal) { keys[0] } : null;
+        for (var i = 1; i < count; i++)
         {
-            for (var i = 1; i < count; i++)
+            var candidate = key(items[i]);
+            var duplicate = seen is not null ? !seen.Add(candidate) : keys.AsSpan(0, kept).Contains(candidate);
+            if (!duplicate)
             {
-                var candidate = key(items[i]);
-                var duplicate = false;
-                for (var j = 0; j < kept && !duplicate; j++)
-                {
-                    duplicate = string.Equals(key(items[j]), candidate, StringComparison.Ordinal);
-                }
-
-                if (!duplicate)
-                {
-                    items[kept++] = items[i];
-                }
-            }
-        }
-        else
-        {
-            var seen = new HashSet<string>(count, StringComparer.Ordinal) { key(items[0]) };
-            for (var i = 1; i < count; i++)
-            {
-                if (seen.Add(key(items[i])))
-                {
-                    items[kept++] = items[i];
-                }
+                keys[kept] = candidate;
+                items[kept++] = items[i];
             }
         }
 
-        Array.Sort(items, 0, kept, new KeyComparer<T>(key));
+        Array.Sort(keys, items, 0, kept, StringComparer.Ordinal);
         return kept == items.Length ? ImmutableCollectionsMarshal.AsImmutableArray(items) : [.. items.AsSpan(0, kept)];
-    }
-
-    private sealed class KeyComparer<T>(Func<T, string> key) : IComparer<T>
-    {
-        public int Compare(T? x, T? y) => string.CompareOrdinal(key(x!), key(y!));
     }
 
     /// <summary>matchLabels as sorted pairs: a repeated key keeps its last value, as a map does.</summary>

@@ -12,7 +12,8 @@ public sealed record PolicyRule(ImmutableArray<Peer> Peers, ImmutableArray<Polic
 
     public string PortsKey { get; } = KeyText.Join(Ports, ',', static p => p.Text);
 
-    public string Key => field ??= string.Concat(PeersKey, "#", PortsKey);
+    /// <summary>Built when asked, not stored: the spec's key already contains it.</summary>
+    public string Key => string.Concat(PeersKey, "#", PortsKey);
 
     public bool Equals(PolicyRule? other) => other is not null && PeersKey == other.PeersKey && PortsKey == other.PortsKey;
 
