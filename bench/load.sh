@@ -14,7 +14,8 @@
 #   saturated  wrk as fast as it can: throughput, p50, p99
 #   paced      every connection waits PACE_MS between requests: the same offered load for both, p50, p99
 # For every run it also prints the server's CPU time per request and how busy each core was. Then
-# the guard's resident memory and its time from process start to the first correct decision.
+# the guard's resident memory and its time from process start to the first correct decision, on all
+# cores (STARTUP_CPUS, as a pod with the 2-CPU limit of deploy/base) and pinned to SERVER_CPU.
 # Everything listens on 127.0.0.1; every loop has a count and a time limit; whatever the script
 # started is stopped on exit.
 set -euo pipefail
@@ -26,6 +27,7 @@ WARMUP=${WARMUP:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 PACE_MS=${PACE_MS:-10}
 SERVER_CPU=${SERVER_CPU:-1}
+STARTUP_CPUS=${STARTUP_CPUS:-0-$(( $(nproc) - 1 ))}
 LOAD_CPU=${LOAD_CPU:-0}
 STARTUP_LIMIT_S=${STARTUP_LIMIT_S:-60}
 # Where the guard's stdout (the audit log, one JSON line per decision) goes: "file" (a file in the
@@ -111,22 +113,35 @@ first_decision() {
   return 1
 }
 
+# start_guard CPUS LOG CACHE: the guard as a new pod runs it (empty cache, Git over the network); sets guard_pid.
+start_guard() {
+  env Kestrel__Endpoints__Webhook__Url="https://127.0.0.1:$guard_port" \
+    Kestrel__Endpoints__Webhook__Certificate__Path="$work/certs/tls.crt" \
+    Kestrel__Endpoints__Webhook__Certificate__KeyPath="$work/certs/tls.key" \
+    Kestrel__Endpoints__Ops__Url="http://127.0.0.1:$guard_ops" \
+    AdmissionGuard__Git__Repository="git://127.0.0.1:$git_port/repo" \
+    AdmissionGuard__Git__CacheDirectory="$3" \
+    taskset -c "$1" dotnet "$guard_dll" serve >"$2" 2>&1 &
+  guard_pid=$!
+  pids+=("$guard_pid")
+}
+
+# Start-up as a pod with a limit of STARTUP_CPUS CPUs gets it (deploy/base allows 2): a separate run, stopped after its first decision.
+echo "== start-up on cpus $STARTUP_CPUS: https://127.0.0.1:$guard_port/validate"
+startup_started=$(now_ms)
+start_guard "$STARTUP_CPUS" "$work/startup.log" "$work/startup-cache"
+startup_ready_ms=$(first_decision "https://127.0.0.1:$guard_port/validate" "$startup_started" '"allowed":true' "$body" "http://127.0.0.1:$guard_ops/status")
+echo "   first correct decision after ${startup_ready_ms} ms ($(grep -o '"FetchSeconds":[0-9.]*,"ReadSeconds":[0-9.]*' "$work/startup.log" | head -1 || true))"
+kill "$guard_pid"; wait "$guard_pid" 2>/dev/null || true
+
 guard_log="$work/guard.log"
 [ "$AUDIT_LOG" = null ] && guard_log=/dev/null
 echo "== start the guard (cpu $SERVER_CPU): https://127.0.0.1:$guard_port/validate, audit log to $guard_log"
 guard_started=$(now_ms)
-env Kestrel__Endpoints__Webhook__Url="https://127.0.0.1:$guard_port" \
-  Kestrel__Endpoints__Webhook__Certificate__Path="$work/certs/tls.crt" \
-  Kestrel__Endpoints__Webhook__Certificate__KeyPath="$work/certs/tls.key" \
-  Kestrel__Endpoints__Ops__Url="http://127.0.0.1:$guard_ops" \
-  AdmissionGuard__Git__Repository="git://127.0.0.1:$git_port/repo" \
-  AdmissionGuard__Git__CacheDirectory="$work/cache" \
-  taskset -c "$SERVER_CPU" dotnet "$guard_dll" serve >"$guard_log" 2>&1 &
-guard_pid=$!
-pids+=("$guard_pid")
+start_guard "$SERVER_CPU" "$guard_log" "$work/cache"
 guard_ready_ms=$(first_decision "https://127.0.0.1:$guard_port/validate" "$guard_started" '"allowed":true' "$body" "http://127.0.0.1:$guard_ops/status")
 objects=$(curl -s --max-time 2 "http://127.0.0.1:$guard_ops/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["objectCount"])')
-echo "   first correct decision after ${guard_ready_ms} ms (baseline of $objects policies)"
+echo "   first correct decision after ${guard_ready_ms} ms on one cpu (baseline of $objects policies)"
 
 echo "== start the bare webhook (cpu $SERVER_CPU): https://127.0.0.1:$bare_port/validate"
 bare_started=$(now_ms)
@@ -229,5 +244,5 @@ if errors:
     print(f"   WARNING: {errors} run(s) reported non-2xx responses or socket errors (see wrk output)")
 EOF
 echo "   guard resident memory after load: $(( guard_rss_kb / 1024 )) MB (peak $(( guard_hwm_kb / 1024 )) MB); bare: $(( bare_rss_kb / 1024 )) MB"
-echo "   guard start to first correct decision: ${guard_ready_ms} ms ($POLICIES policies); bare start to first answer: ${bare_ready_ms} ms"
+echo "   guard start to first correct decision: ${startup_ready_ms} ms on cpus $STARTUP_CPUS, ${guard_ready_ms} ms on cpu $SERVER_CPU ($POLICIES policies); bare start to first answer: ${bare_ready_ms} ms"
 echo "   audit events written (allowed): $audited"

@@ -232,7 +232,10 @@ public static partial class Fixtures
         File.WriteAllText(Path.Combine(directory, "README.md"), $"Synthetic GitOps repository: {count} NetworkPolicies.\n");
         Git(directory, "init", "-q", "-b", "main");
         Git(directory, "add", "-A");
-        Git(directory, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "commit.gpgsign=false", "commit", "-q", "-m", $"{count} policies");
+        Git(directory, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "commit.gpgsign=false", "-c", "gc.auto=0", "commit", "-q", "-m", $"{count} policies");
+
+        // Packed, as a Git host keeps its repositories: serving loose objects would add a delta search to every clone.
+        Git(directory, "repack", "-a", "-d", "-q");
         return directory;
     }
 

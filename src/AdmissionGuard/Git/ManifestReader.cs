@@ -2,7 +2,6 @@ using System.Text.Json;
 using AdmissionGuard.Core.Policy;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
-using YamlDotNet.RepresentationModel;
 
 namespace AdmissionGuard.Git;
 
@@ -36,30 +35,28 @@ internal static class ManifestReader
             throw new ManifestException(path, null, $"file is larger than {MaxFileBytes / 1024 / 1024} MiB");
         }
 
-        // The event parser is iterative; loading the node tree is recursive. Checking the nesting
-        // first turns a stack overflow (which no catch survives) into a located error.
-        var (documentStarts, events) = Scan(path, text);
-        var stream = new YamlStream();
+        // Parsed once into indexed events; the nesting is checked there, before anything recursive runs,
+        // so a deeply nested document is a located error rather than a stack overflow.
+        var documentStarts = new List<long>();
+        YamlNodes nodes;
         try
         {
-            // JSON is YAML, so one parser reads both. The node tree is built from the events the scan
-            // already parsed: the text is parsed once.
-            stream.Load(new ReplayParser(events));
+            nodes = YamlNodes.Parse(text, documentStarts);
         }
         catch (Exception e) when (IsYamlFailure(e))
         {
-            var line = e is YamlException y ? y.Start.Line : long.MaxValue;
-            throw new ManifestException(path, Math.Max(0, documentStarts.Count(start => start <= line) - 1), Describe(e));
+            throw new ManifestException(path, Math.Max(0, documentStarts.Count - 1), Describe(e));
         }
 
         var result = new List<DeclaredPolicy>();
-        for (var index = 0; index < stream.Documents.Count; index++)
+        for (var index = 0; index < nodes.Documents.Count; index++)
         {
-            if (stream.Documents[index].RootNode is YamlMappingNode root)
+            var root = nodes.Resolve(nodes.Documents[index]);
+            if (nodes[root] is MappingStart)
             {
                 try
                 {
-                    ReadDocument(root, path, index, defaultNamespace, result);
+                    ReadDocument(nodes, root, path, index, defaultNamespace, result);
                 }
                 catch (Exception e) when (IsYamlFailure(e) || e is PolicyFormatException or JsonException)
                 {
@@ -71,21 +68,22 @@ internal static class ManifestReader
         return result;
     }
 
-    private static void ReadDocument(YamlMappingNode root, string path, int index, string defaultNamespace, List<DeclaredPolicy> result)
+    private static void ReadDocument(YamlNodes nodes, int root, string path, int index, string defaultNamespace, List<DeclaredPolicy> result)
     {
-        var kind = Scalar(root, "kind");
+        var kind = nodes.ScalarValue(root, "kind");
         if (kind is "List" or "NetworkPolicyList")
         {
-            if (root.Children.TryGetValue("items", out var items) && items is YamlSequenceNode sequence)
+            var items = nodes.Pairs(root).Where(p => nodes[nodes.Resolve(p.Key)] is Scalar { Value: "items" }).Select(p => nodes.Resolve(p.Value)).FirstOrDefault(-1);
+            if (items >= 0 && nodes[items] is SequenceStart)
             {
                 var item = 0;
-                foreach (var node in sequence.Children)
+                foreach (var node in nodes.Items(items).Select(nodes.Resolve))
                 {
-                    if (node is YamlMappingNode mapping && Scalar(mapping, "kind") == PolicyReader.Kind)
+                    if (nodes[node] is MappingStart && nodes.ScalarValue(node, "kind") == PolicyReader.Kind)
                     {
                         try
                         {
-                            result.Add(ReadPolicy(mapping, path, index, $"{path}: document {index} item {item}", defaultNamespace));
+                            result.Add(ReadPolicy(nodes, node, path, index, $"{path}: document {index} item {item}", defaultNamespace));
                         }
                         catch (PolicyFormatException e)
                         {
@@ -99,19 +97,19 @@ internal static class ManifestReader
         }
         else if (kind == PolicyReader.Kind)
         {
-            result.Add(ReadPolicy(root, path, index, $"{path}: document {index}", defaultNamespace));
+            result.Add(ReadPolicy(nodes, root, path, index, $"{path}: document {index}", defaultNamespace));
         }
     }
 
-    private static DeclaredPolicy ReadPolicy(YamlMappingNode node, string path, int index, string location, string defaultNamespace)
+    private static DeclaredPolicy ReadPolicy(YamlNodes nodes, int node, string path, int index, string location, string defaultNamespace)
     {
-        var apiVersion = Scalar(node, "apiVersion");
+        var apiVersion = nodes.ScalarValue(node, "apiVersion");
         if (apiVersion != PolicyReader.ApiVersion)
         {
             throw new PolicyFormatException("apiVersion", $"NetworkPolicy must be {PolicyReader.ApiVersion}, not \"{apiVersion}\"");
         }
 
-        using var json = YamlToJson.Convert(node);
+        using var json = YamlToJson.Convert(nodes, node);
         var policy = PolicyReader.Read(json.RootElement, defaultNamespace: defaultNamespace);
         if (policy.Name.Length == 0)
         {
@@ -120,9 +118,6 @@ internal static class ManifestReader
 
         return new DeclaredPolicy(policy, path, index, location, ServedSpec.Render(json.RootElement, policy.Spec));
     }
-
-    private static string? Scalar(YamlMappingNode node, string key) =>
-        node.Children.TryGetValue(key, out var value) && value is YamlScalarNode scalar ? scalar.Value : null;
 
     private static string Describe(Exception e) => e switch
     {
@@ -139,59 +134,6 @@ internal static class ManifestReader
         }
 
         return e.Message.ReplaceLineEndings(" ");
-    }
-
-    /// <summary>Reads the YAML events once: syntax errors and excessive nesting, located; the line each document starts on; the events.</summary>
-    private static (List<long> Starts, List<ParsingEvent> Events) Scan(string path, string text)
-    {
-        var starts = new List<long>();
-        var events = new List<ParsingEvent>();
-        var depth = 0;
-        try
-        {
-            var parser = new Parser(new StringReader(text));
-            while (parser.MoveNext())
-            {
-                events.Add(parser.Current!);
-                switch (parser.Current)
-                {
-                    case DocumentStart start:
-                        starts.Add(start.Start.Line);
-                        break;
-                    case SequenceStart or MappingStart when ++depth > YamlToJson.MaxDepth:
-                        throw new ManifestException(path, starts.Count - 1, $"line {parser.Current.Start.Line}: document nests deeper than {YamlToJson.MaxDepth} levels");
-                    case SequenceEnd or MappingEnd:
-                        depth--;
-                        break;
-                }
-            }
-        }
-        catch (Exception e) when (IsYamlFailure(e))
-        {
-            throw new ManifestException(path, Math.Max(0, starts.Count - 1), Describe(e));
-        }
-
-        return (starts, events);
-    }
-
-    /// <summary>Plays back parsed events to <see cref="YamlStream.Load(IParser)"/>.</summary>
-    private sealed class ReplayParser(List<ParsingEvent> events) : IParser
-    {
-        private int _next;
-
-        public ParsingEvent? Current { get; private set; }
-
-        public bool MoveNext()
-        {
-            if (_next < events.Count)
-            {
-                Current = events[_next++];
-                return true;
-            }
-
-            Current = null;
-            return false;
-        }
     }
 
     private static bool IsYamlFailure(Exception e) =>

@@ -2,12 +2,12 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
 
 namespace AdmissionGuard.Git;
 
 /// <summary>
-/// Converts a parsed YAML node to JSON the way kubectl's YAML reader types scalars (plain 80 is a
+/// Converts a YAML node (read in place from <see cref="YamlNodes"/>) to JSON the way kubectl's YAML reader types scalars (plain 80 is a
 /// number, "80" a string, yes/no booleans), so the same strict policy reader serves Git and admission.
 /// Aliases are expanded within a node budget: an alias bomb fails instead of eating memory.
 /// </summary>
@@ -20,65 +20,68 @@ internal static class YamlToJson
     private static readonly HashSet<string> Trues = ["true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On", "ON"];
     private static readonly HashSet<string> Falses = ["false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off", "OFF"];
 
-    public static JsonDocument Convert(YamlNode node)
+    /// <summary>The node that starts at <paramref name="node"/>, with aliases expanded, as a JSON document.</summary>
+    public static JsonDocument Convert(YamlNodes nodes, int node)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             var budget = MaxNodes;
-            Write(writer, node, 0, ref budget);
+            Write(writer, nodes, node, 0, ref budget);
         }
 
         return JsonDocument.Parse(buffer.WrittenMemory);
     }
 
-    private static void Write(Utf8JsonWriter writer, YamlNode node, int depth, ref int budget)
+    private static void Write(Utf8JsonWriter writer, YamlNodes nodes, int node, int depth, ref int budget)
     {
+        node = nodes.Resolve(node);
+        var start = nodes[node];
         if (--budget < 0)
         {
-            throw new YamlException(node.Start, node.End, $"document expands to more than {MaxNodes} nodes (alias expansion?)");
+            throw new YamlException(start.Start, start.End, $"document expands to more than {MaxNodes} nodes (alias expansion?)");
         }
 
         if (depth > MaxDepth)
         {
-            throw new YamlException(node.Start, node.End, $"document nests deeper than {MaxDepth} levels");
+            throw new YamlException(start.Start, start.End, $"document nests deeper than {MaxDepth} levels");
         }
 
-        switch (node)
+        switch (start)
         {
-            case YamlMappingNode mapping:
+            case MappingStart:
                 writer.WriteStartObject();
-                foreach (var (key, value) in mapping.Children)
+                foreach (var (key, value) in nodes.Pairs(node))
                 {
-                    if (key is not YamlScalarNode { Value: { } name })
+                    if (nodes[nodes.Resolve(key)] is not Scalar { Value: var name })
                     {
-                        throw new YamlException(key.Start, key.End, "mapping keys must be plain strings");
+                        throw new YamlException(nodes[key].Start, nodes[key].End, "mapping keys must be plain strings");
                     }
 
                     writer.WritePropertyName(name);
-                    Write(writer, value, depth + 1, ref budget);
+                    Write(writer, nodes, value, depth + 1, ref budget);
                 }
 
                 writer.WriteEndObject();
                 break;
-            case YamlSequenceNode sequence:
+            case SequenceStart:
                 writer.WriteStartArray();
-                foreach (var item in sequence.Children)
+                foreach (var item in nodes.Items(node))
                 {
-                    Write(writer, item, depth + 1, ref budget);
+                    Write(writer, nodes, item, depth + 1, ref budget);
                 }
 
                 writer.WriteEndArray();
                 break;
-            case YamlScalarNode scalar:
+            case Scalar scalar:
                 WriteScalar(writer, scalar);
                 break;
             default:
-                throw new YamlException(node.Start, node.End, $"unsupported YAML node {node.NodeType}");
+                throw new YamlException(start.Start, start.End, $"unsupported YAML event {start.GetType().Name}");
         }
     }
 
-    private static void WriteScalar(Utf8JsonWriter writer, YamlScalarNode scalar)
+    private static void WriteScalar(Utf8JsonWriter writer, Scalar scalar)
     {
         var value = scalar.Value ?? "";
         var tag = scalar.Tag.IsEmpty ? "" : scalar.Tag.Value;

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using AdmissionGuard.Core.Policy;
 using AdmissionGuard.Git;
 using AdmissionGuard.Tests.Support;
-using YamlDotNet.RepresentationModel;
 
 namespace AdmissionGuard.Tests.Manifests;
 
@@ -111,12 +110,11 @@ public class CorpusTests
     /// <summary>Every NetworkPolicy of a manifest file in file order, as the API server would hand it to the webhook.</summary>
     private static List<JsonObject> ServedObjects(string text)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
+        var nodes = YamlNodes.Parse(text, []);
         var result = new List<JsonObject>();
-        foreach (var root in stream.Documents.Select(d => d.RootNode).OfType<YamlMappingNode>())
+        foreach (var root in nodes.Documents.Where(d => nodes[d] is YamlDotNet.Core.Events.MappingStart))
         {
-            using var json = YamlToJson.Convert(root);
+            using var json = YamlToJson.Convert(nodes, root);
             var node = JsonNode.Parse(json.RootElement.GetRawText())!.AsObject();
             var items = (string?)node["kind"] is "List" or "NetworkPolicyList" ? (node["items"] as JsonArray ?? []).OfType<JsonObject>() : [node];
             result.AddRange(items.Where(item => (string?)item["kind"] == "NetworkPolicy").Select(ApiServerDefaults.Apply));

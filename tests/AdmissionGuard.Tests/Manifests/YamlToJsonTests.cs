@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using AdmissionGuard.Git;
-using YamlDotNet.RepresentationModel;
 
 namespace AdmissionGuard.Tests.Manifests;
 
@@ -49,10 +48,7 @@ public class YamlToJsonTests
     [MemberData(nameof(Scalars))]
     public void Scalar_gets_the_JSON_type_kubectl_gives_it(string behaviour, string yaml, string json)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader("value: " + yaml + "\n"));
-
-        using var document = YamlToJson.Convert(stream.Documents[0].RootNode);
+        using var document = Convert("value: " + yaml + "\n");
 
         var value = document.RootElement.GetProperty("value");
         var actual = value.ValueKind switch
@@ -68,10 +64,7 @@ public class YamlToJsonTests
     [Fact]
     public void Mappings_and_sequences_keep_their_shape_and_order()
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader("b: [1, two, {c: null}]\na: {}\n"));
-
-        using var document = YamlToJson.Convert(stream.Documents[0].RootNode);
+        using var document = Convert("b: [1, two, {c: null}]\na: {}\n");
 
         Assert.Equal("""{"b":[1,"two",{"c":null}],"a":{}}""", document.RootElement.GetRawText());
     }
@@ -80,11 +73,42 @@ public class YamlToJsonTests
     public void Deep_nesting_is_an_error()
     {
         var yaml = string.Concat(Enumerable.Repeat("[", 100)) + string.Concat(Enumerable.Repeat("]", 100));
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
 
-        var e = Assert.Throws<YamlDotNet.Core.YamlException>(() => YamlToJson.Convert(stream.Documents[0].RootNode));
+        var e = Assert.Throws<YamlDotNet.Core.YamlException>(() => Convert(yaml));
 
         Assert.Contains("deeper than", e.Message);
+    }
+
+    [Fact]
+    public void Aliases_expand_to_the_anchored_node()
+    {
+        using var document = Convert("a: &ports [{port: 80}, {port: 443}]\nb: *ports\nc: &name web\nd: *name\n");
+
+        Assert.Equal("""{"a":[{"port":80},{"port":443}],"b":[{"port":80},{"port":443}],"c":"web","d":"web"}""", document.RootElement.GetRawText());
+    }
+
+    [Fact]
+    public void An_alias_that_contains_itself_is_an_error_not_a_stack_overflow()
+    {
+        var e = Assert.Throws<YamlDotNet.Core.YamlException>(() => Convert("a: &loop [1, *loop]\n"));
+
+        Assert.Contains("deeper than", e.Message);
+    }
+
+    [Theory]
+    [InlineData("a: 1\na: 2\n", "duplicate key \"a\"")]
+    [InlineData("a: *nowhere\n", "alias *nowhere has no anchor")]
+    [InlineData("--- {a: &x 1}\n--- {b: *x}\n", "alias *x has no anchor")]
+    public void What_a_node_tree_refuses_is_refused(string yaml, string problem)
+    {
+        var e = Assert.Throws<YamlDotNet.Core.YamlException>(() => YamlNodes.Parse(yaml, []));
+
+        Assert.Contains(problem, e.Message);
+    }
+
+    private static JsonDocument Convert(string yaml)
+    {
+        var nodes = YamlNodes.Parse(yaml, []);
+        return YamlToJson.Convert(nodes, nodes.Documents[0]);
     }
 }
