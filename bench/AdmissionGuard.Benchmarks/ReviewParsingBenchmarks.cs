@@ -37,6 +37,29 @@ public class ReviewParsingBenchmarks
         return review.Request!.Uid!.Length;
     }
 
+    /// <summary>
+    /// The floor of a forward-only read: every token of the body visited with <see cref="Utf8JsonReader"/>,
+    /// <c>managedFields</c> skipped, no document built. What a streaming review reader could cost at least.
+    /// </summary>
+    [Benchmark]
+    public int ForwardOnlyScan()
+    {
+        var reader = new Utf8JsonReader(_body, new JsonReaderOptions { MaxDepth = 128 });
+        var tokens = 0;
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("managedFields"u8))
+            {
+                reader.Read();
+                reader.Skip();
+            }
+
+            tokens++;
+        }
+
+        return tokens;
+    }
+
     /// <summary>Everything /validate reads: parse, envelope and both policies in canonical form.</summary>
     [Benchmark]
     public int AdmissionReviewRead() => AdmissionReviewReader.Read(_body).Uid.Length;
