@@ -50,6 +50,9 @@ public static class PolicyReader
         /// </summary>
         public Func<string, bool>? KeepAnnotation { get; set; }
 
+        internal ReadOnlyMemory<byte> SpecText;
+        internal ReadOnlyMemory<byte> LabelsText;
+        internal ReadOnlyMemory<byte> AnnotationsText;
         internal byte[]? ExpectedSpecText;
         internal PolicySpec? ExpectedSpec;
         internal JsonElement SpecSource;
@@ -113,6 +116,87 @@ public static class PolicyReader
 
         ns = namespaceOverride is { Length: > 0 } ? namespaceOverride : ns.Length > 0 ? ns : defaultNamespace;
         return new CanonicalPolicy(ns, name, spec ?? ReadSpec(default, path), labels, annotations);
+    }
+
+    /// <summary>A policy found by a forward-only pass over an AdmissionReview (<see cref="PolicyScan"/>).</summary>
+    /// <param name="shared">Parts reused when byte-identical to the ones it holds or expects; holds this policy's parts afterwards.</param>
+    public static CanonicalPolicy Read(PolicyScan policy, string? namespaceOverride, string defaultNamespace, ref SharedParts shared)
+    {
+        if (policy.Problem is { } problem)
+        {
+            throw problem;
+        }
+
+        var path = t_path ??= new FieldPath();
+        path.Reset();
+        var labels = StringMap(policy.Labels, "labels", path, ref shared.LabelsText, ref shared.Labels, null);
+        var annotations = StringMap(policy.Annotations, "annotations", path, ref shared.AnnotationsText, ref shared.Annotations, shared.KeepAnnotation);
+        PolicySpec spec;
+        if (shared.Spec is not null && policy.Spec.Span.SequenceEqual(shared.SpecText.Span))
+        {
+            spec = shared.Spec;
+        }
+        else if (shared.ExpectedSpec is not null && policy.Spec.Span.SequenceEqual(shared.ExpectedSpecText))
+        {
+            spec = shared.ExpectedSpec;
+        }
+        else if (policy.Spec.IsEmpty)
+        {
+            spec = ReadSpec(default, path);
+        }
+        else
+        {
+            using var document = JsonDocument.Parse(policy.Spec);
+            spec = ReadSpec(document.RootElement, path);
+        }
+
+        shared.SpecText = policy.Spec;
+        shared.Spec = spec;
+        var ns = namespaceOverride is { Length: > 0 } ? namespaceOverride : policy.Namespace.Length > 0 ? policy.Namespace : defaultNamespace;
+        return new CanonicalPolicy(ns, policy.Name, spec, labels, annotations);
+    }
+
+    private static ImmutableSortedDictionary<string, string> StringMap(
+        ReadOnlyMemory<byte> map, string propertyName, FieldPath path,
+        ref ReadOnlyMemory<byte> sharedText, ref ImmutableSortedDictionary<string, string>? shared, Func<string, bool>? keep)
+    {
+        if (map.IsEmpty)
+        {
+            return NoEntries;
+        }
+
+        if (shared is not null && map.Span.SequenceEqual(sharedText.Span))
+        {
+            return shared;
+        }
+
+        path.Push("metadata");
+        path.Push(propertyName);
+        var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var reader = new Utf8JsonReader(map.Span);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var key = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                path.Push(key);
+                throw path.Error(null, $"must be a string, not {PolicyScan.Describe(ref reader)} (quote it in YAML)");
+            }
+
+            if (keep is null || keep(key))
+            {
+                builder[key] = reader.GetString()!;
+            }
+        }
+
+        path.Pop();
+        path.Pop();
+        var entries = builder.Count == 0 ? NoEntries : builder.ToImmutable();
+        sharedText = map;
+        shared = entries;
+        return entries;
     }
 
     private static PolicySpec ReadSpec(JsonElement spec, FieldPath path)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Text.Json;
 using AdmissionGuard.Core;
@@ -16,68 +17,334 @@ public sealed record AdmissionRequest(string Uid, string Resource, AdmissionInpu
 /// Reads an <c>admission.k8s.io/v1</c> AdmissionReview as the API server sends it (<c>object: null</c>
 /// on DELETE, <c>status: {}</c>, server metadata) and rejects what no API server would send.
 /// </summary>
+/// <remarks>
+/// One forward-only pass over the body, without building a document: most of a review is server metadata
+/// (<c>managedFields</c>) that is only skipped. The whole body is still checked to be JSON.
+/// </remarks>
 public static class AdmissionReviewReader
 {
     private const string NetworkingGroup = "networking.k8s.io";
+    private static readonly JsonReaderOptions Options = new() { MaxDepth = 128 };
 
     /// <param name="body">The request body.</param>
     /// <param name="baseline">The baseline the request will be judged against: a spec the API server sends exactly as
     /// Git declares it is then recognised without being read (<see cref="ServedSpec"/>).</param>
     /// <param name="annotationMatters">Annotations a decision can depend on; the others are left out unread (<see cref="DecisionSettings.AnnotationMatters"/>).</param>
-    public static AdmissionRequest Read(System.Buffers.ReadOnlySequence<byte> body, Baseline? baseline = null, Func<string, bool>? annotationMatters = null)
+    public static AdmissionRequest Read(ReadOnlySequence<byte> body, Baseline? baseline = null, Func<string, bool>? annotationMatters = null)
     {
-        JsonDocument document;
+        byte[]? rented = null;
+        ReadOnlyMemory<byte> json;
+        if (body.IsSingleSegment)
+        {
+            json = body.First;
+        }
+        else
+        {
+            rented = ArrayPool<byte>.Shared.Rent((int)body.Length);
+            body.CopyTo(rented);
+            json = rented.AsMemory(0, (int)body.Length);
+        }
+
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 128 });
+            var review = Scan(json);
+            return Interpret(review, baseline, annotationMatters);
         }
         catch (JsonException e)
         {
             throw new BadReviewException($"body is not JSON: {e.Message.ReplaceLineEndings(" ")}");
         }
-
-        using (document)
+        catch (InvalidOperationException e)
         {
-            try
+            // GetString refuses escaped lone surrogates ("\ud800"), which the parser lets through.
+            throw new BadReviewException($"body has a string that is not valid Unicode: {e.Message.ReplaceLineEndings(" ")}");
+        }
+        finally
+        {
+            if (rented is not null)
             {
-                return Read(document.RootElement, baseline, annotationMatters);
-            }
-            catch (InvalidOperationException e)
-            {
-                // JsonElement.GetString refuses escaped lone surrogates ("\ud800"), which the parser lets through.
-                throw new BadReviewException($"body has a string that is not valid Unicode: {e.Message.ReplaceLineEndings(" ")}");
+                ArrayPool<byte>.Shared.Return(rented);
             }
         }
     }
 
-    public static AdmissionRequest Read(JsonElement review, Baseline? baseline = null, Func<string, bool>? annotationMatters = null)
+    /// <summary>What the pass found; the checks run afterwards, in the order their messages matter.</summary>
+    private sealed class ReviewFields
     {
-        if (review.ValueKind != JsonValueKind.Object
-            || String(review, "apiVersion") != "admission.k8s.io/v1"
-            || String(review, "kind") != "AdmissionReview")
+        public bool RootIsObject;
+        public string? ApiVersion;
+        public string? Kind;
+        public bool HasRequest;
+        public string? Uid;
+        public string? Group;
+        public string? Version;
+        public string? KindName;
+        public string? ResourceGroup;
+        public string? ResourceVersion;
+        public string? ResourceName;
+        public string? Name;
+        public string? Namespace;
+        public string? Operation;
+        public bool HasUser;
+        public string? Username;
+        public ImmutableArray<string> Groups = [];
+        public PolicyValue Object;
+        public PolicyValue OldObject;
+        public bool DryRun;
+    }
+
+    /// <summary>request.object or request.oldObject: absent or null, not an object, or scanned.</summary>
+    private readonly record struct PolicyValue(bool Present, bool IsObject, PolicyScan? Scan);
+
+    private static ReviewFields Scan(ReadOnlyMemory<byte> json)
+    {
+        var fields = new ReviewFields();
+        var reader = new Utf8JsonReader(json.Span, Options);
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            ReadToEnd(ref reader);
+            return fields;
+        }
+
+        fields.RootIsObject = true;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("apiVersion"u8))
+            {
+                fields.ApiVersion = NextString(ref reader);
+            }
+            else if (reader.ValueTextEquals("kind"u8))
+            {
+                fields.Kind = NextString(ref reader);
+            }
+            else if (reader.ValueTextEquals("request"u8))
+            {
+                reader.Read();
+                fields.HasRequest = reader.TokenType == JsonTokenType.StartObject;
+                if (fields.HasRequest)
+                {
+                    ReadRequest(ref reader, json, fields);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        ReadToEnd(ref reader);
+        return fields;
+    }
+
+    private static void ReadRequest(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, ReviewFields fields)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("uid"u8))
+            {
+                fields.Uid = NextString(ref reader);
+            }
+            else if (reader.ValueTextEquals("kind"u8))
+            {
+                reader.Read();
+                ReadTriple(ref reader, "group"u8, "version"u8, "kind"u8, out fields.Group, out fields.Version, out fields.KindName);
+            }
+            else if (reader.ValueTextEquals("resource"u8))
+            {
+                reader.Read();
+                ReadTriple(ref reader, "group"u8, "version"u8, "resource"u8, out fields.ResourceGroup, out fields.ResourceVersion, out fields.ResourceName);
+            }
+            else if (reader.ValueTextEquals("name"u8))
+            {
+                fields.Name = NextString(ref reader);
+            }
+            else if (reader.ValueTextEquals("namespace"u8))
+            {
+                fields.Namespace = NextString(ref reader);
+            }
+            else if (reader.ValueTextEquals("operation"u8))
+            {
+                fields.Operation = NextString(ref reader);
+            }
+            else if (reader.ValueTextEquals("userInfo"u8))
+            {
+                reader.Read();
+                ReadUser(ref reader, fields);
+            }
+            else if (reader.ValueTextEquals("object"u8))
+            {
+                reader.Read();
+                fields.Object = ReadPolicy(ref reader, json);
+            }
+            else if (reader.ValueTextEquals("oldObject"u8))
+            {
+                reader.Read();
+                fields.OldObject = ReadPolicy(ref reader, json);
+            }
+            else if (reader.ValueTextEquals("dryRun"u8))
+            {
+                reader.Read();
+                fields.DryRun = reader.TokenType == JsonTokenType.True;
+                reader.Skip();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static PolicyValue ReadPolicy(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return default;
+            case JsonTokenType.StartObject:
+                return new PolicyValue(true, true, PolicyScan.Read(ref reader, json));
+            default:
+                reader.Skip();
+                return new PolicyValue(true, false, null);
+        }
+    }
+
+    private static void ReadUser(ref Utf8JsonReader reader, ReviewFields fields)
+    {
+        fields.HasUser = reader.TokenType == JsonTokenType.StartObject;
+        if (!fields.HasUser)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("username"u8))
+            {
+                fields.Username = NextString(ref reader);
+            }
+            else if (reader.ValueTextEquals("groups"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                    fields.Groups = [];
+                    continue;
+                }
+
+                var groups = ImmutableArray.CreateBuilder<string>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        groups.Add(reader.GetString()!);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+
+                fields.Groups = groups.DrainToImmutable();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    /// <summary>Three string fields of an object such as request.kind; nulls when it is not an object.</summary>
+    private static void ReadTriple(
+        ref Utf8JsonReader reader, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, ReadOnlySpan<byte> third,
+        out string? firstValue, out string? secondValue, out string? thirdValue)
+    {
+        (firstValue, secondValue, thirdValue) = (null, null, null);
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(first))
+            {
+                firstValue = NextString(ref reader);
+            }
+            else if (reader.ValueTextEquals(second))
+            {
+                secondValue = NextString(ref reader);
+            }
+            else if (reader.ValueTextEquals(third))
+            {
+                thirdValue = NextString(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    /// <summary>The next value if it is a string, else null (skipped).</summary>
+    private static string? NextString(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        reader.Skip();
+        return null;
+    }
+
+    /// <summary>Only whitespace may follow the review: anything else is not one JSON value.</summary>
+    private static void ReadToEnd(ref Utf8JsonReader reader)
+    {
+        if (reader.Read())
+        {
+            throw new BadReviewException("body is not JSON: more than one value");
+        }
+    }
+
+    private static AdmissionRequest Interpret(ReviewFields review, Baseline? baseline, Func<string, bool>? annotationMatters)
+    {
+        if (!review.RootIsObject || review.ApiVersion != "admission.k8s.io/v1" || review.Kind != "AdmissionReview")
         {
             throw new BadReviewException("body is not an admission.k8s.io/v1 AdmissionReview (apiVersion and kind)");
         }
 
-        if (!review.TryGetProperty("request", out var request) || request.ValueKind != JsonValueKind.Object)
+        if (!review.HasRequest)
         {
             throw new BadReviewException("AdmissionReview has no request");
         }
 
-        var uid = String(request, "uid");
+        var uid = review.Uid;
         if (string.IsNullOrEmpty(uid))
         {
             throw new BadReviewException("request.uid is missing");
         }
 
-        var (group, version, kind) = (Field(request, "kind", "group"), Field(request, "kind", "version"), Field(request, "kind", "kind"));
-        var resource = $"{Field(request, "resource", "resource")}.{Field(request, "resource", "version")}.{Field(request, "resource", "group")}";
-        if (group != NetworkingGroup || version != "v1" || kind != PolicyReader.Kind || resource != "networkpolicies.v1." + NetworkingGroup)
+        var resource = $"{review.ResourceName}.{review.ResourceVersion}.{review.ResourceGroup}";
+        if (review.Group != NetworkingGroup || review.Version != "v1" || review.KindName != PolicyReader.Kind || resource != "networkpolicies.v1." + NetworkingGroup)
         {
             return new AdmissionRequest(uid, resource.Trim('.'), null);
         }
 
-        var operation = String(request, "operation") switch
+        var operation = review.Operation switch
         {
             "CREATE" => Operation.Create,
             "UPDATE" => Operation.Update,
@@ -86,21 +353,21 @@ public static class AdmissionReviewReader
             var other => throw new BadReviewException($"request.operation \"{other}\" is not CREATE, UPDATE, DELETE or CONNECT"),
         };
 
-        var ns = String(request, "namespace");
+        var ns = review.Namespace;
         if (string.IsNullOrEmpty(ns))
         {
             throw new BadReviewException("request.namespace is missing (NetworkPolicies are namespaced)");
         }
 
-        var requestName = String(request, "name");
+        var requestName = review.Name;
         var shared = operation is Operation.Create or Operation.Update
             && requestName is { Length: > 0 }
             && baseline?.Find(new PolicyKey(ns, requestName)) is { ServedSpec: { } servedSpec } declared
                 ? PolicyReader.SharedParts.Expecting(servedSpec, declared.Policy.Spec)
                 : default;
         shared.KeepAnnotation = annotationMatters;
-        var obj = Policy(request, "object", ns, required: operation is Operation.Create or Operation.Update, ref shared);
-        var old = Policy(request, "oldObject", ns, required: operation is Operation.Update or Operation.Delete, ref shared);
+        var obj = Policy(review.Object, "object", ns, required: operation is Operation.Create or Operation.Update, ref shared);
+        var old = Policy(review.OldObject, "oldObject", ns, required: operation is Operation.Update or Operation.Delete, ref shared);
         var name = (operation == Operation.Delete ? old?.Name : obj?.Name) is { Length: > 0 } objectName
             ? objectName
             : requestName ?? "";
@@ -109,73 +376,46 @@ public static class AdmissionReviewReader
             throw new BadReviewException("neither the object's metadata.name nor request.name is set");
         }
 
-        return new AdmissionRequest(uid, resource, new AdmissionInput(
+        if (!review.HasUser)
+        {
+            throw new BadReviewException("request.userInfo is missing");
+        }
+
+        return new AdmissionRequest(uid, "networkpolicies.v1." + NetworkingGroup, new AdmissionInput(
             operation,
             ns,
             name,
             obj,
             old,
-            ReadUser(request),
-            request.TryGetProperty("dryRun", out var dryRun) && dryRun.ValueKind == JsonValueKind.True));
+            new UserInfo(review.Username ?? "", review.Groups),
+            review.DryRun));
     }
 
-    private static CanonicalPolicy? Policy(JsonElement request, string property, string ns, bool required, ref PolicyReader.SharedParts shared)
+    private static CanonicalPolicy? Policy(PolicyValue value, string property, string ns, bool required, ref PolicyReader.SharedParts shared)
     {
-        if (!request.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!value.Present)
         {
             return required ? throw new BadReviewException($"request.{property} is missing for this operation") : null;
         }
 
-        if (value.ValueKind != JsonValueKind.Object)
+        if (!value.IsObject)
         {
             throw new BadReviewException($"request.{property} is not an object");
         }
 
-        var kind = String(value, "kind");
-        var apiVersion = String(value, "apiVersion");
-        if ((kind is not null && kind != PolicyReader.Kind) || (apiVersion is not null && apiVersion != PolicyReader.ApiVersion))
+        var scan = value.Scan!;
+        if ((scan.Kind is not null && scan.Kind != PolicyReader.Kind) || (scan.ApiVersion is not null && scan.ApiVersion != PolicyReader.ApiVersion))
         {
-            throw new BadReviewException($"request.{property} is {apiVersion} {kind}, but request.kind says {PolicyReader.ApiVersion} {PolicyReader.Kind}");
+            throw new BadReviewException($"request.{property} is {scan.ApiVersion} {scan.Kind}, but request.kind says {PolicyReader.ApiVersion} {PolicyReader.Kind}");
         }
 
         try
         {
-            return PolicyReader.Read(value, ns, "default", ref shared);
+            return PolicyReader.Read(scan, ns, "default", ref shared);
         }
         catch (PolicyFormatException e)
         {
             throw new BadReviewException($"request.{property}.{e.Message}");
         }
     }
-
-    private static UserInfo ReadUser(JsonElement request)
-    {
-        if (!request.TryGetProperty("userInfo", out var user) || user.ValueKind != JsonValueKind.Object)
-        {
-            throw new BadReviewException("request.userInfo is missing");
-        }
-
-        var groups = ImmutableArray<string>.Empty;
-        if (user.TryGetProperty("groups", out var list) && list.ValueKind == JsonValueKind.Array)
-        {
-            var names = ImmutableArray.CreateBuilder<string>(list.GetArrayLength());
-            foreach (var group in list.EnumerateArray())
-            {
-                if (group.ValueKind == JsonValueKind.String)
-                {
-                    names.Add(group.GetString()!);
-                }
-            }
-
-            groups = names.DrainToImmutable();
-        }
-
-        return new UserInfo(String(user, "username") ?? "", groups);
-    }
-
-    private static string? Field(JsonElement parent, string objectName, string field) =>
-        parent.TryGetProperty(objectName, out var obj) && obj.ValueKind == JsonValueKind.Object ? String(obj, field) : null;
-
-    private static string? String(JsonElement parent, string property) =>
-        parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

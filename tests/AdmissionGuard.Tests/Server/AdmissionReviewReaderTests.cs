@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AdmissionGuard.Admission;
 using AdmissionGuard.Core;
@@ -55,6 +56,79 @@ public class AdmissionReviewReaderTests
         var input = Read(review, baseline, new DecisionSettings().AnnotationMatters);
 
         Assert.Equal(["admissionguard.io/break-glass"], input.Object!.Annotations.Keys);
+    }
+
+    [Fact]
+    public void Every_corpus_policy_reads_the_same_from_a_review_as_from_its_manifest()
+    {
+        var corpus = Path.Combine(RepositoryRoot.Shared, "corpus");
+        var policies = Directory.EnumerateFiles(corpus, "*.yaml", SearchOption.AllDirectories)
+            .SelectMany(file => ManifestReader.Read(file, File.ReadAllText(file), "corpus"))
+            .ToList();
+        Assert.True(policies.Count >= 122, $"{policies.Count} policies");
+
+        foreach (var declared in policies)
+        {
+            var metadata = new JsonObject
+            {
+                ["name"] = declared.Policy.Name,
+                ["namespace"] = declared.Policy.Namespace,
+                ["labels"] = new JsonObject { ["team"] = "a" },
+                ["annotations"] = new JsonObject { ["owner"] = "platform", ["admissionguard.io/break-glass"] = "INC-1" },
+                ["managedFields"] = JsonNode.Parse("[{\"manager\":\"kubectl\",\"fieldsV1\":{\"f:spec\":{\"f:podSelector\":{}}}}]"),
+            };
+            var served = new JsonObject
+            {
+                ["kind"] = "NetworkPolicy",
+                ["apiVersion"] = "networking.k8s.io/v1",
+                ["metadata"] = metadata,
+                ["spec"] = JsonNode.Parse(declared.ServedSpec!),
+                ["status"] = new JsonObject(),
+            };
+            var review = Reviews.Load("update-label");
+            review.Request()["name"] = declared.Policy.Name;
+            review.Request()["namespace"] = declared.Policy.Namespace;
+            review.Request()["object"] = served;
+            review.Request()["oldObject"] = served.DeepClone();
+
+            var input = Read(review, new Baseline("0123456789abcdef0123456789abcdef01234567", "main", DateTimeOffset.UnixEpoch, []));
+
+            Assert.Equal(declared.Policy.Id, input.Object!.Id);
+            Assert.True(declared.Policy.Spec.Key == input.Object.Spec.Key, declared.Location);
+            Assert.Equal("a", input.Object.Labels["team"]);
+            Assert.Equal(["admissionguard.io/break-glass", "owner"], input.Object.Annotations.Keys);
+            Assert.Same(input.Object.Labels, input.OldObject!.Labels);
+        }
+    }
+
+    public static TheoryData<string, string, string> Problems => new()
+    {
+        { "labels a list", "\"labels\": [\"a\"],", "request.object.metadata.labels: must be a mapping, not a list" },
+        { "a label value a number", "\"labels\": {\"tier\": 2},", "request.object.metadata.labels.tier: must be a string, not the number 2 (quote it in YAML)" },
+        { "name a number", "\"name\": 5,", "request.object.metadata.name: must be a string, not the number 5 (quote it in YAML)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Problems))]
+    public void A_malformed_policy_is_a_located_one_line_error(string because, string firstMetadataField, string expected)
+    {
+        var text = Reviews.Load("create").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var mutated = text.Replace("\"metadata\": {", "\"metadata\": {" + firstMetadataField, StringComparison.Ordinal);
+        Assert.NotEqual(text, mutated);
+
+        var error = Assert.Throws<BadReviewException>(() => AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(mutated))));
+
+        Assert.True(error.Message == expected, $"{because}: {error.Message}");
+    }
+
+    [Fact]
+    public void Anything_after_the_review_is_not_JSON()
+    {
+        var body = Reviews.Load("create").ToJsonString() + " {}";
+
+        var error = Assert.Throws<BadReviewException>(() => AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(body))));
+
+        Assert.StartsWith("body is not JSON", error.Message, StringComparison.Ordinal);
     }
 
     private static (Baseline Baseline, BaselineEntry Entry) BaselineDeclaring(JsonNode served)

@@ -1,0 +1,157 @@
+using System.Text;
+using System.Text.Json;
+
+namespace AdmissionGuard.Core.Policy;
+
+/// <summary>
+/// A policy object as one forward-only pass over an AdmissionReview finds it: kind, apiVersion, name and
+/// namespace, and the raw JSON of labels, annotations and spec, which <see cref="PolicyReader"/> then reads,
+/// or recognises by their bytes. Nothing else is kept: <c>managedFields</c> and the rest are only skipped.
+/// </summary>
+/// <remarks>
+/// The raw parts are slices of the body: the scan is used while the body is. A problem met during the pass
+/// is kept, not thrown, so that the review's own problems (uid, operation, namespace) are reported first.
+/// </remarks>
+public sealed class PolicyScan
+{
+    public string? Kind { get; private set; }
+
+    public string? ApiVersion { get; private set; }
+
+    public string Name { get; private set; } = "";
+
+    public string Namespace { get; private set; } = "";
+
+    internal ReadOnlyMemory<byte> Labels { get; private set; }
+
+    internal ReadOnlyMemory<byte> Annotations { get; private set; }
+
+    internal ReadOnlyMemory<byte> Spec { get; private set; }
+
+    internal PolicyFormatException? Problem { get; private set; }
+
+    /// <summary>Reads the object the reader is on (its <see cref="JsonTokenType.StartObject"/>) and leaves the reader at its end.</summary>
+    /// <param name="reader">A reader over <paramref name="json"/>, the whole body.</param>
+    public static PolicyScan Read(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    {
+        var scan = new PolicyScan();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("metadata"u8))
+            {
+                reader.Read();
+                scan.ReadMetadata(ref reader, json);
+            }
+            else if (reader.ValueTextEquals("spec"u8))
+            {
+                reader.Read();
+                scan.Spec = Raw(ref reader, json);
+            }
+            else if (reader.ValueTextEquals("kind"u8))
+            {
+                reader.Read();
+                scan.Kind = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else if (reader.ValueTextEquals("apiVersion"u8))
+            {
+                reader.Read();
+                scan.ApiVersion = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return scan;
+    }
+
+    private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            Problem ??= new PolicyFormatException("metadata", $"must be a mapping, not {Describe(ref reader)}");
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("name"u8))
+            {
+                reader.Read();
+                Name = OptionalString(ref reader, "metadata.name") ?? "";
+            }
+            else if (reader.ValueTextEquals("namespace"u8))
+            {
+                reader.Read();
+                Namespace = OptionalString(ref reader, "metadata.namespace") ?? "";
+            }
+            else if (reader.ValueTextEquals("labels"u8))
+            {
+                reader.Read();
+                Labels = Map(ref reader, json, "metadata.labels");
+            }
+            else if (reader.ValueTextEquals("annotations"u8))
+            {
+                reader.Read();
+                Annotations = Map(ref reader, json, "metadata.annotations");
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private string? OptionalString(ref Utf8JsonReader reader, string path)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                return reader.GetString();
+            case JsonTokenType.Null:
+                return null;
+            default:
+                Problem ??= new PolicyFormatException(path, $"must be a string, not {Describe(ref reader)} (quote it in YAML)");
+                reader.Skip();
+                return null;
+        }
+    }
+
+    /// <summary>A map's raw JSON, empty for null; its entries are read later, only when not recognised by their bytes.</summary>
+    private ReadOnlyMemory<byte> Map(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, string path)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                return Raw(ref reader, json);
+            case JsonTokenType.Null:
+                return default;
+            default:
+                Problem ??= new PolicyFormatException(path, $"must be a mapping, not {Describe(ref reader)}");
+                reader.Skip();
+                return default;
+        }
+    }
+
+    private static ReadOnlyMemory<byte> Raw(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    {
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        return json[start..(int)reader.BytesConsumed];
+    }
+
+    internal static string Describe(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.StartObject => "a mapping",
+        JsonTokenType.StartArray => "a list",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => $"the number {Encoding.UTF8.GetString(reader.ValueSpan)}",
+        JsonTokenType.True => "the boolean true",
+        JsonTokenType.False => "the boolean false",
+        _ => "null",
+    };
+}
