@@ -13,6 +13,16 @@ internal static class Policies
         return PolicyReader.Read(document.RootElement, namespaceOverride, defaultNamespace);
     }
 
+    /// <summary>Reads a policy object as /validate reads a review's object: one forward-only pass, then the parts.</summary>
+    public static CanonicalPolicy ReadAsReviewed(string json, ref PolicyReader.SharedParts shared)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(json);
+        var reader = new Utf8JsonReader(bytes);
+        reader.Read();
+        var scan = PolicyScan.Read(ref reader, bytes);
+        return PolicyReader.Read(scan, null, "default", ref shared);
+    }
+
     /// <summary>The NetworkPolicy shop/web with this spec; <paramref name="metadata"/> is a JSON object
     /// whose members are added to <c>metadata</c>, e.g. <c>{"labels":{"team":"a"}}</c>.</summary>
     public static CanonicalPolicy Spec(string spec, string metadata = "{}", string name = "web", string ns = "shop") =>

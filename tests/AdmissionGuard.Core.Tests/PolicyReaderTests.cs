@@ -62,10 +62,10 @@ public class PolicyReaderTests
     [Fact]
     public void Annotations_a_decision_cannot_depend_on_are_left_out_unread()
     {
-        using var document = System.Text.Json.JsonDocument.Parse(Policies.Object("{}", """{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"huge\":1}","admissionguard.io/break-glass":"INC-1"}}"""));
+        var json = Policies.Object("{}", """{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"huge\":1}","admissionguard.io/break-glass":"INC-1"}}""");
         var shared = new PolicyReader.SharedParts { KeepAnnotation = new Decisions.DecisionSettings().AnnotationMatters };
 
-        var policy = PolicyReader.Read(document.RootElement, null, "default", ref shared);
+        var policy = Policies.ReadAsReviewed(json, ref shared);
 
         Assert.Equal("INC-1", Assert.Single(policy.Annotations).Value);
     }
@@ -73,10 +73,13 @@ public class PolicyReaderTests
     [Fact]
     public void An_annotation_left_out_must_still_be_a_string()
     {
-        using var document = System.Text.Json.JsonDocument.Parse(Policies.Object("{}", """{"annotations":{"example.com/count":3}}"""));
-        var shared = new PolicyReader.SharedParts { KeepAnnotation = _ => false };
+        var json = Policies.Object("{}", """{"annotations":{"example.com/count":3}}""");
 
-        var error = Assert.Throws<PolicyFormatException>(() => PolicyReader.Read(document.RootElement, null, "default", ref shared));
+        var error = Assert.Throws<PolicyFormatException>(() =>
+        {
+            var shared = new PolicyReader.SharedParts { KeepAnnotation = _ => false };
+            return Policies.ReadAsReviewed(json, ref shared);
+        });
 
         Assert.Equal("metadata.annotations.example.com/count: must be a string, not the number 3 (quote it in YAML)", error.Message);
     }

@@ -105,10 +105,10 @@ public class ServedSpecTests
     {
         var declared = Policies.Spec("""{"policyTypes":["Ingress"],"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}""");
         var served = Render(Policies.Object("""{"policyTypes":["Ingress"],"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}"""))!;
-        using var request = JsonDocument.Parse(Policies.Object(Encoding.UTF8.GetString(served), """{"labels":{"edited":"yes"}}"""));
+        var request = Policies.Object(Encoding.UTF8.GetString(served), """{"labels":{"edited":"yes"}}""");
 
         var shared = PolicyReader.SharedParts.Expecting(served, declared.Spec);
-        var read = PolicyReader.Read(request.RootElement, null, "default", ref shared);
+        var read = Policies.ReadAsReviewed(request, ref shared);
 
         Assert.Same(declared.Spec, read.Spec);
         Assert.Equal("yes", read.Labels["edited"]);
@@ -121,10 +121,8 @@ public class ServedSpecTests
     {
         var declared = Policies.Spec("""{"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}""");
         var served = Render(Policies.Object("""{"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}"""))!;
-        using var request = JsonDocument.Parse(Policies.Object(requestSpec));
-
         var shared = PolicyReader.SharedParts.Expecting(served, declared.Spec);
-        var read = PolicyReader.Read(request.RootElement, null, "default", ref shared);
+        var read = Policies.ReadAsReviewed(Policies.Object(requestSpec), ref shared);
 
         Assert.NotSame(declared.Spec, read.Spec);
         Assert.True(equivalent == (read.Spec.Key == declared.Spec.Key), because);

@@ -30,43 +30,6 @@ public static class PolicyReader
     /// <param name="defaultNamespace">Namespace for an object that names none (Git manifests).</param>
     public static CanonicalPolicy Read(JsonElement policy, string? namespaceOverride = null, string defaultNamespace = "default")
     {
-        SharedParts none = default;
-        return Read(policy, namespaceOverride, defaultNamespace, ref none);
-    }
-
-    /// <summary>
-    /// The spec, labels and annotations last read through it. A policy whose spec (or labels, or
-    /// annotations) is the same JSON text, byte for byte, gets the same canonical value without reading it
-    /// again: an UPDATE's object and oldObject mostly share theirs.
-    /// </summary>
-    public struct SharedParts
-    {
-        /// <summary>Starts with a spec known in advance: the declared policy's <see cref="ServedSpec"/> rendering and its canonical spec.</summary>
-        public static SharedParts Expecting(byte[] servedSpec, PolicySpec spec) => new() { ExpectedSpecText = servedSpec, ExpectedSpec = spec };
-
-        /// <summary>
-        /// Leaves out annotations whose key it rejects, without reading their values (which must still be
-        /// strings): kubectl's last-applied-configuration repeats the whole object and nothing compares it.
-        /// </summary>
-        public Func<string, bool>? KeepAnnotation { get; set; }
-
-        internal ReadOnlyMemory<byte> SpecText;
-        internal ReadOnlyMemory<byte> LabelsText;
-        internal ReadOnlyMemory<byte> AnnotationsText;
-        internal byte[]? ExpectedSpecText;
-        internal PolicySpec? ExpectedSpec;
-        internal JsonElement SpecSource;
-        internal PolicySpec? Spec;
-        internal JsonElement LabelsSource;
-        internal ImmutableSortedDictionary<string, string>? Labels;
-        internal JsonElement AnnotationsSource;
-        internal ImmutableSortedDictionary<string, string>? Annotations;
-    }
-
-    /// <inheritdoc cref="Read(JsonElement, string?, string)"/>
-    /// <param name="shared">Parts reused when byte-identical to the ones it holds; holds this policy's parts afterwards.</param>
-    public static CanonicalPolicy Read(JsonElement policy, string? namespaceOverride, string defaultNamespace, ref SharedParts shared)
-    {
         if (policy.ValueKind != JsonValueKind.Object)
         {
             throw new PolicyFormatException("(object)", $"must be a mapping, not {Describe(policy)}");
@@ -88,34 +51,44 @@ public static class PolicyReader
                     RequireKind(field.Value, JsonValueKind.Object, path);
                     name = OptionalString(field.Value, "name"u8, "name", path) ?? "";
                     ns = OptionalString(field.Value, "namespace"u8, "namespace", path) ?? "";
-                    labels = StringMap(field.Value, "labels"u8, "labels", path, ref shared.LabelsSource, ref shared.Labels);
-                    annotations = StringMap(field.Value, "annotations"u8, "annotations", path, ref shared.AnnotationsSource, ref shared.Annotations, shared.KeepAnnotation);
+                    labels = StringMap(field.Value, "labels"u8, "labels", path);
+                    annotations = StringMap(field.Value, "annotations"u8, "annotations", path);
                     path.Pop();
                     break;
                 case "spec":
-                    if (shared.Spec is not null && SameText(field.Value, shared.SpecSource))
-                    {
-                        spec = shared.Spec;
-                    }
-                    else if (shared.ExpectedSpec is not null && JsonMarshal.GetRawUtf8Value(field.Value).SequenceEqual(shared.ExpectedSpecText))
-                    {
-                        spec = shared.ExpectedSpec;
-                        shared.SpecSource = field.Value;
-                        shared.Spec = spec;
-                    }
-                    else
-                    {
-                        spec = ReadSpec(field.Value, path);
-                        shared.SpecSource = field.Value;
-                        shared.Spec = spec;
-                    }
-
+                    spec = ReadSpec(field.Value, path);
                     break;
             }
         }
 
         ns = namespaceOverride is { Length: > 0 } ? namespaceOverride : ns.Length > 0 ? ns : defaultNamespace;
         return new CanonicalPolicy(ns, name, spec ?? ReadSpec(default, path), labels, annotations);
+    }
+
+    /// <summary>
+    /// The spec, labels and annotations last read through it (for a review's object and oldObject). A policy
+    /// whose spec (or labels, or annotations) is the same JSON text, byte for byte, gets the same canonical
+    /// value without reading it again: an UPDATE's object and oldObject mostly share theirs.
+    /// </summary>
+    public struct SharedParts
+    {
+        /// <summary>Starts with a spec known in advance: the declared policy's <see cref="ServedSpec"/> rendering and its canonical spec.</summary>
+        public static SharedParts Expecting(byte[] servedSpec, PolicySpec spec) => new() { ExpectedSpecText = servedSpec, ExpectedSpec = spec };
+
+        /// <summary>
+        /// Leaves out annotations whose key it rejects, without reading their values (which must still be
+        /// strings): kubectl's last-applied-configuration repeats the whole object and nothing compares it.
+        /// </summary>
+        public Func<string, bool>? KeepAnnotation { get; set; }
+
+        internal ReadOnlyMemory<byte> SpecText;
+        internal ReadOnlyMemory<byte> LabelsText;
+        internal ReadOnlyMemory<byte> AnnotationsText;
+        internal byte[]? ExpectedSpecText;
+        internal PolicySpec? ExpectedSpec;
+        internal PolicySpec? Spec;
+        internal ImmutableSortedDictionary<string, string>? Labels;
+        internal ImmutableSortedDictionary<string, string>? Annotations;
     }
 
     /// <summary>A policy found by a forward-only pass over an AdmissionReview (<see cref="PolicyScan"/>).</summary>
@@ -720,30 +693,10 @@ public static class PolicyReader
         return ImmutableCollectionsMarshal.AsImmutableArray(pairs);
     }
 
-    private static bool SameText(JsonElement value, JsonElement other) =>
-        JsonMarshal.GetRawUtf8Value(value).SequenceEqual(JsonMarshal.GetRawUtf8Value(other));
+    private static ImmutableSortedDictionary<string, string> StringMap(JsonElement parent, ReadOnlySpan<byte> property, string propertyName, FieldPath path) =>
+        parent.TryGetProperty(property, out var map) && !IsNull(map) ? StringMap(map, propertyName, path) : NoEntries;
 
-    private static ImmutableSortedDictionary<string, string> StringMap(
-        JsonElement parent, ReadOnlySpan<byte> property, string propertyName, FieldPath path,
-        ref JsonElement sharedSource, ref ImmutableSortedDictionary<string, string>? shared, Func<string, bool>? keep = null)
-    {
-        if (!parent.TryGetProperty(property, out var map) || IsNull(map))
-        {
-            return NoEntries;
-        }
-
-        if (shared is not null && SameText(map, sharedSource))
-        {
-            return shared;
-        }
-
-        var entries = StringMap(map, propertyName, path, keep);
-        sharedSource = map;
-        shared = entries;
-        return entries;
-    }
-
-    private static ImmutableSortedDictionary<string, string> StringMap(JsonElement map, string propertyName, FieldPath path, Func<string, bool>? keep = null)
+    private static ImmutableSortedDictionary<string, string> StringMap(JsonElement map, string propertyName, FieldPath path)
     {
         path.Push(propertyName);
         RequireKind(map, JsonValueKind.Object, path);
@@ -752,15 +705,7 @@ public static class PolicyReader
         {
             var key = entry.Name;
             path.Push(key);
-            if (keep is null || keep(key))
-            {
-                builder[key] = RequireString(entry.Value, path);
-            }
-            else if (entry.Value.ValueKind != JsonValueKind.String)
-            {
-                RequireString(entry.Value, path);
-            }
-
+            builder[key] = RequireString(entry.Value, path);
             path.Pop();
         }
 
