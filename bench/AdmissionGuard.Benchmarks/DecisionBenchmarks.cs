@@ -58,12 +58,13 @@ public class DecisionBenchmarks
         }
 
         // The production audit format: Serilog compact JSON (here formatted at once, to a null writer).
-        _logging = new SerilogLoggerFactory(new LoggerConfiguration()
+        var events = new LoggerConfiguration()
             .MinimumLevel.Information()
             .Enrich.FromLogContext()
             .WriteTo.Sink(new FormattingSink(new CompactJsonFormatter(), TextWriter.Null))
-            .CreateLogger(), dispose: true);
-        _audit = new DecisionAudit(_logging.CreateLogger<DecisionAudit>());
+            .CreateLogger();
+        _logging = new SerilogLoggerFactory(events, dispose: true);
+        _audit = new DecisionAudit(_logging.CreateLogger<DecisionAudit>(), events);
     }
 
     [GlobalCleanup]
