@@ -30,6 +30,8 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             return;
         }
 
+        // The request's trace and span (@tr, @sp), as every other event of the request carries them.
+        var activity = System.Diagnostics.Activity.Current;
         _events.Write(new LogEvent(DateTimeOffset.UtcNow, level, null, decision.BreakGlassUsed ? BreakGlassTemplate : AdmissionTemplate, [
             Property("Uid", uid),
             Property("RequestId", requestId),
@@ -45,7 +47,7 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             Property("DryRun", input.DryRun),
             Property("BaselineCommit", baseline?.Commit ?? "none"),
             Property("Detail", decision.Message),
-        ]));
+        ], activity?.TraceId ?? default, activity?.SpanId ?? default));
     }
 
     private static LogEventProperty Property(string name, object value) => new(name, new ScalarValue(value));
