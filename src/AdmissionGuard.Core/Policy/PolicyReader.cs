@@ -119,7 +119,7 @@ public static class PolicyReader
         }
         else
         {
-            using var document = JsonDocument.Parse(policy.Spec);
+            using var document = JsonDocument.Parse(policy.Spec, new JsonDocumentOptions { MaxDepth = 128 });
             spec = ReadSpec(document.RootElement, path);
         }
 

@@ -49,13 +49,11 @@ public sealed class PolicyScan
             }
             else if (reader.ValueTextEquals("kind"u8))
             {
-                reader.Read();
-                scan.Kind = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                scan.Kind = NextString(ref reader);
             }
             else if (reader.ValueTextEquals("apiVersion"u8))
             {
-                reader.Read();
-                scan.ApiVersion = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                scan.ApiVersion = NextString(ref reader);
             }
             else
             {
@@ -67,8 +65,23 @@ public sealed class PolicyScan
         return scan;
     }
 
+    /// <summary>The next value if it is a string, else null (the value skipped, whatever its shape).</summary>
+    private static string? NextString(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        reader.Skip();
+        return null;
+    }
+
     private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
     {
+        // A repeated metadata key replaces the first, as in Go's decoder; nothing of the first is kept.
+        (Name, Namespace, Labels, Annotations) = ("", "", default, default);
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             Problem ??= new PolicyFormatException("metadata", $"must be a mapping, not {Describe(ref reader)}");

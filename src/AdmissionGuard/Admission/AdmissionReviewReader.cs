@@ -121,6 +121,8 @@ public static class AdmissionReviewReader
             }
             else if (reader.ValueTextEquals("request"u8))
             {
+                // A repeated key replaces the first, as in Go's decoder: nothing of the first request is kept.
+                fields = new ReviewFields { RootIsObject = true, ApiVersion = fields.ApiVersion, Kind = fields.Kind };
                 reader.Read();
                 fields.HasRequest = reader.TokenType == JsonTokenType.StartObject;
                 if (fields.HasRequest)
@@ -218,6 +220,8 @@ public static class AdmissionReviewReader
 
     private static void ReadUser(ref Utf8JsonReader reader, ReviewFields fields)
     {
+        // A repeated userInfo replaces the first: groups must never carry over to another user.
+        (fields.Username, fields.Groups) = (null, []);
         fields.HasUser = reader.TokenType == JsonTokenType.StartObject;
         if (!fields.HasUser)
         {

@@ -122,6 +122,36 @@ public class AdmissionReviewReaderTests
     }
 
     [Fact]
+    public void A_kind_that_is_not_a_string_is_skipped_whole_and_cannot_supply_the_spec()
+    {
+        var text = Reviews.Load("create").ToJsonString();
+        var mutated = text.Replace("\"object\":{\"kind\":\"NetworkPolicy\"", "\"object\":{\"kind\":{\"spec\":{\"podSelector\":{\"matchLabels\":{\"smuggled\":\"yes\"}}}}", StringComparison.Ordinal);
+        Assert.NotEqual(text, mutated);
+
+        var honest = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(text))).Input!;
+        var input = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(mutated))).Input!;
+
+        Assert.Equal(honest.Object!.Spec.Key, input.Object!.Spec.Key);
+        Assert.DoesNotContain("smuggled", input.Object.Spec.Key, StringComparison.Ordinal);
+        Assert.Equal(honest.Operation, input.Operation);
+    }
+
+    [Fact]
+    public void A_repeated_userInfo_replaces_the_first_groups_and_all()
+    {
+        var review = Reviews.Load("create").AsUser("bob");
+        ((JsonObject)review.Request()["userInfo"]!).Remove("groups");
+        var text = review.ToJsonString();
+        var mutated = text.Replace("\"userInfo\":", "\"userInfo\":{\"username\":\"alice\",\"groups\":[\"system:masters\"]},\"userInfo\":", StringComparison.Ordinal);
+        Assert.NotEqual(text, mutated);
+
+        var input = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(mutated))).Input!;
+
+        Assert.Equal("bob", input.User.Username);
+        Assert.Empty(input.User.Groups);
+    }
+
+    [Fact]
     public void Anything_after_the_review_is_not_JSON()
     {
         var body = Reviews.Load("create").ToJsonString() + " {}";
