@@ -49,11 +49,11 @@ public sealed class PolicyScan
             }
             else if (reader.ValueTextEquals("kind"u8))
             {
-                scan.Kind = NextString(ref reader);
+                scan.Kind = JsonReaderSteps.NextString(ref reader);
             }
             else if (reader.ValueTextEquals("apiVersion"u8))
             {
-                scan.ApiVersion = NextString(ref reader);
+                scan.ApiVersion = JsonReaderSteps.NextString(ref reader);
             }
             else
             {
@@ -63,19 +63,6 @@ public sealed class PolicyScan
         }
 
         return scan;
-    }
-
-    /// <summary>The next value if it is a string, else null (the value skipped, whatever its shape).</summary>
-    private static string? NextString(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            return reader.GetString();
-        }
-
-        reader.Skip();
-        return null;
     }
 
     private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)

@@ -113,11 +113,11 @@ public static class AdmissionReviewReader
         {
             if (reader.ValueTextEquals("apiVersion"u8))
             {
-                fields.ApiVersion = NextString(ref reader);
+                fields.ApiVersion = JsonReaderSteps.NextString(ref reader);
             }
             else if (reader.ValueTextEquals("kind"u8))
             {
-                fields.Kind = NextString(ref reader);
+                fields.Kind = JsonReaderSteps.NextString(ref reader);
             }
             else if (reader.ValueTextEquals("request"u8))
             {
@@ -151,7 +151,7 @@ public static class AdmissionReviewReader
         {
             if (reader.ValueTextEquals("uid"u8))
             {
-                fields.Uid = NextString(ref reader);
+                fields.Uid = JsonReaderSteps.NextString(ref reader);
             }
             else if (reader.ValueTextEquals("kind"u8))
             {
@@ -165,15 +165,15 @@ public static class AdmissionReviewReader
             }
             else if (reader.ValueTextEquals("name"u8))
             {
-                fields.Name = NextString(ref reader);
+                fields.Name = JsonReaderSteps.NextString(ref reader);
             }
             else if (reader.ValueTextEquals("namespace"u8))
             {
-                fields.Namespace = NextString(ref reader);
+                fields.Namespace = JsonReaderSteps.NextString(ref reader);
             }
             else if (reader.ValueTextEquals("operation"u8))
             {
-                fields.Operation = NextString(ref reader);
+                fields.Operation = JsonReaderSteps.NextString(ref reader);
             }
             else if (reader.ValueTextEquals("userInfo"u8))
             {
@@ -233,7 +233,7 @@ public static class AdmissionReviewReader
         {
             if (reader.ValueTextEquals("username"u8))
             {
-                fields.Username = NextString(ref reader);
+                fields.Username = JsonReaderSteps.NextString(ref reader);
             }
             else if (reader.ValueTextEquals("groups"u8))
             {
@@ -284,15 +284,15 @@ public static class AdmissionReviewReader
         {
             if (reader.ValueTextEquals(first))
             {
-                firstValue = NextString(ref reader);
+                firstValue = JsonReaderSteps.NextString(ref reader);
             }
             else if (reader.ValueTextEquals(second))
             {
-                secondValue = NextString(ref reader);
+                secondValue = JsonReaderSteps.NextString(ref reader);
             }
             else if (reader.ValueTextEquals(third))
             {
-                thirdValue = NextString(ref reader);
+                thirdValue = JsonReaderSteps.NextString(ref reader);
             }
             else
             {
@@ -300,19 +300,6 @@ public static class AdmissionReviewReader
                 reader.Skip();
             }
         }
-    }
-
-    /// <summary>The next value if it is a string, else null (skipped).</summary>
-    private static string? NextString(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            return reader.GetString();
-        }
-
-        reader.Skip();
-        return null;
     }
 
     /// <summary>Only whitespace may follow the review: anything else is not one JSON value.</summary>
