@@ -24,6 +24,7 @@ public sealed record AdmissionRequest(string Uid, string Resource, AdmissionInpu
 public static class AdmissionReviewReader
 {
     private const string NetworkingGroup = "networking.k8s.io";
+    private const string NetworkPolicies = "networkpolicies.v1." + NetworkingGroup;
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 128 };
 
     /// <param name="body">The request body.</param>
@@ -329,10 +330,10 @@ public static class AdmissionReviewReader
             throw new BadReviewException("request.uid is missing");
         }
 
-        var resource = $"{review.ResourceName}.{review.ResourceVersion}.{review.ResourceGroup}";
-        if (review.Group != NetworkingGroup || review.Version != "v1" || review.KindName != PolicyReader.Kind || resource != "networkpolicies.v1." + NetworkingGroup)
+        if (review.Group != NetworkingGroup || review.Version != "v1" || review.KindName != PolicyReader.Kind
+            || review.ResourceName != "networkpolicies" || review.ResourceVersion != "v1" || review.ResourceGroup != NetworkingGroup)
         {
-            return new AdmissionRequest(uid, resource.Trim('.'), null);
+            return new AdmissionRequest(uid, $"{review.ResourceName}.{review.ResourceVersion}.{review.ResourceGroup}".Trim('.'), null);
         }
 
         var operation = review.Operation switch
@@ -372,7 +373,7 @@ public static class AdmissionReviewReader
             throw new BadReviewException("request.userInfo is missing");
         }
 
-        return new AdmissionRequest(uid, "networkpolicies.v1." + NetworkingGroup, new AdmissionInput(
+        return new AdmissionRequest(uid, NetworkPolicies, new AdmissionInput(
             operation,
             ns,
             name,

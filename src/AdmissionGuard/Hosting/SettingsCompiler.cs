@@ -106,7 +106,7 @@ public static class SettingsCompiler
 
     /// <summary>Default 50 ms: at thousands of decisions a second, hundreds of lines share one write.</summary>
     public static TimeSpan LogFlushInterval(GuardOptions options, List<string>? problems = null) =>
-        options.LogFlushInterval?.Trim() == "0"
+        options.LogFlushInterval?.Trim() is "0" or "0s" or "0ms"
             ? TimeSpan.Zero
             : ParseDuration(options.LogFlushInterval, $"{GuardOptions.Section}:LogFlushInterval", TimeSpan.FromMilliseconds(50), problems ?? []);
 

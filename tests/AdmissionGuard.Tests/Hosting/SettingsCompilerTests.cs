@@ -82,6 +82,7 @@ public sealed class SettingsCompilerTests
     [Theory]
     [InlineData(null, 50)]
     [InlineData("0", 0)]
+    [InlineData("0ms", 0)]
     [InlineData("250ms", 250)]
     [InlineData("1s", 1000)]
     public void Log_lines_wait_at_most_the_flush_interval_and_zero_writes_each_at_once(string? text, int milliseconds)
