@@ -99,33 +99,23 @@ public static class ServedSpec
     }
 
     // NetworkPolicyIngressRule / EgressRule: ports, then from / to.
-    private static bool TryWriteRules(Utf8JsonWriter writer, string name, JsonElement rules, string peersField)
-    {
-        if (Count(rules) == 0)
-        {
-            return rules.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Array;
-        }
-
-        writer.WriteStartArray(name);
-        foreach (var rule in rules.EnumerateArray())
+    private static bool TryWriteRules(Utf8JsonWriter writer, string name, JsonElement rules, string peersField) =>
+        TryWriteList(writer, name, rules, (w, rule) =>
         {
             if (rule.ValueKind != JsonValueKind.Object || !Fields(rule, ["ports", peersField], out var fields))
             {
                 return false;
             }
 
-            writer.WriteStartObject();
-            if (!TryWriteList(writer, "ports", fields[0], TryWritePort) || !TryWriteList(writer, peersField, fields[1], TryWritePeer))
+            w.WriteStartObject();
+            if (!TryWriteList(w, "ports", fields[0], TryWritePort) || !TryWriteList(w, peersField, fields[1], TryWritePeer))
             {
                 return false;
             }
 
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        return true;
-    }
+            w.WriteEndObject();
+            return true;
+        });
 
     // NetworkPolicyPort: protocol (defaulted to TCP), port, endPort.
     private static bool TryWritePort(Utf8JsonWriter writer, JsonElement port)
