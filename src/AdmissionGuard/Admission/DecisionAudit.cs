@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using AdmissionGuard.Core;
 using AdmissionGuard.Core.Decisions;
 using Serilog.Events;
@@ -11,16 +12,23 @@ namespace AdmissionGuard.Admission;
 
 /// <summary>The audit trail: exactly one structured event per admission decision; break-glass uses at Warning.</summary>
 /// <remarks>
-/// Decision events are built as Serilog events directly, from parsed templates and named properties: the
-/// <c>Microsoft.Extensions.Logging</c> path would box every field into its state and bind each again, on
-/// the request's thread, for every admission request.
+/// Decision events are built as Serilog events directly, from parsed templates and a property dictionary
+/// that the event keeps: the <c>Microsoft.Extensions.Logging</c> path would box every field into its state
+/// and bind each again, on the request's thread, for every admission request. Values that repeat (enums,
+/// booleans, the baseline commit) are made once.
 /// </remarks>
 internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Serilog.ILogger events)
 {
     private static readonly MessageTemplate AdmissionTemplate = new MessageTemplateParser().Parse("{Result} {Operation} {Namespace}/{Name} by {User}: {Reason}");
     private static readonly MessageTemplate BreakGlassTemplate = new MessageTemplateParser().Parse("Break-glass: {Operation} {Namespace}/{Name} by {User} allowed outside Git");
 
+    private const int PropertyCapacity = 20;
+    private static readonly ScalarValue True = new(true);
+    private static readonly ScalarValue False = new(false);
+    private static readonly ScalarValue Empty = new("");
+
     private readonly Serilog.ILogger _events = events.ForContext<DecisionAudit>();
+    private ScalarValue? _commit;
 
     public void Decided(string uid, string requestId, AdmissionInput input, Decision decision, Baseline? baseline)
     {
@@ -30,31 +38,57 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             return;
         }
 
+        // Sized for these fields and the ones enrichers add (source context, request path, connection id).
+        var properties = new Dictionary<string, LogEventPropertyValue>(PropertyCapacity)
+        {
+            ["Uid"] = new ScalarValue(uid),
+            ["RequestId"] = new ScalarValue(requestId),
+            ["Operation"] = Scalars<Operation>.Of(input.Operation),
+            ["Namespace"] = new ScalarValue(input.Namespace),
+            ["Name"] = new ScalarValue(input.Name),
+            ["User"] = new ScalarValue(input.User.Username),
+            ["Groups"] = new ScalarValue(string.Join(',', input.User.Groups)),
+            ["Allowed"] = decision.Allowed ? True : False,
+            ["Result"] = new ScalarValue(decision.Result),
+            ["Reason"] = Scalars<DecisionReason>.Of(decision.Reason),
+            ["Mode"] = Scalars<GuardMode>.Of(decision.Mode),
+            ["DryRun"] = input.DryRun ? True : False,
+            ["BaselineCommit"] = Commit(baseline?.Commit ?? "none"),
+            ["Detail"] = decision.Message.Length == 0 ? Empty : new ScalarValue(decision.Message),
+        };
+
         // The request's trace and span (@tr, @sp), as every other event of the request carries them.
         var activity = System.Diagnostics.Activity.Current;
-        _events.Write(new LogEvent(DateTimeOffset.UtcNow, level, null, decision.BreakGlassUsed ? BreakGlassTemplate : AdmissionTemplate, [
-            Property("Uid", uid),
-            Property("RequestId", requestId),
-            Property("Operation", input.Operation),
-            Property("Namespace", input.Namespace),
-            Property("Name", input.Name),
-            Property("User", input.User.Username),
-            Property("Groups", string.Join(',', input.User.Groups)),
-            Property("Allowed", decision.Allowed),
-            Property("Result", decision.Result),
-            Property("Reason", decision.Reason),
-            Property("Mode", decision.Mode),
-            Property("DryRun", input.DryRun),
-            Property("BaselineCommit", baseline?.Commit ?? "none"),
-            Property("Detail", decision.Message),
-        ], activity?.TraceId ?? default, activity?.SpanId ?? default));
+        _events.Write(LogEvent.UnstableAssembleFromParts(
+            DateTimeOffset.UtcNow, level, null, decision.BreakGlassUsed ? BreakGlassTemplate : AdmissionTemplate, properties,
+            activity?.TraceId ?? default, activity?.SpanId ?? default));
     }
 
-    private static LogEventProperty Property(string name, object value) => new(name, new ScalarValue(value));
+    /// <summary>The commit's value, made again only when the baseline moves to another commit.</summary>
+    private ScalarValue Commit(string commit)
+    {
+        var last = _commit;
+        if (last is not null && ReferenceEquals(last.Value, commit))
+        {
+            return last;
+        }
+
+        return _commit = new ScalarValue(commit);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Admission request for {Resource} allowed without review: the webhook configuration should only send networkpolicies.v1.networking.k8s.io")]
     public partial void OtherResource(string Uid, string Resource);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bad admission request from {RemoteAddress}: {Problem}")]
     public partial void BadRequest(string? RemoteAddress, string Problem);
+
+    /// <summary>One value per enum member, made once.</summary>
+    private static class Scalars<TEnum>
+        where TEnum : struct, Enum
+    {
+        private static readonly FrozenDictionary<TEnum, ScalarValue> Values =
+            Enum.GetValues<TEnum>().Distinct().ToFrozenDictionary(value => value, value => new ScalarValue(value));
+
+        public static ScalarValue Of(TEnum value) => Values.TryGetValue(value, out var scalar) ? scalar : new ScalarValue(value);
+    }
 }

@@ -1,9 +1,8 @@
-using System.Text;
+using System.Buffers;
 using Serilog;
 using Serilog.Configuration;
 using Serilog.Core;
 using Serilog.Events;
-using Serilog.Formatting;
 using Serilog.Formatting.Compact;
 
 namespace AdmissionGuard.Observability;
@@ -15,23 +14,36 @@ namespace AdmissionGuard.Observability;
 /// this sink the events a background task collected; a normal shutdown flushes them. Standard output
 /// itself stays open for whatever writes last.
 /// </summary>
-internal sealed class BufferedStandardOutput(ITextFormatter formatter, Stream output) : IBatchedLogEventSink, IDisposable
+internal sealed class BufferedStandardOutput(Stream output) : IBatchedLogEventSink
 {
-    private readonly StreamWriter _writer = new(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024, leaveOpen: true);
+    /// <summary>Written out before it grows further, so a large batch does not hold a large buffer.</summary>
+    private const int FlushAtBytes = 64 * 1024;
+
+    private readonly Utf8CompactJsonFormatter _formatter = new();
+    private readonly ArrayBufferWriter<byte> _lines = new(FlushAtBytes * 2);
 
     public async Task EmitBatchAsync(IReadOnlyCollection<LogEvent> batch)
     {
         foreach (var logEvent in batch)
         {
-            formatter.Format(logEvent, _writer);
+            _formatter.Format(logEvent, _lines);
+            if (_lines.WrittenCount >= FlushAtBytes)
+            {
+                await WriteLinesAsync();
+            }
         }
 
-        await _writer.FlushAsync();
+        await WriteLinesAsync();
+        await output.FlushAsync();
     }
 
     public Task OnEmptyBatchAsync() => Task.CompletedTask;
 
-    public void Dispose() => _writer.Dispose();
+    private async Task WriteLinesAsync()
+    {
+        await output.WriteAsync(_lines.WrittenMemory);
+        _lines.ResetWrittenCount();
+    }
 }
 
 internal static class StandardOutputLogging
@@ -41,6 +53,6 @@ internal static class StandardOutputLogging
         flushInterval <= TimeSpan.Zero
             ? sinks.Console(new CompactJsonFormatter())
             : sinks.Sink(
-                new BufferedStandardOutput(new CompactJsonFormatter(), Console.OpenStandardOutput()),
+                new BufferedStandardOutput(Console.OpenStandardOutput()),
                 new BatchingOptions { BufferingTimeLimit = flushInterval, BatchSizeLimit = 1000, EagerlyEmitFirstEvent = true });
 }
