@@ -14,12 +14,12 @@ internal static class Policies
     }
 
     /// <summary>Reads a policy object as /validate reads a review's object: one forward-only pass, then the parts.</summary>
-    public static CanonicalPolicy ReadAsReviewed(string json, ref PolicyReader.SharedParts shared)
+    public static CanonicalPolicy ReadAsReviewed(string json, ref PolicyReader.SharedParts shared, Func<string, bool>? keepAnnotation = null)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(json);
         var reader = new Utf8JsonReader(bytes);
         reader.Read();
-        var scan = PolicyScan.Read(ref reader, bytes);
+        var scan = PolicyScan.Read(ref reader, bytes, keepAnnotation);
         return PolicyReader.Read(scan, null, "default", ref shared);
     }
 

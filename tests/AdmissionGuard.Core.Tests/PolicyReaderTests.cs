@@ -63,9 +63,9 @@ public class PolicyReaderTests
     public void Annotations_a_decision_cannot_depend_on_are_left_out_unread()
     {
         var json = Policies.Object("{}", """{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"huge\":1}","admissionguard.io/break-glass":"INC-1"}}""");
-        var shared = new PolicyReader.SharedParts { KeepAnnotation = new Decisions.DecisionSettings().AnnotationMatters };
+        var shared = default(PolicyReader.SharedParts);
 
-        var policy = Policies.ReadAsReviewed(json, ref shared);
+        var policy = Policies.ReadAsReviewed(json, ref shared, new Decisions.DecisionSettings().AnnotationMatters);
 
         Assert.Equal("INC-1", Assert.Single(policy.Annotations).Value);
     }
@@ -77,8 +77,8 @@ public class PolicyReaderTests
 
         var error = Assert.Throws<PolicyFormatException>(() =>
         {
-            var shared = new PolicyReader.SharedParts { KeepAnnotation = _ => false };
-            return Policies.ReadAsReviewed(json, ref shared);
+            var shared = default(PolicyReader.SharedParts);
+            return Policies.ReadAsReviewed(json, ref shared, _ => false);
         });
 
         Assert.Equal("metadata.annotations.example.com/count: must be a string, not the number 3 (quote it in YAML)", error.Message);

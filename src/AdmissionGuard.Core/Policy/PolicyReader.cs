@@ -66,29 +66,21 @@ public static class PolicyReader
     }
 
     /// <summary>
-    /// The spec, labels and annotations last read through it (for a review's object and oldObject). A policy
-    /// whose spec (or labels, or annotations) is the same JSON text, byte for byte, gets the same canonical
-    /// value without reading it again: an UPDATE's object and oldObject mostly share theirs.
+    /// The spec and labels last read through it (for a review's object and oldObject). A policy whose spec
+    /// (or labels) is the same JSON text, byte for byte, gets the same canonical value without reading it
+    /// again: an UPDATE's object and oldObject mostly share theirs.
     /// </summary>
     public struct SharedParts
     {
         /// <summary>Starts with a spec known in advance: the declared policy's <see cref="ServedSpec"/> rendering and its canonical spec.</summary>
         public static SharedParts Expecting(byte[] servedSpec, PolicySpec spec) => new() { ExpectedSpecText = servedSpec, ExpectedSpec = spec };
 
-        /// <summary>
-        /// Leaves out annotations whose key it rejects, without reading their values (which must still be
-        /// strings): kubectl's last-applied-configuration repeats the whole object and nothing compares it.
-        /// </summary>
-        public Func<string, bool>? KeepAnnotation { get; set; }
-
         internal ReadOnlyMemory<byte> SpecText;
         internal ReadOnlyMemory<byte> LabelsText;
-        internal ReadOnlyMemory<byte> AnnotationsText;
         internal byte[]? ExpectedSpecText;
         internal PolicySpec? ExpectedSpec;
         internal PolicySpec? Spec;
         internal ImmutableSortedDictionary<string, string>? Labels;
-        internal ImmutableSortedDictionary<string, string>? Annotations;
     }
 
     /// <summary>A policy found by a forward-only pass over an AdmissionReview (<see cref="PolicyScan"/>).</summary>
@@ -102,8 +94,7 @@ public static class PolicyReader
 
         var path = t_path ??= new FieldPath();
         path.Reset();
-        var labels = StringMap(policy.Labels, "labels", path, ref shared.LabelsText, ref shared.Labels, null);
-        var annotations = StringMap(policy.Annotations, "annotations", path, ref shared.AnnotationsText, ref shared.Annotations, shared.KeepAnnotation);
+        var labels = StringMap(policy.Labels, "labels", path, ref shared.LabelsText, ref shared.Labels);
         PolicySpec spec;
         if (shared.Spec is not null && policy.Spec.Span.SequenceEqual(shared.SpecText.Span))
         {
@@ -126,12 +117,12 @@ public static class PolicyReader
         shared.SpecText = policy.Spec;
         shared.Spec = spec;
         var ns = namespaceOverride is { Length: > 0 } ? namespaceOverride : policy.Namespace.Length > 0 ? policy.Namespace : defaultNamespace;
-        return new CanonicalPolicy(ns, policy.Name, spec, labels, annotations);
+        return new CanonicalPolicy(ns, policy.Name, spec, labels, policy.Annotations);
     }
 
     private static ImmutableSortedDictionary<string, string> StringMap(
         ReadOnlyMemory<byte> map, string propertyName, FieldPath path,
-        ref ReadOnlyMemory<byte> sharedText, ref ImmutableSortedDictionary<string, string>? shared, Func<string, bool>? keep)
+        ref ReadOnlyMemory<byte> sharedText, ref ImmutableSortedDictionary<string, string>? shared)
     {
         if (map.IsEmpty)
         {
@@ -158,10 +149,7 @@ public static class PolicyReader
                 throw path.Error(null, $"must be a string, not {PolicyScan.Describe(ref reader)} (quote it in YAML)");
             }
 
-            if (keep is null || keep(key))
-            {
-                builder[key] = reader.GetString()!;
-            }
+            builder[key] = reader.GetString()!;
         }
 
         path.Pop();

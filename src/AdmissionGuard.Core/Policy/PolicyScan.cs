@@ -1,12 +1,14 @@
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 
 namespace AdmissionGuard.Core.Policy;
 
 /// <summary>
-/// A policy object as one forward-only pass over an AdmissionReview finds it: kind, apiVersion, name and
-/// namespace, and the raw JSON of labels, annotations and spec, which <see cref="PolicyReader"/> then reads,
-/// or recognises by their bytes. Nothing else is kept: <c>managedFields</c> and the rest are only skipped.
+/// A policy object as one forward-only pass over an AdmissionReview finds it: kind, apiVersion, name,
+/// namespace and the annotations a decision can use, and the raw JSON of labels and spec, which
+/// <see cref="PolicyReader"/> then reads, or recognises by their bytes. Nothing else is kept:
+/// <c>managedFields</c> and the rest are only skipped.
 /// </summary>
 /// <remarks>
 /// The raw parts are slices of the body: the scan is used while the body is. A problem met during the pass
@@ -24,15 +26,23 @@ public sealed class PolicyScan
 
     internal ReadOnlyMemory<byte> Labels { get; private set; }
 
-    internal ReadOnlyMemory<byte> Annotations { get; private set; }
+    /// <summary>The annotations kept by the filter given to <see cref="Read"/>, read during the pass.</summary>
+    internal ImmutableSortedDictionary<string, string> Annotations { get; private set; } = NoAnnotations;
 
     internal ReadOnlyMemory<byte> Spec { get; private set; }
 
     internal PolicyFormatException? Problem { get; private set; }
 
+    private static readonly ImmutableSortedDictionary<string, string> NoAnnotations = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
+
     /// <summary>Reads the object the reader is on (its <see cref="JsonTokenType.StartObject"/>) and leaves the reader at its end.</summary>
     /// <param name="reader">A reader over <paramref name="json"/>, the whole body.</param>
-    public static PolicyScan Read(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    /// <param name="keepAnnotation">
+    /// Annotations whose key it rejects are left out without their values being read (they must still be
+    /// strings): kubectl's last-applied-configuration repeats the whole object and nothing compares it.
+    /// Null keeps them all.
+    /// </param>
+    public static PolicyScan Read(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? keepAnnotation = null)
     {
         var scan = new PolicyScan();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -40,7 +50,7 @@ public sealed class PolicyScan
             if (reader.ValueTextEquals("metadata"u8))
             {
                 reader.Read();
-                scan.ReadMetadata(ref reader, json);
+                scan.ReadMetadata(ref reader, json, keepAnnotation);
             }
             else if (reader.ValueTextEquals("spec"u8))
             {
@@ -65,10 +75,10 @@ public sealed class PolicyScan
         return scan;
     }
 
-    private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? keepAnnotation)
     {
         // A repeated metadata key replaces the first, as in Go's decoder; nothing of the first is kept.
-        (Name, Namespace, Labels, Annotations) = ("", "", default, default);
+        (Name, Namespace, Labels, Annotations) = ("", "", default, NoAnnotations);
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             Problem ??= new PolicyFormatException("metadata", $"must be a mapping, not {Describe(ref reader)}");
@@ -96,7 +106,7 @@ public sealed class PolicyScan
             else if (reader.ValueTextEquals("annotations"u8))
             {
                 reader.Read();
-                Annotations = Map(ref reader, json, "metadata.annotations");
+                Annotations = ReadAnnotations(ref reader, keepAnnotation);
             }
             else
             {
@@ -135,6 +145,42 @@ public sealed class PolicyScan
                 reader.Skip();
                 return default;
         }
+    }
+
+    /// <summary>
+    /// Annotations are read in the pass itself rather than kept as raw JSON and read again: their values
+    /// (last-applied-configuration above all) are long escaped strings, the slowest JSON there is to read.
+    /// </summary>
+    private ImmutableSortedDictionary<string, string> ReadAnnotations(ref Utf8JsonReader reader, Func<string, bool>? keep)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return NoAnnotations;
+            case not JsonTokenType.StartObject:
+                Problem ??= new PolicyFormatException("metadata.annotations", $"must be a mapping, not {Describe(ref reader)}");
+                reader.Skip();
+                return NoAnnotations;
+        }
+
+        ImmutableSortedDictionary<string, string>.Builder? kept = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var key = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                Problem ??= new PolicyFormatException($"metadata.annotations.{key}", $"must be a string, not {Describe(ref reader)} (quote it in YAML)");
+                reader.Skip();
+            }
+            else if (keep is null || keep(key))
+            {
+                kept ??= ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+                kept[key] = reader.GetString()!;
+            }
+        }
+
+        return kept is null ? NoAnnotations : kept.ToImmutable();
     }
 
     private static ReadOnlyMemory<byte> Raw(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)

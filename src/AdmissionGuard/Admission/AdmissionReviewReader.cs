@@ -48,7 +48,7 @@ public static class AdmissionReviewReader
 
         try
         {
-            var review = Scan(json);
+            var review = Scan(json, annotationMatters);
             return Interpret(review, baseline, annotationMatters);
         }
         catch (JsonException e)
@@ -97,7 +97,7 @@ public static class AdmissionReviewReader
     /// <summary>request.object or request.oldObject: absent or null, not an object, or scanned.</summary>
     private readonly record struct PolicyValue(bool Present, bool IsObject, PolicyScan? Scan);
 
-    private static ReviewFields Scan(ReadOnlyMemory<byte> json)
+    private static ReviewFields Scan(ReadOnlyMemory<byte> json, Func<string, bool>? annotationMatters)
     {
         var fields = new ReviewFields();
         var reader = new Utf8JsonReader(json.Span, Options);
@@ -128,7 +128,7 @@ public static class AdmissionReviewReader
                 fields.HasRequest = reader.TokenType == JsonTokenType.StartObject;
                 if (fields.HasRequest)
                 {
-                    ReadRequest(ref reader, json, fields);
+                    ReadRequest(ref reader, json, fields, annotationMatters);
                 }
                 else
                 {
@@ -146,7 +146,7 @@ public static class AdmissionReviewReader
         return fields;
     }
 
-    private static void ReadRequest(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, ReviewFields fields)
+    private static void ReadRequest(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, ReviewFields fields, Func<string, bool>? annotationMatters)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -184,12 +184,12 @@ public static class AdmissionReviewReader
             else if (reader.ValueTextEquals("object"u8))
             {
                 reader.Read();
-                fields.Object = ReadPolicy(ref reader, json);
+                fields.Object = ReadPolicy(ref reader, json, annotationMatters);
             }
             else if (reader.ValueTextEquals("oldObject"u8))
             {
                 reader.Read();
-                fields.OldObject = ReadPolicy(ref reader, json);
+                fields.OldObject = ReadPolicy(ref reader, json, annotationMatters);
             }
             else if (reader.ValueTextEquals("dryRun"u8))
             {
@@ -205,14 +205,14 @@ public static class AdmissionReviewReader
         }
     }
 
-    private static PolicyValue ReadPolicy(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    private static PolicyValue ReadPolicy(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? annotationMatters)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.Null:
                 return default;
             case JsonTokenType.StartObject:
-                return new PolicyValue(true, true, PolicyScan.Read(ref reader, json));
+                return new PolicyValue(true, true, PolicyScan.Read(ref reader, json, annotationMatters));
             default:
                 reader.Skip();
                 return new PolicyValue(true, false, null);
@@ -357,7 +357,6 @@ public static class AdmissionReviewReader
             && baseline?.Find(new PolicyKey(ns, requestName)) is { ServedSpec: { } servedSpec } declared
                 ? PolicyReader.SharedParts.Expecting(servedSpec, declared.Policy.Spec)
                 : default;
-        shared.KeepAnnotation = annotationMatters;
         var obj = Policy(review.Object, "object", ns, required: operation is Operation.Create or Operation.Update, ref shared);
         var old = Policy(review.OldObject, "oldObject", ns, required: operation is Operation.Update or Operation.Delete, ref shared);
         var name = (operation == Operation.Delete ? old?.Name : obj?.Name) is { Length: > 0 } objectName
