@@ -12,113 +12,123 @@ namespace AdmissionGuard.Observability;
 /// writes, without a <see cref="TextWriter"/> between them and standard output.
 /// </summary>
 /// <remarks>
-/// Decision events (strings, booleans, numbers and enums, no exception, no format specifiers) take a direct
-/// path: formatting them through the text writer and its encoder cost more than building the event. Any
-/// other event is formatted by <see cref="CompactJsonFormatter"/> itself and then encoded, so the output
-/// never depends on which path an event took. Not thread-safe: each sink has its own.
+/// Decision events (strings, booleans, whole numbers and enums, no exception, no format specifiers) take a
+/// direct path into one span sized for the worst case: formatting them through the text writer and its
+/// encoder cost more than building the event. Any other event is formatted by <see cref="CompactJsonFormatter"/>
+/// itself and then encoded, so the output never depends on which path an event took.
 /// </remarks>
 internal sealed class Utf8CompactJsonFormatter
 {
+    /// <summary>A character escaped as <c>\uXXXX</c>; no UTF-16 character takes more in UTF-8 either.</summary>
+    private const int MaxBytesPerChar = 6;
+
     private static readonly SearchValues<char> NeedsEscape = SearchValues.Create(
         "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f"
         + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
 
     private readonly CompactJsonFormatter _general = new();
-    private MessageTemplate? _lastPlainTemplate;
 
     /// <summary>Appends the event and a line feed to <paramref name="output"/>.</summary>
     public void Format(LogEvent logEvent, IBufferWriter<byte> output)
     {
-        if (!HasDirectPath(logEvent))
+        if (!TryFormatDirect(logEvent, output))
         {
             FormatGeneral(logEvent, output);
-            return;
         }
-
-        Write("{\"@t\":\""u8, output);
-        var span = output.GetSpan(40);
-        logEvent.Timestamp.UtcDateTime.TryFormat(span, out var written, "O", CultureInfo.InvariantCulture);
-        output.Advance(written);
-        Write("\",\"@mt\":"u8, output);
-        WriteQuoted(logEvent.MessageTemplate.Text, output);
-        if (logEvent.Level != LogEventLevel.Information)
-        {
-            Write(",\"@l\":\""u8, output);
-            Write(LevelName(logEvent.Level), output);
-            Write("\""u8, output);
-        }
-
-        if (logEvent.TraceId is { } traceId)
-        {
-            Write(",\"@tr\":\""u8, output);
-            Span<byte> id = stackalloc byte[16];
-            traceId.CopyTo(id);
-            WriteHex(id, output);
-            Write("\""u8, output);
-        }
-
-        if (logEvent.SpanId is { } spanId)
-        {
-            Write(",\"@sp\":\""u8, output);
-            Span<byte> id = stackalloc byte[8];
-            spanId.CopyTo(id);
-            WriteHex(id, output);
-            Write("\""u8, output);
-        }
-
-        foreach (var (name, value) in (Dictionary<string, LogEventPropertyValue>)logEvent.Properties)
-        {
-            Write(","u8, output);
-            WriteQuoted(name.StartsWith('@') ? "@" + name : name, output);
-            Write(":"u8, output);
-            WriteScalar(((ScalarValue)value).Value, output);
-        }
-
-        Write("}\n"u8, output);
     }
 
-    /// <summary>Whether every part of the event is one the direct path writes exactly as the compact formatter does.</summary>
-    internal bool HasDirectPath(LogEvent logEvent)
+    /// <summary>Writes the line if every part of the event is one the direct path writes exactly as the compact formatter does.</summary>
+    internal static bool TryFormatDirect(LogEvent logEvent, IBufferWriter<byte> output)
     {
         // Events keep their properties in a dictionary; its own enumerator does not allocate.
-        if (logEvent.Exception is not null || !IsPlain(logEvent.MessageTemplate) || logEvent.Properties is not Dictionary<string, LogEventPropertyValue> properties)
+        if (logEvent.Exception is not null || logEvent.Properties is not Dictionary<string, LogEventPropertyValue> properties)
         {
             return false;
         }
 
-        foreach (var value in properties.Values)
-        {
-            if (!IsDirect(value))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool IsDirect(LogEventPropertyValue value) =>
-        value is ScalarValue scalar && (scalar.Value is null or string or bool or int or long || scalar.Value.GetType().IsEnum);
-
-    /// <summary>No format specifiers (which the compact formatter renders into <c>@r</c>); the last plain template is remembered.</summary>
-    private bool IsPlain(MessageTemplate template)
-    {
-        if (ReferenceEquals(template, _lastPlainTemplate))
-        {
-            return true;
-        }
-
+        var template = logEvent.MessageTemplate;
+        var capacity = 160 + (template.Text.Length * MaxBytesPerChar);
         foreach (var token in template.Tokens)
         {
             if (token is PropertyToken { Format: not null })
             {
-                return false;
+                return false; // rendered into @r by the compact formatter
             }
         }
 
-        _lastPlainTemplate = template;
+        foreach (var (name, value) in properties)
+        {
+            var length = value is ScalarValue { Value: var scalar } ? ScalarLength(scalar) : -1;
+            if (length < 0)
+            {
+                return false;
+            }
+
+            capacity += 5 + ((name.Length + length) * MaxBytesPerChar);
+        }
+
+        var line = new Line(output.GetSpan(capacity));
+        line.Put("{\"@t\":\""u8);
+        line.Put(logEvent.Timestamp.UtcDateTime);
+        line.Put("\",\"@mt\":"u8);
+        line.PutQuoted(template.Text);
+        if (logEvent.Level != LogEventLevel.Information)
+        {
+            line.Put(",\"@l\":\""u8);
+            line.Put(LevelName(logEvent.Level));
+            line.Put("\""u8);
+        }
+
+        if (logEvent.TraceId is { } traceId)
+        {
+            Span<byte> id = stackalloc byte[16];
+            traceId.CopyTo(id);
+            line.Put(",\"@tr\":\""u8);
+            line.PutHex(id);
+            line.Put("\""u8);
+        }
+
+        if (logEvent.SpanId is { } spanId)
+        {
+            Span<byte> id = stackalloc byte[8];
+            spanId.CopyTo(id);
+            line.Put(",\"@sp\":\""u8);
+            line.PutHex(id);
+            line.Put("\""u8);
+        }
+
+        foreach (var (name, value) in properties)
+        {
+            line.Put(","u8);
+            if (name.StartsWith('@'))
+            {
+                line.Put("\"@"u8); // a leading @ is doubled, so it cannot be read as a reserved field
+                line.PutQuoted(name, openingQuote: false);
+            }
+            else
+            {
+                line.PutQuoted(name);
+            }
+
+            line.Put(":"u8);
+            line.PutScalar(((ScalarValue)value).Value);
+        }
+
+        line.Put("}\n"u8);
+        output.Advance(line.Written);
         return true;
     }
+
+    /// <summary>Characters the value takes before escaping, or -1 for a value only the compact formatter writes.</summary>
+    private static int ScalarLength(object? value) => value switch
+    {
+        null => 4,
+        string text => text.Length + 2,
+        bool => 5,
+        int or long => 20,
+        Enum => value.ToString()!.Length + 2,
+        _ => -1,
+    };
 
     private void FormatGeneral(LogEvent logEvent, IBufferWriter<byte> output)
     {
@@ -128,81 +138,6 @@ internal sealed class Utf8CompactJsonFormatter
         {
             Encoding.UTF8.GetBytes(chunk.Span, output);
         }
-    }
-
-    private static void WriteScalar(object? value, IBufferWriter<byte> output)
-    {
-        switch (value)
-        {
-            case null:
-                Write("null"u8, output);
-                break;
-            case string text:
-                WriteQuoted(text, output);
-                break;
-            case bool flag:
-                Write(flag ? "true"u8 : "false"u8, output);
-                break;
-            case int number:
-                output.Advance(number.TryFormat(output.GetSpan(11), out var intLength, default, CultureInfo.InvariantCulture) ? intLength : 0);
-                break;
-            case long number:
-                output.Advance(number.TryFormat(output.GetSpan(20), out var longLength, default, CultureInfo.InvariantCulture) ? longLength : 0);
-                break;
-            default:
-                WriteQuoted(value.ToString() ?? "", output);
-                break;
-        }
-    }
-
-    /// <summary>A JSON string as Serilog's JSON value formatter escapes it: quote, backslash and control characters only.</summary>
-    private static void WriteQuoted(string text, IBufferWriter<byte> output)
-    {
-        Write("\""u8, output);
-        var rest = text.AsSpan();
-        while (true)
-        {
-            var escape = rest.IndexOfAny(NeedsEscape);
-            var clean = escape < 0 ? rest : rest[..escape];
-            if (!clean.IsEmpty)
-            {
-                Encoding.UTF8.GetBytes(clean, output);
-            }
-
-            if (escape < 0)
-            {
-                break;
-            }
-
-            WriteEscaped(rest[escape], output);
-            rest = rest[(escape + 1)..];
-        }
-
-        Write("\""u8, output);
-    }
-
-    private static void WriteEscaped(char c, IBufferWriter<byte> output)
-    {
-        var named = c switch
-        {
-            '"' => "\\\""u8,
-            '\\' => "\\\\"u8,
-            '\n' => "\\n"u8,
-            '\r' => "\\r"u8,
-            '\f' => "\\f"u8,
-            '\t' => "\\t"u8,
-            _ => default,
-        };
-        if (!named.IsEmpty)
-        {
-            output.Write(named);
-            return;
-        }
-
-        var span = output.GetSpan(6);
-        "\\u"u8.CopyTo(span);
-        ((int)c).TryFormat(span[2..], out _, "X4", CultureInfo.InvariantCulture);
-        output.Advance(6);
     }
 
     private static ReadOnlySpan<byte> LevelName(LogEventLevel level) => level switch
@@ -215,13 +150,105 @@ internal sealed class Utf8CompactJsonFormatter
         _ => "Information"u8,
     };
 
-    /// <summary>A trace or span id in lower-case hex, as <c>ToHexString</c> writes it, without the string.</summary>
-    private static void WriteHex(ReadOnlySpan<byte> id, IBufferWriter<byte> output)
+    /// <summary>One line being written into a span already large enough for it.</summary>
+    private ref struct Line(Span<byte> buffer)
     {
-        var span = output.GetSpan(id.Length * 2);
-        Convert.TryToHexStringLower(id, span, out var written);
-        output.Advance(written);
-    }
+        private readonly Span<byte> _buffer = buffer;
 
-    private static void Write(ReadOnlySpan<byte> bytes, IBufferWriter<byte> output) => output.Write(bytes);
+        public int Written { get; private set; }
+
+        public void Put(scoped ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(_buffer[Written..]);
+            Written += bytes.Length;
+        }
+
+        public void Put(DateTime utc)
+        {
+            utc.TryFormat(_buffer[Written..], out var written, "O", CultureInfo.InvariantCulture);
+            Written += written;
+        }
+
+        /// <summary>A trace or span id in lower-case hex, as <c>ToHexString</c> writes it.</summary>
+        public void PutHex(scoped ReadOnlySpan<byte> id)
+        {
+            Convert.TryToHexStringLower(id, _buffer[Written..], out var written);
+            Written += written;
+        }
+
+        public void PutScalar(object? value)
+        {
+            switch (value)
+            {
+                case null:
+                    Put("null"u8);
+                    break;
+                case string text:
+                    PutQuoted(text);
+                    break;
+                case bool flag:
+                    Put(flag ? "true"u8 : "false"u8);
+                    break;
+                case int number:
+                    number.TryFormat(_buffer[Written..], out var intLength, default, CultureInfo.InvariantCulture);
+                    Written += intLength;
+                    break;
+                case long number:
+                    number.TryFormat(_buffer[Written..], out var longLength, default, CultureInfo.InvariantCulture);
+                    Written += longLength;
+                    break;
+                default:
+                    PutQuoted(value.ToString());
+                    break;
+            }
+        }
+
+        /// <summary>A JSON string as Serilog's JSON value formatter escapes it: quote, backslash and control characters only.</summary>
+        public void PutQuoted(scoped ReadOnlySpan<char> text, bool openingQuote = true)
+        {
+            if (openingQuote)
+            {
+                Put("\""u8);
+            }
+
+            while (true)
+            {
+                var escape = text.IndexOfAny(NeedsEscape);
+                var clean = escape < 0 ? text : text[..escape];
+                Written += Encoding.UTF8.GetBytes(clean, _buffer[Written..]);
+                if (escape < 0)
+                {
+                    break;
+                }
+
+                PutEscaped(text[escape]);
+                text = text[(escape + 1)..];
+            }
+
+            Put("\""u8);
+        }
+
+        private void PutEscaped(char c)
+        {
+            var named = c switch
+            {
+                '"' => "\\\""u8,
+                '\\' => "\\\\"u8,
+                '\n' => "\\n"u8,
+                '\r' => "\\r"u8,
+                '\f' => "\\f"u8,
+                '\t' => "\\t"u8,
+                _ => default,
+            };
+            if (!named.IsEmpty)
+            {
+                Put(named);
+                return;
+            }
+
+            Put("\\u"u8);
+            ((int)c).TryFormat(_buffer[Written..], out var written, "X4", CultureInfo.InvariantCulture);
+            Written += written;
+        }
+    }
 }

@@ -22,6 +22,8 @@ public class Utf8CompactJsonFormatterTests
         { "a break-glass warning without a trace", Event(LogEventLevel.Warning, "Break-glass: {Operation}", traced: false, ("Operation", Operation.Delete)), true },
         { "every escape and non-ASCII text", Event(LogEventLevel.Information, "quote \" and {Detail}", traced: false,
             ("Detail", "line\nnext\r\ttab \\ \"q\" \b \f \u0001 \u001f é ✓ 🚀 <&> \ud800 end")), true },
+        { "a long value that is all escapes", Event(LogEventLevel.Information, "{Detail}", traced: true,
+            ("Detail", new string('\u0001', 3000) + new string('"', 3000) + new string('é', 3000))), true },
         { "names starting with @, nulls and numbers", Event(LogEventLevel.Error, "{@Shape}", traced: false,
             ("@Shape", "circle"), ("Missing", null), ("Count", 42), ("Big", -9_000_000_000L)), true },
         { "every level name", Event(LogEventLevel.Fatal, "m", traced: false), true },
@@ -42,7 +44,7 @@ public class Utf8CompactJsonFormatterTests
 
         new Utf8CompactJsonFormatter().Format(logEvent, output);
 
-        Assert.Equal(direct, new Utf8CompactJsonFormatter().HasDirectPath(logEvent));
+        Assert.Equal(direct, Utf8CompactJsonFormatter.TryFormatDirect(logEvent, new ArrayBufferWriter<byte>()));
         Assert.True(
             Encoding.UTF8.GetBytes(expected.ToString()).AsSpan().SequenceEqual(output.WrittenSpan),
             $"{because}:\n{expected}{Encoding.UTF8.GetString(output.WrittenSpan)}");
