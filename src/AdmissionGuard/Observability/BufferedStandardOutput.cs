@@ -8,41 +8,121 @@ using Serilog.Formatting.Compact;
 namespace AdmissionGuard.Observability;
 
 /// <summary>
-/// Writes batches of log events (the audit trail among them) to standard output with one flush per
-/// batch. The console sink writes and flushes every line under a lock on the request's thread; on the
-/// <c>/validate</c> path that write cost as much as the whole decision. Serilog's batching queue hands
-/// this sink the events a background task collected; a normal shutdown flushes them. Standard output
-/// itself stays open for whatever writes last.
+/// Log lines (the audit trail among them) for standard output: each event is formatted when it is
+/// emitted, into a buffer that a background thread writes out every flush interval, or as soon as
+/// 64 KiB are waiting. Disposing writes what is left; standard output itself stays open for whatever
+/// writes last.
 /// </summary>
-internal sealed class BufferedStandardOutput(Stream output) : IBatchedLogEventSink
+/// <remarks>
+/// The console sink writes and flushes every line under a lock on the request's thread: on the
+/// <c>/validate</c> path that write cost as much as the whole decision. A queue of events (Serilog's
+/// batching sink) moves the write off that path but keeps every event alive until its batch is written,
+/// long enough to be promoted by the garbage collector; here only bytes wait. If standard output blocks
+/// and <see cref="MaxPendingBytes"/> are waiting, emitting waits too: lines are delayed, never dropped.
+/// </remarks>
+internal sealed class BufferedStandardOutput : ILogEventSink, IDisposable
 {
-    /// <summary>Written out before it grows further, so a large batch does not hold a large buffer.</summary>
-    private const int FlushAtBytes = 64 * 1024;
+    public const int MaxPendingBytes = 16 * 1024 * 1024;
+    private const int WriteAtBytes = 64 * 1024;
 
+    private readonly Stream _output;
+    private readonly TimeSpan _flushInterval;
+    private readonly int _maxPendingBytes;
     private readonly Utf8CompactJsonFormatter _formatter = new();
-    private readonly ArrayBufferWriter<byte> _lines = new(FlushAtBytes * 2);
+    private readonly object _gate = new();
+    private readonly Thread _writer;
+    private ArrayBufferWriter<byte> _pending = new(WriteAtBytes * 2);
+    private ArrayBufferWriter<byte> _written = new(WriteAtBytes * 2);
+    private bool _stopping;
+    private bool _writerStopped;
 
-    public async Task EmitBatchAsync(IReadOnlyCollection<LogEvent> batch)
+    public BufferedStandardOutput(Stream output, TimeSpan flushInterval, int maxPendingBytes = MaxPendingBytes)
     {
-        foreach (var logEvent in batch)
-        {
-            _formatter.Format(logEvent, _lines);
-            if (_lines.WrittenCount >= FlushAtBytes)
-            {
-                await WriteLinesAsync();
-            }
-        }
-
-        await WriteLinesAsync();
-        await output.FlushAsync();
+        (_output, _flushInterval, _maxPendingBytes) = (output, flushInterval, maxPendingBytes);
+        _writer = new Thread(WriteUntilStopped) { IsBackground = true, Name = "Log writer" };
+        _writer.Start();
     }
 
-    public Task OnEmptyBatchAsync() => Task.CompletedTask;
-
-    private async Task WriteLinesAsync()
+    public void Emit(LogEvent logEvent)
     {
-        await output.WriteAsync(_lines.WrittenMemory);
-        _lines.ResetWrittenCount();
+        lock (_gate)
+        {
+            while (_pending.WrittenCount >= _maxPendingBytes && !_stopping)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            _formatter.Format(logEvent, _pending);
+            if (_writerStopped)
+            {
+                // Emitted after disposal (the host's last words): written at once.
+                WriteOut(_pending);
+            }
+            else if (_pending.WrittenCount >= WriteAtBytes)
+            {
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        _writer.Join();
+        lock (_gate)
+        {
+            // Lines emitted after the writer took its last batch.
+            _writerStopped = true;
+            WriteOut(_pending);
+        }
+    }
+
+    private void WriteUntilStopped()
+    {
+        var stopped = false;
+        while (!stopped)
+        {
+            ArrayBufferWriter<byte> lines;
+            lock (_gate)
+            {
+                if (!_stopping && _pending.WrittenCount < WriteAtBytes)
+                {
+                    Monitor.Wait(_gate, _flushInterval);
+                }
+
+                // Emitters fill the other buffer while this one is written, outside the lock.
+                (lines, _pending, _written) = (_pending, _written, _pending);
+                stopped = _stopping;
+                Monitor.PulseAll(_gate);
+            }
+
+            WriteOut(lines);
+        }
+    }
+
+    private void WriteOut(ArrayBufferWriter<byte> lines)
+    {
+        if (lines.WrittenCount == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _output.Write(lines.WrittenSpan);
+            _output.Flush();
+        }
+        catch (IOException)
+        {
+            // Nothing else can report a broken standard output; the decisions themselves still stand.
+        }
+
+        lines.ResetWrittenCount();
     }
 }
 
@@ -52,7 +132,5 @@ internal static class StandardOutputLogging
     public static LoggerConfiguration StandardOutput(this LoggerSinkConfiguration sinks, TimeSpan flushInterval) =>
         flushInterval <= TimeSpan.Zero
             ? sinks.Console(new CompactJsonFormatter())
-            : sinks.Sink(
-                new BufferedStandardOutput(Console.OpenStandardOutput()),
-                new BatchingOptions { BufferingTimeLimit = flushInterval, BatchSizeLimit = 1000, EagerlyEmitFirstEvent = true });
+            : sinks.Sink(new BufferedStandardOutput(Console.OpenStandardOutput(), flushInterval));
 }

@@ -1,0 +1,165 @@
+using System.Text;
+using AdmissionGuard.Observability;
+using Serilog.Events;
+using Serilog.Parsing;
+
+namespace AdmissionGuard.Tests.Observability;
+
+/// <summary>Buffered log lines: none lost, none reordered, none held past disposal, and a blocked stdout holds emitters back.</summary>
+public sealed class BufferedStandardOutputTests
+{
+    private static readonly MessageTemplate Numbered = new MessageTemplateParser().Parse("line {Number}");
+
+    [Fact]
+    public void Every_line_is_written_in_order_by_the_time_it_is_disposed()
+    {
+        var output = new RecordingStream();
+        var sink = new BufferedStandardOutput(output, TimeSpan.FromHours(1));
+
+        for (var number = 0; number < 3000; number++)
+        {
+            sink.Emit(Line(number));
+        }
+
+        sink.Dispose();
+
+        Assert.Equal(Enumerable.Range(0, 3000), output.Numbers());
+        Assert.True(output.Writes > 1, "more than 64 KiB waiting is written before the interval ends");
+    }
+
+    [Fact]
+    public void A_line_waits_for_the_interval_not_for_disposal()
+    {
+        var output = new RecordingStream();
+        using var sink = new BufferedStandardOutput(output, TimeSpan.FromMilliseconds(20));
+
+        sink.Emit(Line(7));
+
+        Assert.True(output.WaitForWrite(TimeSpan.FromSeconds(10)), "the line was not written within the interval");
+        Assert.Equal([7], output.Numbers());
+    }
+
+    [Fact]
+    public void A_line_is_held_until_the_interval_ends()
+    {
+        var output = new RecordingStream();
+        var sink = new BufferedStandardOutput(output, TimeSpan.FromHours(1));
+
+        sink.Emit(Line(1));
+
+        Assert.False(output.WaitForWrite(TimeSpan.FromMilliseconds(300)));
+        sink.Dispose();
+        Assert.Equal([1], output.Numbers());
+    }
+
+    [Fact]
+    public async Task A_blocked_stdout_makes_emitters_wait_and_loses_nothing()
+    {
+        var output = new RecordingStream { Blocked = true };
+        var sink = new BufferedStandardOutput(output, TimeSpan.FromMilliseconds(10), maxPendingBytes: 1024);
+
+        var emitting = Task.Run(() =>
+        {
+            for (var number = 0; number < 200; number++)
+            {
+                sink.Emit(Line(number));
+            }
+        });
+
+        Assert.NotSame(emitting, await Task.WhenAny(emitting, Task.Delay(300)));
+        output.Blocked = false;
+        await emitting.WaitAsync(TimeSpan.FromSeconds(10));
+        sink.Dispose();
+        Assert.Equal(Enumerable.Range(0, 200), output.Numbers());
+    }
+
+    [Fact]
+    public void A_line_emitted_after_disposal_is_written_at_once()
+    {
+        var output = new RecordingStream();
+        var sink = new BufferedStandardOutput(output, TimeSpan.FromHours(1));
+        sink.Emit(Line(1));
+        sink.Dispose();
+
+        sink.Emit(Line(2));
+
+        Assert.Equal([1, 2], output.Numbers());
+    }
+
+    private static LogEvent Line(int number) =>
+        new(DateTimeOffset.UnixEpoch, LogEventLevel.Information, null, Numbered, [new LogEventProperty("Number", new ScalarValue(number))]);
+
+    /// <summary>Standard output as the sink sees it: records what is written; can be made to block like a full pipe.</summary>
+    private sealed class RecordingStream : Stream
+    {
+        private readonly MemoryStream _written = new();
+        private readonly ManualResetEventSlim _open = new(true);
+        private readonly SemaphoreSlim _wrote = new(0);
+
+        public int Writes { get; private set; }
+
+        public bool Blocked
+        {
+            set
+            {
+                if (value)
+                {
+                    _open.Reset();
+                }
+                else
+                {
+                    _open.Set();
+                }
+            }
+        }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public bool WaitForWrite(TimeSpan timeout) => _wrote.Wait(timeout);
+
+        public List<int> Numbers()
+        {
+            string text;
+            lock (_written)
+            {
+                text = Encoding.UTF8.GetString(_written.ToArray());
+            }
+
+            return text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("Number").GetInt32())
+                .ToList();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _open.Wait();
+            lock (_written)
+            {
+                _written.Write(buffer);
+                Writes++;
+            }
+
+            _wrote.Release();
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
