@@ -2,6 +2,7 @@
 # Load comparison: AdmissionGuard against a bare Kestrel webhook on the same TLS certificate.
 #
 #   bench/load.sh                      # 5,000-policy baseline, 2 rounds of 10 s per server and phase
+#   ROUNDS=10 DURATION=3 bench/load.sh # more, shorter rounds: the per-round median ratio resists the VM's drift
 #   POLICIES=10000 ROUNDS=1 bench/load.sh
 #   AUDIT_LOG=null bench/load.sh       # the audit log to /dev/null instead of a file
 #
@@ -215,7 +216,7 @@ for phase in saturated paced; do
       if [ "$server" = bare ]; then url=$bare_url; pid=$bare_pid; fi
       read -r rps p50 p99 errors cpu_us server_busy load_busy < <(run "$phase-$server" "$url" "$work/$phase.lua" "$DURATION" "$pid")
       printf '   %-9s %-5s %-5s %10s %9s %9s %6s %12s %10s%% %8s%%\n' "$phase" "$round" "$server" "$rps" "$p50" "$p99" "$errors" "$cpu_us" "$server_busy" "$load_busy"
-      echo "$phase $server $rps $p50 $p99 $errors $cpu_us" >>"$results"
+      echo "$phase $server $rps $p50 $p99 $errors $cpu_us $round" >>"$results"
     done
   done
 done
@@ -229,16 +230,23 @@ echo
 echo "== summary ($POLICIES policies, $ROUNDS round(s) of ${DURATION}s, $CONNECTIONS connections, paced = ${PACE_MS} ms between requests per connection)"
 python3 - "$results" <<'EOF'
 import sys
-from statistics import mean
+from statistics import mean, median
 rows = [line.split() for line in open(sys.argv[1])]
 def avg(phase, server, column):
     return mean(float(r[column]) for r in rows if r[0] == phase and r[1] == server)
+def per_round(phase, column):
+    """guard/bare of each round: the two runs of a round are adjacent, so the VM's drift mostly cancels."""
+    value = {(r[1], r[7]): float(r[column]) for r in rows if r[0] == phase}
+    return [value[("guard", n)] / value[("bare", n)] for (server, n) in value if server == "guard"]
 for phase in ("saturated", "paced"):
     g = [avg(phase, "guard", c) for c in (2, 3, 4)]
     b = [avg(phase, "bare", c) for c in (2, 3, 4)]
     print(f"   {phase:9}  guard {g[0]:9.0f} req/s  p50 {g[1]:7.3f} ms  p99 {g[2]:7.3f} ms")
     print(f"   {phase:9}  bare  {b[0]:9.0f} req/s  p50 {b[1]:7.3f} ms  p99 {b[2]:7.3f} ms")
     print(f"   {phase:9}  guard/bare throughput {g[0] / b[0]:.3f}   p50 {g[1] / b[1]:.2f}x   p99 {g[2] / b[2]:.2f}x   server CPU per request: guard {avg(phase, 'guard', 6):.0f} us, bare {avg(phase, 'bare', 6):.0f} us")
+    throughput, p99 = per_round(phase, 2), per_round(phase, 4)
+    if len(throughput) > 1:
+        print(f"   {phase:9}  per round: throughput median {median(throughput):.3f} ({min(throughput):.3f}-{max(throughput):.3f}), p99 median {median(p99):.2f}x ({min(p99):.2f}-{max(p99):.2f}x)")
 errors = sum(int(r[5]) for r in rows)
 if errors:
     print(f"   WARNING: {errors} run(s) reported non-2xx responses or socket errors (see wrk output)")
