@@ -117,9 +117,10 @@ internal sealed class BufferedStandardOutput : ILogEventSink, IDisposable
             _output.Write(lines.WrittenSpan);
             _output.Flush();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException or UnauthorizedAccessException)
         {
-            // Nothing else can report a broken standard output; the decisions themselves still stand.
+            // Nothing else can report a broken standard output, and the writer must outlive it: emitters
+            // wait for it. The decisions themselves still stand.
         }
 
         lines.ResetWrittenCount();

@@ -74,6 +74,27 @@ public sealed class BufferedStandardOutputTests
     }
 
     [Fact]
+    public async Task A_broken_stdout_neither_stops_the_writer_nor_holds_emitters()
+    {
+        var output = new RecordingStream { Broken = true };
+        using var sink = new BufferedStandardOutput(output, TimeSpan.FromMilliseconds(10), maxPendingBytes: 1024);
+
+        var emitting = Task.Run(() =>
+        {
+            for (var number = 0; number < 500; number++)
+            {
+                sink.Emit(Line(number));
+            }
+        });
+
+        await emitting.WaitAsync(TimeSpan.FromSeconds(10));
+        output.Broken = false;
+        sink.Emit(Line(500));
+        Assert.True(output.WaitForWrite(TimeSpan.FromSeconds(10)), "the writer stopped after stdout failed");
+        Assert.Contains(500, output.Numbers());
+    }
+
+    [Fact]
     public void A_line_emitted_after_disposal_is_written_at_once()
     {
         var output = new RecordingStream();
@@ -97,6 +118,8 @@ public sealed class BufferedStandardOutputTests
         private readonly SemaphoreSlim _wrote = new(0);
 
         public int Writes { get; private set; }
+
+        public bool Broken { get; set; }
 
         public bool Blocked
         {
@@ -142,6 +165,7 @@ public sealed class BufferedStandardOutputTests
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
+            ObjectDisposedException.ThrowIf(Broken, this);
             _open.Wait();
             lock (_written)
             {
