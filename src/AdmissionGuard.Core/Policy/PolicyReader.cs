@@ -95,6 +95,11 @@ public static class PolicyReader
         var path = t_path ??= new FieldPath();
         path.Reset();
         var labels = StringMap(policy.Labels, "labels", path, ref shared.LabelsText, ref shared.Labels);
+        if (policy.AnnotationProblem is { } annotationProblem)
+        {
+            throw annotationProblem;
+        }
+
         PolicySpec spec;
         if (shared.Spec is not null && policy.Spec.Span.SequenceEqual(shared.SpecText.Span))
         {

@@ -33,6 +33,12 @@ public sealed class PolicyScan
 
     internal PolicyFormatException? Problem { get; private set; }
 
+    /// <summary>
+    /// A wrong annotation value (or key), kept apart from <see cref="Problem"/>: it is reported after the
+    /// labels' values are, as when annotations were read after the pass.
+    /// </summary>
+    internal Exception? AnnotationProblem { get; private set; }
+
     private static readonly ImmutableSortedDictionary<string, string> NoAnnotations = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
     /// <summary>Reads the object the reader is on (its <see cref="JsonTokenType.StartObject"/>) and leaves the reader at its end.</summary>
@@ -78,7 +84,7 @@ public sealed class PolicyScan
     private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? keepAnnotation)
     {
         // A repeated metadata key replaces the first, as in Go's decoder; nothing of the first is kept.
-        (Name, Namespace, Labels, Annotations) = ("", "", default, NoAnnotations);
+        (Name, Namespace, Labels, Annotations, AnnotationProblem) = ("", "", default, NoAnnotations, null);
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             Problem ??= new PolicyFormatException("metadata", $"must be a mapping, not {Describe(ref reader)}");
@@ -153,6 +159,8 @@ public sealed class PolicyScan
     /// </summary>
     private ImmutableSortedDictionary<string, string> ReadAnnotations(ref Utf8JsonReader reader, Func<string, bool>? keep)
     {
+        // A repeated annotations key replaces the first, its problems included.
+        AnnotationProblem = null;
         switch (reader.TokenType)
         {
             case JsonTokenType.Null:
@@ -166,17 +174,38 @@ public sealed class PolicyScan
         ImmutableSortedDictionary<string, string>.Builder? kept = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var key = reader.GetString()!;
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.String)
+            if (AnnotationProblem is not null)
             {
-                Problem ??= new PolicyFormatException($"metadata.annotations.{key}", $"must be a string, not {Describe(ref reader)} (quote it in YAML)");
+                reader.Read();
                 reader.Skip();
+                continue;
             }
-            else if (keep is null || keep(key))
+
+            try
             {
-                kept ??= ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-                kept[key] = reader.GetString()!;
+                var key = reader.GetString()!;
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    AnnotationProblem = new PolicyFormatException($"metadata.annotations.{key}", $"must be a string, not {Describe(ref reader)} (quote it in YAML)");
+                    reader.Skip();
+                }
+                else if (keep is null || keep(key))
+                {
+                    kept ??= ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+                    kept[key] = reader.GetString()!;
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // An escaped lone surrogate: reported only if this object is read at all.
+                AnnotationProblem = e;
+                if (reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    reader.Read();
+                }
+
+                reader.Skip();
             }
         }
 

@@ -117,10 +117,10 @@ internal sealed class BufferedStandardOutput : ILogEventSink, IDisposable
             _output.Write(lines.WrittenSpan);
             _output.Flush();
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception)
         {
-            // Nothing else can report a broken standard output, and the writer must outlive it: emitters
-            // wait for it. The decisions themselves still stand.
+            // Whatever the stream throws, the writer must outlive it, since emitters wait for it. Nothing
+            // else can report a broken standard output; the decisions themselves still stand.
         }
 
         lines.ResetWrittenCount();

@@ -46,6 +46,11 @@ internal sealed class Utf8CompactJsonFormatter
             return false;
         }
 
+        if (logEvent.Level != LogEventLevel.Information && LevelName(logEvent.Level).IsEmpty)
+        {
+            return false; // a level outside the enum: the compact formatter writes its number
+        }
+
         var template = logEvent.MessageTemplate;
         var capacity = 160 + (template.Text.Length * MaxBytesPerChar);
         foreach (var token in template.Tokens)
@@ -134,10 +139,9 @@ internal sealed class Utf8CompactJsonFormatter
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         _general.Format(logEvent, text);
-        foreach (var chunk in text.GetStringBuilder().GetChunks())
-        {
-            Encoding.UTF8.GetBytes(chunk.Span, output);
-        }
+
+        // Encoded whole: a surrogate pair can straddle two of the builder's chunks.
+        Encoding.UTF8.GetBytes(text.ToString(), output);
     }
 
     private static ReadOnlySpan<byte> LevelName(LogEventLevel level) => level switch
@@ -147,7 +151,7 @@ internal sealed class Utf8CompactJsonFormatter
         LogEventLevel.Warning => "Warning"u8,
         LogEventLevel.Error => "Error"u8,
         LogEventLevel.Fatal => "Fatal"u8,
-        _ => "Information"u8,
+        _ => default,
     };
 
     /// <summary>One line being written into a span already large enough for it.</summary>

@@ -27,6 +27,7 @@ public class Utf8CompactJsonFormatterTests
         { "names starting with @, nulls and numbers", Event(LogEventLevel.Error, "{@Shape}", traced: false,
             ("@Shape", "circle"), ("Missing", null), ("Count", 42), ("Big", -9_000_000_000L)), true },
         { "every level name", Event(LogEventLevel.Fatal, "m", traced: false), true },
+        { "a level outside the enum (general path)", Event((LogEventLevel)99, "m", traced: false), false },
         { "a structure (general path)", new LogEvent(At, LogEventLevel.Information, null, new MessageTemplateParser().Parse("{Id}"),
             [new LogEventProperty("EventId", new StructureValue([new LogEventProperty("Id", new ScalarValue(14)), new LogEventProperty("Name", new ScalarValue("Listening"))]))]), false },
         { "an exception (general path)", new LogEvent(At, LogEventLevel.Error, new InvalidOperationException("broken \"here\""), new MessageTemplateParser().Parse("failed"), []), false },
@@ -48,6 +49,33 @@ public class Utf8CompactJsonFormatterTests
         Assert.True(
             Encoding.UTF8.GetBytes(expected.ToString()).AsSpan().SequenceEqual(output.WrittenSpan),
             $"{because}:\n{expected}{Encoding.UTF8.GetString(output.WrittenSpan)}");
+    }
+
+    /// <summary>The general path encodes the compact formatter's text whole: a surrogate pair can straddle two of its chunks.</summary>
+    [Fact]
+    public void Characters_beyond_the_BMP_survive_the_general_path_wherever_they_fall()
+    {
+        var failing = new List<int>();
+        for (var pad = 0; pad < 300; pad++)
+        {
+            var logEvent = new LogEvent(At, LogEventLevel.Warning, null, new MessageTemplateParser().Parse("Bad admission request from {RemoteAddress}: {Problem}"), [
+                new LogEventProperty("RemoteAddress", new ScalarValue("10.0.0.1")),
+                new LogEventProperty("Problem", new ScalarValue(new string('x', pad) + "🚀")),
+                new LogEventProperty("EventId", new StructureValue([new LogEventProperty("Id", new ScalarValue(2))])),
+            ]);
+            var expected = new StringWriter();
+            new CompactJsonFormatter().Format(logEvent, expected);
+            var output = new ArrayBufferWriter<byte>();
+
+            new Utf8CompactJsonFormatter().Format(logEvent, output);
+
+            if (!Encoding.UTF8.GetBytes(expected.ToString()).AsSpan().SequenceEqual(output.WrittenSpan))
+            {
+                failing.Add(pad);
+            }
+        }
+
+        Assert.Empty(failing);
     }
 
     [Fact]

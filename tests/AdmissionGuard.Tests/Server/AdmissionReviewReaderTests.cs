@@ -117,6 +117,59 @@ public class AdmissionReviewReaderTests
         Assert.True(error.Message == expected, $"{because}: {error.Message}");
     }
 
+    public static TheoryData<string, string, string, string> FirstProblems => new()
+    {
+        { "an annotation value alone", "", "\"n\": 3,", "request.object.metadata.annotations.n: must be a string, not the number 3 (quote it in YAML)" },
+        { "a label value before an annotation value", "\"labels\": {\"tier\": 2},", "\"n\": 3,", "request.object.metadata.labels.tier: must be a string, not the number 2 (quote it in YAML)" },
+        { "a name after the annotations", "", "\"n\": 3}, \"name\": 5, \"x\": {", "request.object.metadata.name: must be a string, not the number 5 (quote it in YAML)" },
+        { "labels a list after the annotations", "", "\"n\": 3}, \"labels\": [1], \"x\": {", "request.object.metadata.labels: must be a mapping, not a list" },
+    };
+
+    /// <summary>Annotations are read during the pass, yet their problems rank as when they were read after it: after the metadata's shape and the labels.</summary>
+    [Theory]
+    [MemberData(nameof(FirstProblems))]
+    public void Annotation_problems_are_reported_after_the_metadata_and_labels(string because, string firstMetadataField, string firstAnnotation, string expected)
+    {
+        var text = Reviews.Load("create").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var mutated = text
+            .Replace("\"metadata\": {", "\"metadata\": {" + firstMetadataField, StringComparison.Ordinal)
+            .Replace("\"annotations\": {", "\"annotations\": {" + firstAnnotation, StringComparison.Ordinal);
+        Assert.NotEqual(text, mutated);
+
+        var error = Assert.Throws<BadReviewException>(() => AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(mutated)), annotationMatters: new DecisionSettings().AnnotationMatters));
+
+        Assert.True(error.Message == expected, $"{because}: {error.Message}");
+    }
+
+    [Fact]
+    public void A_repeated_annotations_key_replaces_the_first_and_its_problems()
+    {
+        var text = Reviews.Load("create").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var mutated = text.Replace("\"metadata\": {", "\"metadata\": {\"annotations\": {\"n\": 3},", StringComparison.Ordinal);
+        Assert.NotEqual(text, mutated);
+
+        var honest = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(text))).Input!;
+        var input = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(mutated))).Input!;
+
+        Assert.Equal(honest.Object!.Annotations, input.Object!.Annotations);
+        Assert.DoesNotContain("n", input.Object.Annotations.Keys);
+    }
+
+    [Fact]
+    public void Annotations_of_another_resource_are_not_judged()
+    {
+        var review = Reviews.Load("create");
+        review.Request()["resource"]!["resource"] = "configmaps";
+        var text = review.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var mutated = text.Replace("\"annotations\": {", "\"annotations\": {\"\\ud800\": \"x\",", StringComparison.Ordinal);
+        Assert.NotEqual(text, mutated);
+
+        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(mutated)), annotationMatters: new DecisionSettings().AnnotationMatters);
+
+        Assert.Null(request.Input);
+        Assert.Equal("configmaps.v1.networking.k8s.io", request.Resource);
+    }
+
     [Fact]
     public void A_kind_that_is_not_a_string_is_skipped_whole_and_cannot_supply_the_spec()
     {
