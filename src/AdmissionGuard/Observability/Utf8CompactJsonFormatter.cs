@@ -84,22 +84,17 @@ internal sealed class Utf8CompactJsonFormatter
             line.Put("\""u8);
         }
 
+        Span<byte> id = stackalloc byte[16];
         if (logEvent.TraceId is { } traceId)
         {
-            Span<byte> id = stackalloc byte[16];
             traceId.CopyTo(id);
-            line.Put(",\"@tr\":\""u8);
-            line.PutHex(id);
-            line.Put("\""u8);
+            line.PutHexField(",\"@tr\":\""u8, id);
         }
 
         if (logEvent.SpanId is { } spanId)
         {
-            Span<byte> id = stackalloc byte[8];
-            spanId.CopyTo(id);
-            line.Put(",\"@sp\":\""u8);
-            line.PutHex(id);
-            line.Put("\""u8);
+            spanId.CopyTo(id[..8]);
+            line.PutHexField(",\"@sp\":\""u8, id[..8]);
         }
 
         foreach (var (name, value) in properties)
@@ -173,11 +168,13 @@ internal sealed class Utf8CompactJsonFormatter
             Written += written;
         }
 
-        /// <summary>A trace or span id in lower-case hex, as <c>ToHexString</c> writes it.</summary>
-        public void PutHex(scoped ReadOnlySpan<byte> id)
+        /// <summary>A field holding a trace or span id in lower-case hex, as <c>ToHexString</c> writes it.</summary>
+        public void PutHexField(scoped ReadOnlySpan<byte> opening, scoped ReadOnlySpan<byte> id)
         {
+            Put(opening);
             Convert.TryToHexStringLower(id, _buffer[Written..], out var written);
             Written += written;
+            Put("\""u8);
         }
 
         public void PutScalar(object? value)
