@@ -138,18 +138,22 @@ public sealed class PolicyScan
     }
 
     /// <summary>A map's raw JSON, empty for null; its entries are read later, only when not recognised by their bytes.</summary>
-    private ReadOnlyMemory<byte> Map(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, string path)
+    private ReadOnlyMemory<byte> Map(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, string path) =>
+        AtMapping(ref reader, path) ? Raw(ref reader, json) : default;
+
+    /// <summary>Whether the reader is on a mapping; null is none, anything else a problem, skipped.</summary>
+    private bool AtMapping(ref Utf8JsonReader reader, string path)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                return Raw(ref reader, json);
+                return true;
             case JsonTokenType.Null:
-                return default;
+                return false;
             default:
                 Problem ??= new PolicyFormatException(path, $"must be a mapping, not {Describe(ref reader)}");
                 reader.Skip();
-                return default;
+                return false;
         }
     }
 
@@ -161,14 +165,9 @@ public sealed class PolicyScan
     {
         // A repeated annotations key replaces the first, its problems included.
         AnnotationProblem = null;
-        switch (reader.TokenType)
+        if (!AtMapping(ref reader, "metadata.annotations"))
         {
-            case JsonTokenType.Null:
-                return NoAnnotations;
-            case not JsonTokenType.StartObject:
-                Problem ??= new PolicyFormatException("metadata.annotations", $"must be a mapping, not {Describe(ref reader)}");
-                reader.Skip();
-                return NoAnnotations;
+            return NoAnnotations;
         }
 
         ImmutableSortedDictionary<string, string>.Builder? kept = null;

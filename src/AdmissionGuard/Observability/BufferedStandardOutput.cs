@@ -25,6 +25,9 @@ internal sealed class BufferedStandardOutput : ILogEventSink, IDisposable
     public const int MaxPendingBytes = 16 * 1024 * 1024;
     private const int WriteAtBytes = 64 * 1024;
 
+    /// <summary>A buffer that grew past this while stdout was blocked is not kept once it has been written.</summary>
+    private const int KeepBufferBytes = 4 * WriteAtBytes;
+
     private readonly Stream _output;
     private readonly TimeSpan _flushInterval;
     private readonly int _maxPendingBytes;
@@ -32,7 +35,7 @@ internal sealed class BufferedStandardOutput : ILogEventSink, IDisposable
     private readonly object _gate = new();
     private readonly Thread _writer;
     private ArrayBufferWriter<byte> _pending = new(WriteAtBytes * 2);
-    private ArrayBufferWriter<byte> _written = new(WriteAtBytes * 2);
+    private ArrayBufferWriter<byte> _spare = new(WriteAtBytes * 2);
     private bool _stopping;
     private bool _writerStopped;
 
@@ -95,13 +98,32 @@ internal sealed class BufferedStandardOutput : ILogEventSink, IDisposable
                     Monitor.Wait(_gate, _flushInterval);
                 }
 
-                // Emitters fill the other buffer while this one is written, outside the lock.
-                (lines, _pending, _written) = (_pending, _written, _pending);
+                // Emitters fill the spare buffer while this one is written, outside the lock.
+                (lines, _pending, _spare) = (_pending, _spare, _pending);
                 stopped = _stopping;
                 Monitor.PulseAll(_gate);
             }
 
             WriteOut(lines);
+            if (lines.Capacity > KeepBufferBytes)
+            {
+                lock (_gate)
+                {
+                    _spare = new ArrayBufferWriter<byte>(WriteAtBytes * 2);
+                }
+            }
+        }
+    }
+
+    /// <summary>Bytes the two buffers hold on to (tests: a stall must not keep its memory).</summary>
+    internal int BufferCapacity
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Capacity + _spare.Capacity;
+            }
         }
     }
 

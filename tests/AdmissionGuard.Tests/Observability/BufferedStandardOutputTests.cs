@@ -74,6 +74,37 @@ public sealed class BufferedStandardOutputTests
     }
 
     [Fact]
+    public void Memory_a_stall_took_is_given_back_once_stdout_drains()
+    {
+        var output = new RecordingStream { Blocked = true };
+        using var sink = new BufferedStandardOutput(output, TimeSpan.FromMilliseconds(10));
+        var filler = new string('x', 1000);
+        for (var number = 0; number < 3000; number++)
+        {
+            sink.Emit(new LogEvent(DateTimeOffset.UnixEpoch, LogEventLevel.Information, null, Numbered, [
+                new LogEventProperty("Number", new ScalarValue(number)), new LogEventProperty("Filler", new ScalarValue(filler))]));
+        }
+
+        var stalled = sink.BufferCapacity;
+        output.Blocked = false;
+        sink.Emit(Line(3000));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!output.Numbers().Contains(3000) && DateTime.UtcNow < deadline)
+        {
+            output.WaitForWrite(TimeSpan.FromMilliseconds(100));
+        }
+
+        sink.Emit(Line(3001));
+        while (!output.Numbers().Contains(3001) && DateTime.UtcNow < deadline)
+        {
+            output.WaitForWrite(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.True(stalled > 2 * 1024 * 1024, $"the stall held {stalled} bytes");
+        Assert.True(sink.BufferCapacity < 1024 * 1024, $"still held {sink.BufferCapacity} bytes after stdout drained");
+    }
+
+    [Fact]
     public async Task A_broken_stdout_neither_stops_the_writer_nor_holds_emitters()
     {
         var output = new RecordingStream { Broken = true };
