@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -239,7 +240,11 @@ public static partial class Fixtures
         return directory;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+    /// <summary>
+    /// Escaped as the API server's encoder (Go's encoding/json) escapes: a quote inside a string is <c>\"</c>,
+    /// not the <c>\u0022</c> of the default encoder, which would make last-applied-configuration twice as long.
+    /// </summary>
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static JsonObject Labels(params (string Key, string Value)[] labels)
     {
