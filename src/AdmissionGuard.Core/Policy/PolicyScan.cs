@@ -48,7 +48,10 @@ public sealed class PolicyScan
     /// strings): kubectl's last-applied-configuration repeats the whole object and nothing compares it.
     /// Null keeps them all.
     /// </param>
-    public static PolicyScan Read(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? keepAnnotation = null)
+    /// <param name="likelyName">The name the object most likely has (the request's): kept as that instance when equal.</param>
+    /// <param name="likelyNamespace">The namespace the object most likely has, kept likewise.</param>
+    public static PolicyScan Read(
+        ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? keepAnnotation = null, string? likelyName = null, string? likelyNamespace = null)
     {
         var scan = new PolicyScan();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -56,7 +59,7 @@ public sealed class PolicyScan
             if (reader.ValueTextEquals("metadata"u8))
             {
                 reader.Read();
-                scan.ReadMetadata(ref reader, json, keepAnnotation);
+                scan.ReadMetadata(ref reader, json, keepAnnotation, likelyName, likelyNamespace);
             }
             else if (reader.ValueTextEquals("spec"u8))
             {
@@ -65,11 +68,11 @@ public sealed class PolicyScan
             }
             else if (reader.ValueTextEquals("kind"u8))
             {
-                scan.Kind = JsonReaderSteps.NextString(ref reader);
+                scan.Kind = JsonReaderSteps.NextString(ref reader, PolicyReader.Kind);
             }
             else if (reader.ValueTextEquals("apiVersion"u8))
             {
-                scan.ApiVersion = JsonReaderSteps.NextString(ref reader);
+                scan.ApiVersion = JsonReaderSteps.NextString(ref reader, PolicyReader.ApiVersion);
             }
             else
             {
@@ -81,7 +84,7 @@ public sealed class PolicyScan
         return scan;
     }
 
-    private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? keepAnnotation)
+    private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? keepAnnotation, string? likelyName, string? likelyNamespace)
     {
         // A repeated metadata key replaces the first, as in Go's decoder; nothing of the first is kept.
         (Name, Namespace, Labels, Annotations, AnnotationProblem) = ("", "", default, NoAnnotations, null);
@@ -97,12 +100,12 @@ public sealed class PolicyScan
             if (reader.ValueTextEquals("name"u8))
             {
                 reader.Read();
-                Name = OptionalString(ref reader, "metadata.name") ?? "";
+                Name = OptionalString(ref reader, "metadata.name", likelyName) ?? "";
             }
             else if (reader.ValueTextEquals("namespace"u8))
             {
                 reader.Read();
-                Namespace = OptionalString(ref reader, "metadata.namespace") ?? "";
+                Namespace = OptionalString(ref reader, "metadata.namespace", likelyNamespace) ?? "";
             }
             else if (reader.ValueTextEquals("labels"u8))
             {
@@ -122,12 +125,12 @@ public sealed class PolicyScan
         }
     }
 
-    private string? OptionalString(ref Utf8JsonReader reader, string path)
+    private string? OptionalString(ref Utf8JsonReader reader, string path, string? likely)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                return reader.GetString();
+                return JsonReaderSteps.CurrentString(ref reader, likely);
             case JsonTokenType.Null:
                 return null;
             default:

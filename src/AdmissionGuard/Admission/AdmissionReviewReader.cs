@@ -24,6 +24,10 @@ public sealed record AdmissionRequest(string Uid, string Resource, AdmissionInpu
 public static class AdmissionReviewReader
 {
     private const string NetworkingGroup = "networking.k8s.io";
+    private const string NetworkingVersion = "v1";
+    private const string NetworkPoliciesResource = "networkpolicies";
+    private const string ReviewApiVersion = "admission.k8s.io/v1";
+    private const string ReviewKind = "AdmissionReview";
     private const string NetworkPolicies = "networkpolicies.v1." + NetworkingGroup;
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 128 };
 
@@ -75,6 +79,7 @@ public static class AdmissionReviewReader
         public bool RootIsObject;
         public string? ApiVersion;
         public string? Kind;
+        public bool RequestSeen;
         public bool HasRequest;
         public string? Uid;
         public string? Group;
@@ -114,16 +119,21 @@ public static class AdmissionReviewReader
         {
             if (reader.ValueTextEquals("apiVersion"u8))
             {
-                fields.ApiVersion = JsonReaderSteps.NextString(ref reader);
+                fields.ApiVersion = JsonReaderSteps.NextString(ref reader, ReviewApiVersion);
             }
             else if (reader.ValueTextEquals("kind"u8))
             {
-                fields.Kind = JsonReaderSteps.NextString(ref reader);
+                fields.Kind = JsonReaderSteps.NextString(ref reader, ReviewKind);
             }
             else if (reader.ValueTextEquals("request"u8))
             {
                 // A repeated key replaces the first, as in Go's decoder: nothing of the first request is kept.
-                fields = new ReviewFields { RootIsObject = true, ApiVersion = fields.ApiVersion, Kind = fields.Kind };
+                if (fields.RequestSeen)
+                {
+                    fields = new ReviewFields { RootIsObject = true, ApiVersion = fields.ApiVersion, Kind = fields.Kind };
+                }
+
+                fields.RequestSeen = true;
                 reader.Read();
                 fields.HasRequest = reader.TokenType == JsonTokenType.StartObject;
                 if (fields.HasRequest)
@@ -157,12 +167,12 @@ public static class AdmissionReviewReader
             else if (reader.ValueTextEquals("kind"u8))
             {
                 reader.Read();
-                ReadTriple(ref reader, "group"u8, "version"u8, "kind"u8, out fields.Group, out fields.Version, out fields.KindName);
+                ReadTriple(ref reader, "group"u8, "version"u8, "kind"u8, PolicyReader.Kind, out fields.Group, out fields.Version, out fields.KindName);
             }
             else if (reader.ValueTextEquals("resource"u8))
             {
                 reader.Read();
-                ReadTriple(ref reader, "group"u8, "version"u8, "resource"u8, out fields.ResourceGroup, out fields.ResourceVersion, out fields.ResourceName);
+                ReadTriple(ref reader, "group"u8, "version"u8, "resource"u8, NetworkPoliciesResource, out fields.ResourceGroup, out fields.ResourceVersion, out fields.ResourceName);
             }
             else if (reader.ValueTextEquals("name"u8))
             {
@@ -174,7 +184,7 @@ public static class AdmissionReviewReader
             }
             else if (reader.ValueTextEquals("operation"u8))
             {
-                fields.Operation = JsonReaderSteps.NextString(ref reader);
+                fields.Operation = JsonReaderSteps.NextString(ref reader, "CREATE", "UPDATE", "DELETE", "CONNECT");
             }
             else if (reader.ValueTextEquals("userInfo"u8))
             {
@@ -184,12 +194,12 @@ public static class AdmissionReviewReader
             else if (reader.ValueTextEquals("object"u8))
             {
                 reader.Read();
-                fields.Object = ReadPolicy(ref reader, json, annotationMatters);
+                fields.Object = ReadPolicy(ref reader, json, annotationMatters, fields);
             }
             else if (reader.ValueTextEquals("oldObject"u8))
             {
                 reader.Read();
-                fields.OldObject = ReadPolicy(ref reader, json, annotationMatters);
+                fields.OldObject = ReadPolicy(ref reader, json, annotationMatters, fields);
             }
             else if (reader.ValueTextEquals("dryRun"u8))
             {
@@ -205,14 +215,14 @@ public static class AdmissionReviewReader
         }
     }
 
-    private static PolicyValue ReadPolicy(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? annotationMatters)
+    private static PolicyValue ReadPolicy(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? annotationMatters, ReviewFields fields)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.Null:
                 return default;
             case JsonTokenType.StartObject:
-                return new PolicyValue(true, true, PolicyScan.Read(ref reader, json, annotationMatters));
+                return new PolicyValue(true, true, PolicyScan.Read(ref reader, json, annotationMatters, fields.Name, fields.Namespace));
             default:
                 reader.Skip();
                 return new PolicyValue(true, false, null);
@@ -269,9 +279,12 @@ public static class AdmissionReviewReader
         }
     }
 
-    /// <summary>Three string fields of an object such as request.kind; nulls when it is not an object.</summary>
+    /// <summary>
+    /// Three string fields of an object such as request.kind (group, version and <paramref name="expectedThird"/>,
+    /// expected to be networking.k8s.io and v1); nulls when it is not an object.
+    /// </summary>
     private static void ReadTriple(
-        ref Utf8JsonReader reader, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, ReadOnlySpan<byte> third,
+        ref Utf8JsonReader reader, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, ReadOnlySpan<byte> third, string expectedThird,
         out string? firstValue, out string? secondValue, out string? thirdValue)
     {
         (firstValue, secondValue, thirdValue) = (null, null, null);
@@ -285,15 +298,15 @@ public static class AdmissionReviewReader
         {
             if (reader.ValueTextEquals(first))
             {
-                firstValue = JsonReaderSteps.NextString(ref reader);
+                firstValue = JsonReaderSteps.NextString(ref reader, NetworkingGroup);
             }
             else if (reader.ValueTextEquals(second))
             {
-                secondValue = JsonReaderSteps.NextString(ref reader);
+                secondValue = JsonReaderSteps.NextString(ref reader, NetworkingVersion);
             }
             else if (reader.ValueTextEquals(third))
             {
-                thirdValue = JsonReaderSteps.NextString(ref reader);
+                thirdValue = JsonReaderSteps.NextString(ref reader, expectedThird);
             }
             else
             {
@@ -314,7 +327,7 @@ public static class AdmissionReviewReader
 
     private static AdmissionRequest Interpret(ReviewFields review, Baseline? baseline, Func<string, bool>? annotationMatters)
     {
-        if (!review.RootIsObject || review.ApiVersion != "admission.k8s.io/v1" || review.Kind != "AdmissionReview")
+        if (!review.RootIsObject || review.ApiVersion != ReviewApiVersion || review.Kind != ReviewKind)
         {
             throw new BadReviewException("body is not an admission.k8s.io/v1 AdmissionReview (apiVersion and kind)");
         }
@@ -330,8 +343,8 @@ public static class AdmissionReviewReader
             throw new BadReviewException("request.uid is missing");
         }
 
-        if (review.Group != NetworkingGroup || review.Version != "v1" || review.KindName != PolicyReader.Kind
-            || review.ResourceName != "networkpolicies" || review.ResourceVersion != "v1" || review.ResourceGroup != NetworkingGroup)
+        if (review.Group != NetworkingGroup || review.Version != NetworkingVersion || review.KindName != PolicyReader.Kind
+            || review.ResourceName != NetworkPoliciesResource || review.ResourceVersion != NetworkingVersion || review.ResourceGroup != NetworkingGroup)
         {
             return new AdmissionRequest(uid, $"{review.ResourceName}.{review.ResourceVersion}.{review.ResourceGroup}".Trim('.'), null);
         }

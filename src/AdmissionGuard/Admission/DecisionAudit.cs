@@ -22,7 +22,7 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
     private static readonly MessageTemplate AdmissionTemplate = new MessageTemplateParser().Parse("{Result} {Operation} {Namespace}/{Name} by {User}: {Reason}");
     private static readonly MessageTemplate BreakGlassTemplate = new MessageTemplateParser().Parse("Break-glass: {Operation} {Namespace}/{Name} by {User} allowed outside Git");
 
-    private const int PropertyCapacity = 20;
+    private const int PropertyCapacity = 16;
     private static readonly ScalarValue True = new(true);
     private static readonly ScalarValue False = new(false);
     private static readonly ScalarValue Empty = new("");
@@ -38,7 +38,7 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             return;
         }
 
-        // Sized for these fields and the ones enrichers add (source context, request path, connection id).
+        // Sized for these fields and the ones enrichers add (source context, connection id).
         var properties = new Dictionary<string, LogEventPropertyValue>(PropertyCapacity)
         {
             ["Uid"] = new ScalarValue(uid),
@@ -57,7 +57,8 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             ["Detail"] = decision.Message.Length == 0 ? Empty : new ScalarValue(decision.Message),
         };
 
-        // The request's trace and span (@tr, @sp), as every other event of the request carries them.
+        // The request's trace and span (@tr, @sp) when something makes activities for requests (an OpenTelemetry
+        // agent); the guard itself does not, and RequestId already carries a traceparent's trace id.
         var activity = System.Diagnostics.Activity.Current;
         _events.Write(LogEvent.UnstableAssembleFromParts(
             DateTimeOffset.UtcNow, level, null, decision.BreakGlassUsed ? BreakGlassTemplate : AdmissionTemplate, properties,

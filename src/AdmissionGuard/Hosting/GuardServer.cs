@@ -64,6 +64,10 @@ public static class GuardServer
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            // Off, so that ASP.NET Core makes no logging scope and no Activity for every request: they only added
+            // the path (always /validate) and a random trace id to decision lines. Its other events are
+            // information-level request logs, and start-up errors that reach the caller anyway.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
             .Enrich.FromLogContext()
             .WriteTo.StandardOutput(logFlushInterval)
             .WriteTo.Sink(new AggregateSink(services.GetServices<ILogEventSink>())),

@@ -56,6 +56,22 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task A_decision_event_carries_its_own_fields_and_not_the_hosting_layers_request_scope()
+    {
+        using var repository = new GitRepository();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        await using var host = await GuardHost.StartAsync(repository.Path);
+        await host.WaitForCommitAsync(commit);
+
+        await host.ReviewAsync(Reviews.Load("create").WithUid("scoped"));
+
+        var decision = host.Logs.Decision("scoped")!;
+        Assert.Equal("scoped", CollectingSink.Scalar(decision, "RequestId"));
+        Assert.Equal("allowed", CollectingSink.Scalar(decision, "Result"));
+        Assert.DoesNotContain("RequestPath", decision.Properties.Keys);
+    }
+
+    [Fact]
     public async Task Every_series_the_grafana_dashboard_queries_is_exported()
     {
         using var repository = new GitRepository();
