@@ -26,7 +26,7 @@ public class DecisionBenchmarks
     private const int Subject = 4242;
 
     private readonly DecisionSettings _settings = new();
-    private Func<string, bool> _annotationMatters = null!;
+    private AnnotationFilter _annotationMatters = null!;
     private readonly DateTimeOffset _now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
     private readonly ArrayBufferWriter<byte> _response = new(4096);
     private Baseline _baseline = null!;

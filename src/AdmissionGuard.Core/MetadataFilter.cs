@@ -18,8 +18,28 @@ public sealed class MetadataFilter
         _prefixes = [.. keys.Where(k => k.EndsWith('/'))];
     }
 
-    public bool IsIgnored(string key) =>
-        _exact.Contains(key, StringComparer.Ordinal) || _prefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal));
+    public bool IsIgnored(string key) => IsIgnored(key.AsSpan());
+
+    public bool IsIgnored(ReadOnlySpan<char> key)
+    {
+        foreach (var exact in _exact)
+        {
+            if (key.SequenceEqual(exact))
+            {
+                return true;
+            }
+        }
+
+        foreach (var prefix in _prefixes)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public IReadOnlyDictionary<string, string> Filter(ImmutableSortedDictionary<string, string> entries) =>
         entries.Any(e => IsIgnored(e.Key)) ? entries.RemoveRange(entries.Keys.Where(IsIgnored).ToList()) : entries;

@@ -14,7 +14,7 @@ internal static class Policies
     }
 
     /// <summary>Reads a policy object as /validate reads a review's object: one forward-only pass, then the parts.</summary>
-    public static CanonicalPolicy ReadAsReviewed(string json, ref PolicyReader.SharedParts shared, Func<string, bool>? keepAnnotation = null)
+    public static CanonicalPolicy ReadAsReviewed(string json, ref PolicyReader.SharedParts shared, AnnotationFilter? keepAnnotation = null)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(json);
         var reader = new Utf8JsonReader(bytes);

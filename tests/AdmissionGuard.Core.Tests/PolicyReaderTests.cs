@@ -70,6 +70,45 @@ public class PolicyReaderTests
         Assert.Equal("INC-1", Assert.Single(policy.Annotations).Value);
     }
 
+    public static TheoryData<string, string, string> AnnotationKeys => new()
+    {
+        { "an escaped key is judged by its text", """\u0061dmissionguard.io/break-glass""", "admissionguard.io/break-glass" },
+        { "a key longer than Kubernetes allows", new string('k', 400), new string('k', 400) },
+    };
+
+    [Theory]
+    [MemberData(nameof(AnnotationKeys))]
+    public void An_annotation_key_is_given_to_the_filter_as_its_text_and_kept_under_it(string behaviour, string keyInJson, string key)
+    {
+        var json = Policies.Object("{}", $$$"""{"annotations":{"{{{keyInJson}}}":"INC-1","example.com/other":"x"}}""");
+        var shared = default(PolicyReader.SharedParts);
+        var asked = new List<string>();
+
+        var policy = Policies.ReadAsReviewed(json, ref shared, text =>
+        {
+            asked.Add(text.ToString());
+            return text.SequenceEqual(key);
+        });
+
+        Assert.True(asked.SequenceEqual([key, "example.com/other"]), behaviour);
+        Assert.Equal(key, Assert.Single(policy.Annotations).Key);
+    }
+
+    [Fact]
+    public void A_long_annotation_key_is_named_in_its_problem()
+    {
+        var key = new string('k', 400);
+        var json = Policies.Object("{}", $$$"""{"annotations":{"{{{key}}}":3}}""");
+
+        var error = Assert.Throws<PolicyFormatException>(() =>
+        {
+            var shared = default(PolicyReader.SharedParts);
+            return Policies.ReadAsReviewed(json, ref shared, _ => false);
+        });
+
+        Assert.Equal($"metadata.annotations.{key}: must be a string, not the number 3 (quote it in YAML)", error.Message);
+    }
+
     [Fact]
     public void An_annotation_left_out_must_still_be_a_string()
     {

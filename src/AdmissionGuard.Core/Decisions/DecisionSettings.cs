@@ -41,8 +41,8 @@ public sealed record DecisionSettings
     /// metadata is compared. The others (kubectl's last-applied-configuration, tool bookkeeping) are not
     /// read from admission requests.
     /// </summary>
-    public bool AnnotationMatters(string key) =>
-        key == BreakGlass.Annotation || key == BreakGlass.ExpiresAnnotation || (CompareMetadata is { } compared && !compared.IsIgnored(key));
+    public bool AnnotationMatters(ReadOnlySpan<char> key) =>
+        key.SequenceEqual(BreakGlass.Annotation) || key.SequenceEqual(BreakGlass.ExpiresAnnotation) || (CompareMetadata is { } compared && !compared.IsIgnored(key));
 
     public bool IsGoverned(string ns) => !AnyMatches(ExcludedNamespaces, ns) && AnyMatches(GovernedNamespaces, ns);
 

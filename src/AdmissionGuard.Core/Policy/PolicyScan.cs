@@ -39,6 +39,9 @@ public sealed class PolicyScan
     /// </summary>
     internal Exception? AnnotationProblem { get; private set; }
 
+    /// <summary>Room for an annotation key as Kubernetes allows it: a 253-character prefix, '/', a 63-character name.</summary>
+    private const int KeyTextLength = 320;
+
     private static readonly ImmutableSortedDictionary<string, string> NoAnnotations = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
     /// <summary>Reads the object the reader is on (its <see cref="JsonTokenType.StartObject"/>) and leaves the reader at its end.</summary>
@@ -51,7 +54,7 @@ public sealed class PolicyScan
     /// <param name="likelyName">The name the object most likely has (the request's): kept as that instance when equal.</param>
     /// <param name="likelyNamespace">The namespace the object most likely has, kept likewise.</param>
     public static PolicyScan Read(
-        ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? keepAnnotation = null, string? likelyName = null, string? likelyNamespace = null)
+        ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, AnnotationFilter? keepAnnotation = null, string? likelyName = null, string? likelyNamespace = null)
     {
         var scan = new PolicyScan();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -84,7 +87,7 @@ public sealed class PolicyScan
         return scan;
     }
 
-    private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? keepAnnotation, string? likelyName, string? likelyNamespace)
+    private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, AnnotationFilter? keepAnnotation, string? likelyName, string? likelyNamespace)
     {
         // A repeated metadata key replaces the first, as in Go's decoder; nothing of the first is kept.
         (Name, Namespace, Labels, Annotations, AnnotationProblem) = ("", "", default, NoAnnotations, null);
@@ -164,7 +167,7 @@ public sealed class PolicyScan
     /// Annotations are read in the pass itself rather than kept as raw JSON and read again: their values
     /// (last-applied-configuration above all) are long escaped strings, the slowest JSON there is to read.
     /// </summary>
-    private ImmutableSortedDictionary<string, string> ReadAnnotations(ref Utf8JsonReader reader, Func<string, bool>? keep)
+    private ImmutableSortedDictionary<string, string> ReadAnnotations(ref Utf8JsonReader reader, AnnotationFilter? keep)
     {
         // A repeated annotations key replaces the first, its problems included.
         AnnotationProblem = null;
@@ -174,6 +177,7 @@ public sealed class PolicyScan
         }
 
         ImmutableSortedDictionary<string, string>.Builder? kept = null;
+        Span<char> keyText = stackalloc char[KeyTextLength];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (AnnotationProblem is not null)
@@ -185,7 +189,9 @@ public sealed class PolicyScan
 
             try
             {
-                var key = reader.GetString()!;
+                // A key longer than any Kubernetes allows is still read, as a string.
+                var longKey = reader.ValueSpan.Length > KeyTextLength ? reader.GetString()! : null;
+                ReadOnlySpan<char> key = longKey is null ? keyText[..reader.CopyString(keyText)] : longKey;
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
                 {
@@ -195,7 +201,7 @@ public sealed class PolicyScan
                 else if (keep is null || keep(key))
                 {
                     kept ??= ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-                    kept[key] = reader.GetString()!;
+                    kept[longKey ?? key.ToString()] = reader.GetString()!;
                 }
             }
             catch (InvalidOperationException e)

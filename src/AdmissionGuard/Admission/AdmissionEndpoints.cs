@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Core.Policy;
 using AdmissionGuard.Git;
 using AdmissionGuard.Hosting;
 using AdmissionGuard.Observability;
@@ -34,7 +35,7 @@ public static class AdmissionEndpoints
 
     /// <summary>What <c>/validate</c> needs, resolved once at start-up rather than through a request scope on every call.</summary>
     private sealed record Validation(
-        BaselineStore Store, DecisionSettings Settings, Func<string, bool> AnnotationMatters, BaselineRefresher Refresher, DecisionAudit Audit, GuardMetrics Metrics, TimeProvider Clock);
+        BaselineStore Store, DecisionSettings Settings, AnnotationFilter AnnotationMatters, BaselineRefresher Refresher, DecisionAudit Audit, GuardMetrics Metrics, TimeProvider Clock);
 
     private static async Task Validate(HttpContext context, Validation validation)
     {

@@ -35,7 +35,7 @@ public static class AdmissionReviewReader
     /// <param name="baseline">The baseline the request will be judged against: a spec the API server sends exactly as
     /// Git declares it is then recognised without being read (<see cref="ServedSpec"/>).</param>
     /// <param name="annotationMatters">Annotations a decision can depend on; the others are left out unread (<see cref="DecisionSettings.AnnotationMatters"/>).</param>
-    public static AdmissionRequest Read(ReadOnlySequence<byte> body, Baseline? baseline = null, Func<string, bool>? annotationMatters = null)
+    public static AdmissionRequest Read(ReadOnlySequence<byte> body, Baseline? baseline = null, AnnotationFilter? annotationMatters = null)
     {
         byte[]? rented = null;
         ReadOnlyMemory<byte> json;
@@ -53,7 +53,7 @@ public static class AdmissionReviewReader
         try
         {
             var review = Scan(json, annotationMatters);
-            return Interpret(review, baseline, annotationMatters);
+            return Interpret(review, baseline);
         }
         catch (JsonException e)
         {
@@ -102,7 +102,7 @@ public static class AdmissionReviewReader
     /// <summary>request.object or request.oldObject: absent or null, not an object, or scanned.</summary>
     private readonly record struct PolicyValue(bool Present, bool IsObject, PolicyScan? Scan);
 
-    private static ReviewFields Scan(ReadOnlyMemory<byte> json, Func<string, bool>? annotationMatters)
+    private static ReviewFields Scan(ReadOnlyMemory<byte> json, AnnotationFilter? annotationMatters)
     {
         var fields = new ReviewFields();
         var reader = new Utf8JsonReader(json.Span, Options);
@@ -156,7 +156,7 @@ public static class AdmissionReviewReader
         return fields;
     }
 
-    private static void ReadRequest(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, ReviewFields fields, Func<string, bool>? annotationMatters)
+    private static void ReadRequest(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, ReviewFields fields, AnnotationFilter? annotationMatters)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -215,7 +215,7 @@ public static class AdmissionReviewReader
         }
     }
 
-    private static PolicyValue ReadPolicy(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, Func<string, bool>? annotationMatters, ReviewFields fields)
+    private static PolicyValue ReadPolicy(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, AnnotationFilter? annotationMatters, ReviewFields fields)
     {
         switch (reader.TokenType)
         {
@@ -325,7 +325,7 @@ public static class AdmissionReviewReader
         }
     }
 
-    private static AdmissionRequest Interpret(ReviewFields review, Baseline? baseline, Func<string, bool>? annotationMatters)
+    private static AdmissionRequest Interpret(ReviewFields review, Baseline? baseline)
     {
         if (!review.RootIsObject || review.ApiVersion != ReviewApiVersion || review.Kind != ReviewKind)
         {

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using AdmissionGuard.Admission;
 using AdmissionGuard.Core;
 using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Core.Policy;
 using AdmissionGuard.Git;
 using AdmissionGuard.Tests.Support;
 
@@ -225,6 +226,6 @@ public class AdmissionReviewReaderTests
         return (new Baseline("0123456789abcdef0123456789abcdef01234567", "main", DateTimeOffset.UnixEpoch, [entry]), entry);
     }
 
-    private static AdmissionInput Read(JsonNode review, Baseline baseline, Func<string, bool>? annotationMatters = null) =>
+    private static AdmissionInput Read(JsonNode review, Baseline baseline, AnnotationFilter? annotationMatters = null) =>
         AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(review.ToJsonString())), baseline, annotationMatters).Input!;
 }
