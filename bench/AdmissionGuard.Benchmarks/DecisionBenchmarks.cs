@@ -85,7 +85,7 @@ public class DecisionBenchmarks
     [Benchmark]
     public Decision ReadAndDecide()
     {
-        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body), _baseline, _annotationMatters);
+        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body), _baseline, _annotationMatters, _settings.LabelsMatter);
         return Decide.Admission(request.Input!, _baseline, _settings, _now);
     }
 
@@ -93,7 +93,7 @@ public class DecisionBenchmarks
     [Benchmark]
     public int Pipeline()
     {
-        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body), _baseline, _annotationMatters);
+        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body), _baseline, _annotationMatters, _settings.LabelsMatter);
         var decision = Decide.Admission(request.Input!, _baseline, _settings, _now);
         _response.ResetWrittenCount();
         AdmissionResponseWriter.Write(_response, request.Uid, decision);
@@ -104,7 +104,7 @@ public class DecisionBenchmarks
     [Benchmark]
     public int PipelineWithAudit()
     {
-        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body), _baseline, _annotationMatters);
+        var request = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(_body), _baseline, _annotationMatters, _settings.LabelsMatter);
         var decision = Decide.Admission(request.Input!, _baseline, _settings, _now);
         _audit.Decided(request.Uid, request.Uid, request.Input!, decision, _baseline);
         _response.ResetWrittenCount();

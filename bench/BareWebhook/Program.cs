@@ -7,6 +7,10 @@ using System.Text.Json;
 // with the request's uid. Configured like the guard: Kestrel:Endpoints:Webhook:Url and :Certificate.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+// As in the guard: no per-request logging scope or Activity from the hosting layer, so that the
+// comparison counts only what the guard does beyond this handler.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 builder.WebHost.UseKestrelHttpsConfiguration();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 var app = builder.Build();

@@ -14,12 +14,12 @@ internal static class Policies
     }
 
     /// <summary>Reads a policy object as /validate reads a review's object: one forward-only pass, then the parts.</summary>
-    public static CanonicalPolicy ReadAsReviewed(string json, ref PolicyReader.SharedParts shared, AnnotationFilter? keepAnnotation = null)
+    public static CanonicalPolicy ReadAsReviewed(string json, ref PolicyReader.SharedParts shared, AnnotationFilter? keepAnnotation = null, bool keepLabels = true)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(json);
         var reader = new Utf8JsonReader(bytes);
         reader.Read();
-        var scan = PolicyScan.Read(ref reader, bytes, keepAnnotation);
+        var scan = PolicyScan.Read(ref reader, bytes, keepAnnotation, keepLabels);
         return PolicyReader.Read(scan, null, "default", ref shared);
     }
 

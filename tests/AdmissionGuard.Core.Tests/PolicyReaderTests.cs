@@ -110,6 +110,26 @@ public class PolicyReaderTests
     }
 
     [Fact]
+    public void Labels_no_decision_reads_are_checked_but_not_kept()
+    {
+        var labelled = Policies.Object("{}", """{"labels":{"team":"a","tier":"web"}}""");
+        var wrong = Policies.Object("{}", """{"labels":{"team":"a","replicas":3}}""");
+        var shared = default(PolicyReader.SharedParts);
+
+        var policy = Policies.ReadAsReviewed(labelled, ref shared, keepLabels: false);
+        var kept = Policies.ReadAsReviewed(labelled, ref shared);
+        var error = Assert.Throws<PolicyFormatException>(() =>
+        {
+            var fresh = default(PolicyReader.SharedParts);
+            return Policies.ReadAsReviewed(wrong, ref fresh, keepLabels: false);
+        });
+
+        Assert.Empty(policy.Labels);
+        Assert.Equal(["team", "tier"], kept.Labels.Keys.ToArray());
+        Assert.Equal("metadata.labels.replicas: must be a string, not the number 3 (quote it in YAML)", error.Message);
+    }
+
+    [Fact]
     public void An_annotation_left_out_must_still_be_a_string()
     {
         var json = Policies.Object("{}", """{"annotations":{"example.com/count":3}}""");

@@ -44,6 +44,9 @@ public sealed record DecisionSettings
     public bool AnnotationMatters(ReadOnlySpan<char> key) =>
         key.SequenceEqual(BreakGlass.Annotation) || key.SequenceEqual(BreakGlass.ExpiresAnnotation) || (CompareMetadata is { } compared && !compared.IsIgnored(key));
 
+    /// <summary>Whether a decision can depend on labels: only when metadata is compared. Otherwise they are checked, not kept.</summary>
+    public bool LabelsMatter => CompareMetadata is not null;
+
     public bool IsGoverned(string ns) => !AnyMatches(ExcludedNamespaces, ns) && AnyMatches(GovernedNamespaces, ns);
 
     private static bool AnyMatches(ImmutableArray<NamespacePattern> patterns, string ns)

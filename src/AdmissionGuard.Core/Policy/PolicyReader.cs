@@ -94,7 +94,7 @@ public static class PolicyReader
 
         var path = t_path ??= new FieldPath();
         path.Reset();
-        var labels = StringMap(policy.Labels, "labels", path, ref shared.LabelsText, ref shared.Labels);
+        var labels = StringMap(policy.Labels, "labels", path, policy.KeepLabels, ref shared.LabelsText, ref shared.Labels);
         if (policy.AnnotationProblem is { } annotationProblem)
         {
             throw annotationProblem;
@@ -125,8 +125,9 @@ public static class PolicyReader
         return new CanonicalPolicy(ns, policy.Name, spec, labels, policy.Annotations);
     }
 
+    /// <summary>A map of strings from its raw JSON; with <paramref name="keep"/> false, only checked to be one.</summary>
     private static ImmutableSortedDictionary<string, string> StringMap(
-        ReadOnlyMemory<byte> map, string propertyName, FieldPath path,
+        ReadOnlyMemory<byte> map, string propertyName, FieldPath path, bool keep,
         ref ReadOnlyMemory<byte> sharedText, ref ImmutableSortedDictionary<string, string>? shared)
     {
         if (map.IsEmpty)
@@ -141,24 +142,33 @@ public static class PolicyReader
 
         path.Push("metadata");
         path.Push(propertyName);
-        var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var builder = keep ? ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal) : null;
         var reader = new Utf8JsonReader(map.Span);
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var key = reader.GetString()!;
+            var key = builder is null ? null : reader.GetString()!;
+            var keyReader = reader;
             reader.Read();
             if (reader.TokenType != JsonTokenType.String)
             {
-                path.Push(key);
+                path.Push(key ?? keyReader.GetString()!);
                 throw path.Error(null, $"must be a string, not {PolicyScan.Describe(ref reader)} (quote it in YAML)");
             }
 
-            builder[key] = reader.GetString()!;
+            if (builder is not null)
+            {
+                builder[key!] = reader.GetString()!;
+            }
         }
 
         path.Pop();
         path.Pop();
+        if (builder is null)
+        {
+            return NoEntries;
+        }
+
         var entries = builder.Count == 0 ? NoEntries : builder.ToImmutable();
         sharedText = map;
         shared = entries;

@@ -26,6 +26,9 @@ public sealed class PolicyScan
 
     internal ReadOnlyMemory<byte> Labels { get; private set; }
 
+    /// <summary>Whether the labels are kept, or only checked to be a map of strings (<see cref="Read"/>).</summary>
+    internal bool KeepLabels { get; private set; } = true;
+
     /// <summary>The annotations kept by the filter given to <see cref="Read"/>, read during the pass.</summary>
     internal ImmutableSortedDictionary<string, string> Annotations { get; private set; } = NoAnnotations;
 
@@ -51,12 +54,13 @@ public sealed class PolicyScan
     /// strings): kubectl's last-applied-configuration repeats the whole object and nothing compares it.
     /// Null keeps them all.
     /// </param>
+    /// <param name="keepLabels">False when no decision reads labels: they are then checked, not kept.</param>
     /// <param name="likelyName">The name the object most likely has (the request's): kept as that instance when equal.</param>
     /// <param name="likelyNamespace">The namespace the object most likely has, kept likewise.</param>
     public static PolicyScan Read(
-        ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, AnnotationFilter? keepAnnotation = null, string? likelyName = null, string? likelyNamespace = null)
+        ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, AnnotationFilter? keepAnnotation = null, bool keepLabels = true, string? likelyName = null, string? likelyNamespace = null)
     {
-        var scan = new PolicyScan();
+        var scan = new PolicyScan { KeepLabels = keepLabels };
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("metadata"u8))

@@ -35,7 +35,8 @@ public static class AdmissionReviewReader
     /// <param name="baseline">The baseline the request will be judged against: a spec the API server sends exactly as
     /// Git declares it is then recognised without being read (<see cref="ServedSpec"/>).</param>
     /// <param name="annotationMatters">Annotations a decision can depend on; the others are left out unread (<see cref="DecisionSettings.AnnotationMatters"/>).</param>
-    public static AdmissionRequest Read(ReadOnlySequence<byte> body, Baseline? baseline = null, AnnotationFilter? annotationMatters = null)
+    /// <param name="labelsMatter">Whether a decision can depend on labels; if not they are checked, not kept (<see cref="DecisionSettings.LabelsMatter"/>).</param>
+    public static AdmissionRequest Read(ReadOnlySequence<byte> body, Baseline? baseline = null, AnnotationFilter? annotationMatters = null, bool labelsMatter = true)
     {
         byte[]? rented = null;
         ReadOnlyMemory<byte> json;
@@ -52,7 +53,7 @@ public static class AdmissionReviewReader
 
         try
         {
-            var review = Scan(json, annotationMatters);
+            var review = Scan(json, annotationMatters, labelsMatter);
             return Interpret(review, baseline);
         }
         catch (JsonException e)
@@ -102,7 +103,7 @@ public static class AdmissionReviewReader
     /// <summary>request.object or request.oldObject: absent or null, not an object, or scanned.</summary>
     private readonly record struct PolicyValue(bool Present, bool IsObject, PolicyScan? Scan);
 
-    private static ReviewFields Scan(ReadOnlyMemory<byte> json, AnnotationFilter? annotationMatters)
+    private static ReviewFields Scan(ReadOnlyMemory<byte> json, AnnotationFilter? annotationMatters, bool labelsMatter)
     {
         var fields = new ReviewFields();
         var reader = new Utf8JsonReader(json.Span, Options);
@@ -138,7 +139,7 @@ public static class AdmissionReviewReader
                 fields.HasRequest = reader.TokenType == JsonTokenType.StartObject;
                 if (fields.HasRequest)
                 {
-                    ReadRequest(ref reader, json, fields, annotationMatters);
+                    ReadRequest(ref reader, json, fields, annotationMatters, labelsMatter);
                 }
                 else
                 {
@@ -156,7 +157,7 @@ public static class AdmissionReviewReader
         return fields;
     }
 
-    private static void ReadRequest(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, ReviewFields fields, AnnotationFilter? annotationMatters)
+    private static void ReadRequest(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, ReviewFields fields, AnnotationFilter? annotationMatters, bool labelsMatter)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -194,12 +195,12 @@ public static class AdmissionReviewReader
             else if (reader.ValueTextEquals("object"u8))
             {
                 reader.Read();
-                fields.Object = ReadPolicy(ref reader, json, annotationMatters, fields);
+                fields.Object = ReadPolicy(ref reader, json, annotationMatters, labelsMatter, fields);
             }
             else if (reader.ValueTextEquals("oldObject"u8))
             {
                 reader.Read();
-                fields.OldObject = ReadPolicy(ref reader, json, annotationMatters, fields);
+                fields.OldObject = ReadPolicy(ref reader, json, annotationMatters, labelsMatter, fields);
             }
             else if (reader.ValueTextEquals("dryRun"u8))
             {
@@ -215,14 +216,14 @@ public static class AdmissionReviewReader
         }
     }
 
-    private static PolicyValue ReadPolicy(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, AnnotationFilter? annotationMatters, ReviewFields fields)
+    private static PolicyValue ReadPolicy(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, AnnotationFilter? annotationMatters, bool labelsMatter, ReviewFields fields)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.Null:
                 return default;
             case JsonTokenType.StartObject:
-                return new PolicyValue(true, true, PolicyScan.Read(ref reader, json, annotationMatters, fields.Name, fields.Namespace));
+                return new PolicyValue(true, true, PolicyScan.Read(ref reader, json, annotationMatters, labelsMatter, fields.Name, fields.Namespace));
             default:
                 reader.Skip();
                 return new PolicyValue(true, false, null);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AdmissionGuard.Tests.Support;
 
 namespace AdmissionGuard.Tests.Server;
@@ -23,6 +24,26 @@ public sealed class ServerModesTests
         Assert.Contains(warnings, w => w.Contains("spec.ingress: rule from anywhere: was port TCP/80, now all ports", StringComparison.Ordinal));
         Assert.All(warnings, w => Assert.True(w.Length <= 120, w));
         Assert.Equal("warned", CollectingSink.Scalar(host.Logs.Decision("warned")!, "Result"));
+    }
+
+    [Fact]
+    public async Task With_metadata_compared_a_label_change_is_denied_and_without_it_allowed()
+    {
+        using var repository = new GitRepository();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        await using var compared = await GuardHost.StartAsync(repository.Path, new Dictionary<string, string?> { ["CompareMetadata"] = "true" });
+        await using var specOnly = await GuardHost.StartAsync(repository.Path);
+        await compared.WaitForCommitAsync(commit);
+        await specOnly.WaitForCommitAsync(commit);
+        var relabelled = Reviews.Load("create");
+        ((JsonObject)relabelled.Request()["object"]!["metadata"]!)["labels"] = new JsonObject { ["team"] = "someone-else" };
+
+        var denied = await compared.ReviewAsync(relabelled);
+        var allowed = await specOnly.ReviewAsync(relabelled);
+
+        Assert.False(denied["allowed"]!.GetValue<bool>());
+        Assert.Contains("metadata.labels", denied["status"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(allowed["allowed"]!.GetValue<bool>());
     }
 
     [Fact]
