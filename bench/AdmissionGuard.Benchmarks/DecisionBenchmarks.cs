@@ -59,7 +59,6 @@ public class DecisionBenchmarks
         // The production audit format: compact JSON lines in UTF-8 (here formatted at once, into a reused buffer).
         var events = new LoggerConfiguration()
             .MinimumLevel.Information()
-            .Enrich.FromLogContext()
             .WriteTo.Sink(new FormattingSink())
             .CreateLogger();
         _logging = new SerilogLoggerFactory(events, dispose: true);

@@ -38,7 +38,7 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             return;
         }
 
-        // Sized for these fields and the ones enrichers add (source context, connection id).
+        // Sized for these fields and the source context the logger adds.
         var properties = new Dictionary<string, LogEventPropertyValue>(PropertyCapacity)
         {
             ["Uid"] = new ScalarValue(uid),

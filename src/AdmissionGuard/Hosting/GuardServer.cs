@@ -60,17 +60,25 @@ public static class GuardServer
 
 
         var logFlushInterval = SettingsCompiler.LogFlushInterval(options);
-        builder.Services.AddSerilog((services, logging) => logging
-            .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-            // Off, so that ASP.NET Core makes no logging scope and no Activity for every request: they only added
-            // the path (always /validate) and a random trace id to decision lines. Its other events are
-            // information-level request logs, and start-up errors that reach the caller anyway.
-            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
-            .Enrich.FromLogContext()
-            .WriteTo.StandardOutput(logFlushInterval)
-            .WriteTo.Sink(new AggregateSink(services.GetServices<ILogEventSink>())),
+        builder.Services.AddSerilog(
+            (services, logging) =>
+            {
+                logging
+                    .MinimumLevel.Information()
+                    .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                    .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+                    // Off, so that ASP.NET Core makes no logging scope and no Activity for every request: they only added
+                    // the path (always /validate) and a random trace id to decision lines. Its other events are
+                    // information-level request logs, and start-up errors that reach the caller anyway.
+                    .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
+                    .WriteTo.StandardOutput(logFlushInterval);
+
+                // Sinks added through dependency injection (tests read the audit events this way).
+                foreach (var sink in services.GetServices<ILogEventSink>())
+                {
+                    logging.WriteTo.Sink(sink);
+                }
+            },
             preserveStaticLogger: true); // Each host logs through its own logger, not the process-wide static one.
 
         builder.Services.AddSingleton(settings);
@@ -177,19 +185,5 @@ public static class GuardServer
         to.TokenFile = from.TokenFile;
         to.CacheDirectory = from.CacheDirectory;
         to.WebhookSecret = from.WebhookSecret;
-    }
-
-    /// <summary>Lets callers add sinks through dependency injection (tests read the audit events this way).</summary>
-    private sealed class AggregateSink(IEnumerable<ILogEventSink> sinks) : ILogEventSink
-    {
-        private readonly ILogEventSink[] _sinks = [.. sinks];
-
-        public void Emit(LogEvent logEvent)
-        {
-            foreach (var sink in _sinks)
-            {
-                sink.Emit(logEvent);
-            }
-        }
     }
 }
