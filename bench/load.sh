@@ -9,7 +9,8 @@
 # Starts the guard (published as the Dockerfile publishes it: Release, ReadyToRun; audit logging on as
 # in production, stdout to a file by default) with a generated Git baseline fetched from `git daemon`
 # on 127.0.0.1 (pinned to LOAD_CPU, as a Git server is another machine), and bench/BareWebhook (parses the AdmissionReview into a JsonDocument
-# and answers allowed with the same uid). Both are pinned to SERVER_CPU; wrk runs on LOAD_CPU. Runs
+# and answers allowed with the same uid; like the guard, without the hosting layer's per-request logging
+# scope and Activity). Both are pinned to SERVER_CPU; wrk runs on LOAD_CPU. Runs
 # alternate guard/bare with the same body (an UPDATE review as kubectl apply sends it, equal to Git),
 # connections and duration, in two phases:
 #   saturated  wrk as fast as it can: throughput, p50, p99
