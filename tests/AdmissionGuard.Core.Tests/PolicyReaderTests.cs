@@ -80,7 +80,9 @@ public class PolicyReaderTests
     [MemberData(nameof(AnnotationKeys))]
     public void An_annotation_key_is_given_to_the_filter_as_its_text_and_kept_under_it(string behaviour, string keyInJson, string key)
     {
-        var json = Policies.Object("{}", $$$"""{"annotations":{"{{{keyInJson}}}":"INC-1","example.com/other":"x"}}""");
+        // Written into the text after it is built: a JSON object model would unescape the key on the way.
+        var json = Policies.Object("{}", """{"annotations":{"KEY":"INC-1","example.com/other":"x"}}""").Replace("\"KEY\"", $"\"{keyInJson}\"", StringComparison.Ordinal);
+        Assert.Contains(keyInJson, json, StringComparison.Ordinal);
         var shared = default(PolicyReader.SharedParts);
         var asked = new List<string>();
 
@@ -127,6 +129,28 @@ public class PolicyReaderTests
         Assert.Empty(policy.Labels);
         Assert.Equal(["team", "tier"], kept.Labels.Keys.ToArray());
         Assert.Equal("metadata.labels.replicas: must be a string, not the number 3 (quote it in YAML)", error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"team":"\ud800"}""")]
+    [InlineData("""{"\ud800":"x"}""")]
+    public void Labels_not_kept_must_still_be_valid_unicode(string labels)
+    {
+        var json = Policies.Object("{}", """{"labels":{"team":"a"}}""").Replace("""{"team":"a"}""", labels, StringComparison.Ordinal);
+        Assert.Contains(labels, json, StringComparison.Ordinal);
+
+        var kept = Assert.Throws<InvalidOperationException>(() =>
+        {
+            var shared = default(PolicyReader.SharedParts);
+            return Policies.ReadAsReviewed(json, ref shared);
+        });
+        var checkedOnly = Assert.Throws<InvalidOperationException>(() =>
+        {
+            var shared = default(PolicyReader.SharedParts);
+            return Policies.ReadAsReviewed(json, ref shared, keepLabels: false);
+        });
+
+        Assert.Equal(kept.Message, checkedOnly.Message);
     }
 
     [Fact]

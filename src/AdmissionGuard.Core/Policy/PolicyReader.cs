@@ -160,6 +160,12 @@ public static class PolicyReader
             {
                 builder[key!] = reader.GetString()!;
             }
+            else
+            {
+                // Not kept, but refused as a kept one is when it is not valid Unicode.
+                CheckDecodes(ref keyReader);
+                CheckDecodes(ref reader);
+            }
         }
 
         path.Pop();
@@ -174,6 +180,23 @@ public static class PolicyReader
         shared = entries;
         return entries;
     }
+
+    /// <summary>Decodes the string the reader is on without keeping it; throws as GetString does if it is not valid Unicode.</summary>
+    private static void CheckDecodes(ref Utf8JsonReader reader)
+    {
+        Span<char> text = stackalloc char[DecodedTextLength];
+        if (reader.ValueSpan.Length > DecodedTextLength)
+        {
+            _ = reader.GetString();
+        }
+        else
+        {
+            reader.CopyString(text);
+        }
+    }
+
+    /// <summary>Room for a label key as Kubernetes allows it (a 253-character prefix, '/', a 63-character name) and any label value.</summary>
+    private const int DecodedTextLength = 320;
 
     private static PolicySpec ReadSpec(JsonElement spec, FieldPath path)
     {

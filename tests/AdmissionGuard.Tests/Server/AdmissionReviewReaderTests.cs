@@ -202,6 +202,24 @@ public class AdmissionReviewReaderTests
     }
 
     [Fact]
+    public void A_repeated_request_replaces_the_first_whole()
+    {
+        var text = Reviews.Load("create").ToJsonString();
+        var uid = Reviews.Load("create").Request()["uid"]!.GetValue<string>();
+        var partialThenFull = text.Replace("\"request\":", "\"request\":{\"uid\":\"first\"},\"request\":", StringComparison.Ordinal);
+        var fullThenPartial = text[..^1] + ",\"request\":{\"uid\":\"second\"}}";
+        Assert.NotEqual(text, partialThenFull);
+
+        var full = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(partialThenFull)));
+        var partial = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(fullThenPartial)));
+
+        Assert.Equal(uid, full.Uid);
+        Assert.NotNull(full.Input);
+        Assert.Equal("second", partial.Uid);
+        Assert.Null(partial.Input); // nothing of the first request (its kind, resource, user) carried over
+    }
+
+    [Fact]
     public void Anything_after_the_review_is_not_JSON()
     {
         var body = Reviews.Load("create").ToJsonString() + " {}";
