@@ -41,6 +41,7 @@ public static class AdmissionEndpoints
     {
         var (store, settings, annotationMatters, labelsMatter, refresher, audit, metrics, clock) = validation;
         var started = Stopwatch.GetTimestamp();
+        var traceId = TraceId(context);
         var reader = context.Request.BodyReader;
         ReadResult read;
         while (true)
@@ -92,23 +93,23 @@ public static class AdmissionEndpoints
                 refresher.RequestRefresh();
             }
 
-            audit.Decided(request.Uid, RequestId(context, request.Uid), input, decision, baseline);
+            audit.Decided(request.Uid, traceId ?? request.Uid, input, decision, baseline);
             metrics.Decided(input.Operation, decision);
         }
 
         context.Response.ContentType = "application/json";
         AdmissionResponseWriter.Write(context.Response.BodyWriter, request.Uid, decision);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
-        metrics.ValidateTook(Stopwatch.GetElapsedTime(started));
+        metrics.ValidateTook(Stopwatch.GetElapsedTime(started), traceId);
     }
 
-    /// <summary>The W3C trace id when the caller sent a <c>traceparent</c>, so logs join the caller's trace; else the admission uid.</summary>
-    private static string RequestId(HttpContext context, string uid)
+    /// <summary>The W3C trace id when the caller sent a <c>traceparent</c>, so that logs and metrics join the caller's trace; else null.</summary>
+    private static string? TraceId(HttpContext context)
     {
         var traceparent = context.Request.Headers["traceparent"].ToString();
         return traceparent.Length >= 55 && traceparent[2] == '-' && traceparent[35] == '-' && traceparent.AsSpan(3, 32).ContainsAnyExcept(HexDigits) is false
             ? traceparent.Substring(3, 32)
-            : uid;
+            : null;
     }
 
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");

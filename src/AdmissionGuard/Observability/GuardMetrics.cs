@@ -12,6 +12,7 @@ namespace AdmissionGuard.Observability;
 public sealed class GuardMetrics
 {
     private static readonly string[] Results = ["allowed", "denied", "warned", "break-glass"];
+    private static readonly Exemplar.LabelKey TraceIdKey = Exemplar.Key("trace_id");
 
     private readonly Counter.Child[,,] _decisions;
     private readonly Histogram _validateDuration;
@@ -99,7 +100,11 @@ public sealed class GuardMetrics
     public void Decided(Operation operation, Decision decision) =>
         _decisions[(int)operation, ResultIndex(decision), (int)decision.Mode].Inc();
 
-    public void ValidateTook(TimeSpan elapsed) => _validateDuration.Observe(elapsed.TotalSeconds);
+    /// <param name="elapsed">From request to response written.</param>
+    /// <param name="traceId">The caller's trace id (a <c>traceparent</c> header), kept as the observation's exemplar so that
+    /// a slow bucket leads to the API server's trace; null when the request was not traced.</param>
+    public void ValidateTook(TimeSpan elapsed, string? traceId) =>
+        _validateDuration.Observe(elapsed.TotalSeconds, traceId is null ? Exemplar.None : Exemplar.From(TraceIdKey.WithValue(traceId)));
 
     public void BadRequest() => _badRequests.Inc();
 

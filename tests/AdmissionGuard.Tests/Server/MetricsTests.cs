@@ -36,7 +36,7 @@ public sealed class MetricsTests
     }
 
     [Fact]
-    public async Task The_audit_event_carries_the_trace_id_of_a_traceparent_header()
+    public async Task The_audit_event_and_the_latency_exemplar_carry_the_trace_id_of_a_traceparent_header()
     {
         using var repository = new GitRepository();
         var commit = repository.Commit(GitOpsRepository.Files());
@@ -51,8 +51,17 @@ public sealed class MetricsTests
         using var response = await host.Webhook.SendAsync(request);
         await host.ReviewAsync(Reviews.Load("create").WithUid("untraced"));
 
+        using var scrape = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        scrape.Headers.Accept.ParseAdd("application/openmetrics-text; version=1.0.0");
+        using var metrics = await host.Ops.SendAsync(scrape);
+        var exposition = await metrics.Content.ReadAsStringAsync();
+
         Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", CollectingSink.Scalar(host.Logs.Decision("traced")!, "RequestId"));
         Assert.Equal("untraced", CollectingSink.Scalar(host.Logs.Decision("untraced")!, "RequestId"));
+        Assert.Contains(
+            exposition.Split('\n'),
+            line => line.StartsWith("admissionguard_validate_duration_seconds_bucket", StringComparison.Ordinal)
+                && line.Contains("# {trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\"}", StringComparison.Ordinal));
     }
 
     [Fact]
