@@ -184,19 +184,9 @@ public static class PolicyReader
     /// <summary>Decodes the string the reader is on without keeping it; throws as GetString does if it is not valid Unicode.</summary>
     private static void CheckDecodes(ref Utf8JsonReader reader)
     {
-        Span<char> text = stackalloc char[DecodedTextLength];
-        if (reader.ValueSpan.Length > DecodedTextLength)
-        {
-            _ = reader.GetString();
-        }
-        else
-        {
-            reader.CopyString(text);
-        }
+        Span<char> text = stackalloc char[JsonReaderSteps.KeyTextLength];
+        _ = JsonReaderSteps.Text(in reader, text, out _);
     }
-
-    /// <summary>Room for a label key as Kubernetes allows it (a 253-character prefix, '/', a 63-character name) and any label value.</summary>
-    private const int DecodedTextLength = 320;
 
     private static PolicySpec ReadSpec(JsonElement spec, FieldPath path)
     {

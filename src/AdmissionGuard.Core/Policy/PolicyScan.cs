@@ -42,9 +42,6 @@ public sealed class PolicyScan
     /// </summary>
     internal Exception? AnnotationProblem { get; private set; }
 
-    /// <summary>Room for an annotation key as Kubernetes allows it: a 253-character prefix, '/', a 63-character name.</summary>
-    private const int KeyTextLength = 320;
-
     private static readonly ImmutableSortedDictionary<string, string> NoAnnotations = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
     /// <summary>Reads the object the reader is on (its <see cref="JsonTokenType.StartObject"/>) and leaves the reader at its end.</summary>
@@ -181,7 +178,7 @@ public sealed class PolicyScan
         }
 
         ImmutableSortedDictionary<string, string>.Builder? kept = null;
-        Span<char> keyText = stackalloc char[KeyTextLength];
+        Span<char> keyText = stackalloc char[JsonReaderSteps.KeyTextLength];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (AnnotationProblem is not null)
@@ -193,9 +190,7 @@ public sealed class PolicyScan
 
             try
             {
-                // A key longer than any Kubernetes allows is still read, as a string.
-                var longKey = reader.ValueSpan.Length > KeyTextLength ? reader.GetString()! : null;
-                ReadOnlySpan<char> key = longKey is null ? keyText[..reader.CopyString(keyText)] : longKey;
+                var key = JsonReaderSteps.Text(in reader, keyText, out var longKey);
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
                 {

@@ -23,7 +23,7 @@ public static class AdmissionEndpoints
         var audit = services.GetRequiredService<DecisionAudit>();
         var metrics = services.GetRequiredService<GuardMetrics>();
         var clock = services.GetRequiredService<TimeProvider>();
-        var validate = new Validation(store, settings, settings.AnnotationMatters, settings.LabelsMatter, refresher, audit, metrics, clock);
+        var validate = new Validation(store, settings, settings.AnnotationMatters, refresher, audit, metrics, clock);
         app.MapPost("/validate", context => Validate(context, validate)).WithMetadata(ServedOn.Webhook);
         app.MapGet("/healthz", () => "ok").WithMetadata(ServedOn.Webhook);
 
@@ -35,11 +35,11 @@ public static class AdmissionEndpoints
 
     /// <summary>What <c>/validate</c> needs, resolved once at start-up rather than through a request scope on every call.</summary>
     private sealed record Validation(
-        BaselineStore Store, DecisionSettings Settings, AnnotationFilter AnnotationMatters, bool LabelsMatter, BaselineRefresher Refresher, DecisionAudit Audit, GuardMetrics Metrics, TimeProvider Clock);
+        BaselineStore Store, DecisionSettings Settings, AnnotationFilter AnnotationMatters, BaselineRefresher Refresher, DecisionAudit Audit, GuardMetrics Metrics, TimeProvider Clock);
 
     private static async Task Validate(HttpContext context, Validation validation)
     {
-        var (store, settings, annotationMatters, labelsMatter, refresher, audit, metrics, clock) = validation;
+        var (store, settings, annotationMatters, refresher, audit, metrics, clock) = validation;
         var started = Stopwatch.GetTimestamp();
         var traceId = TraceId(context);
         var reader = context.Request.BodyReader;
@@ -67,7 +67,7 @@ public static class AdmissionEndpoints
         AdmissionRequest request;
         try
         {
-            request = AdmissionReviewReader.Read(read.Buffer, baseline, annotationMatters, labelsMatter);
+            request = AdmissionReviewReader.Read(read.Buffer, baseline, annotationMatters, settings.LabelsMatter);
         }
         catch (BadReviewException e)
         {
