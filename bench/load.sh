@@ -5,6 +5,7 @@
 #   ROUNDS=10 DURATION=3 bench/load.sh # more, shorter rounds: the per-round median ratio resists the VM's drift
 #   POLICIES=10000 ROUNDS=1 bench/load.sh
 #   AUDIT_LOG=null bench/load.sh       # the audit log to /dev/null instead of a file
+#   PHASES="saturated paced connections" bench/load.sh  # also: a new TLS connection per request
 #
 # Starts the guard (published as the Dockerfile publishes it: Release, ReadyToRun; audit logging on as
 # in production, stdout to a file by default) with a generated Git baseline fetched from `git daemon`
@@ -15,6 +16,8 @@
 # connections and duration, in two phases:
 #   saturated  wrk as fast as it can: throughput, p50, p99
 #   paced      every connection waits PACE_MS between requests: the same offered load for both, p50, p99
+# and, when PHASES names it,
+#   connections  as saturated, but every request on a new TLS connection (Connection: close): handshakes
 # For every run it also prints the server's CPU time per request and how busy each core was. Then
 # the guard's resident memory and its time from process start to the first correct decision, on all
 # cores (STARTUP_CPUS, as a pod with the 2-CPU limit of deploy/base) and pinned to SERVER_CPU.
@@ -35,6 +38,10 @@ STARTUP_LIMIT_S=${STARTUP_LIMIT_S:-60}
 # Where the guard's stdout (the audit log, one JSON line per decision) goes: "file" (a file in the
 # temporary folder, counted afterwards) or "null" (/dev/null: formatting still happens, the write is cheap).
 AUDIT_LOG=${AUDIT_LOG:-file}
+PHASES=${PHASES:-saturated paced}
+for phase in $PHASES; do
+  case $phase in saturated | paced | connections) ;; *) echo "PHASES: unknown phase '$phase' (saturated, paced, connections)" >&2; exit 2 ;; esac
+done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -171,6 +178,8 @@ wrk.body = file:read("*a")
 file:close()
 EOF
 cp "$work/saturated.lua" "$work/paced.lua"
+cp "$work/saturated.lua" "$work/connections.lua"
+printf 'wrk.headers["Connection"] = "close"\n' >>"$work/connections.lua"
 printf 'function delay()\n  return %d\nend\n' "$PACE_MS" >>"$work/paced.lua"
 
 to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.3f", v }' <<<"$1"; }
@@ -209,14 +218,14 @@ run warmup "$bare_url" "$work/saturated.lua" "$WARMUP" "$bare_pid" >/dev/null
 results="$work/results"
 : >"$results"
 echo "== runs: wrk -t1 -c$CONNECTIONS -d${DURATION}s, server on cpu $SERVER_CPU, wrk on cpu $LOAD_CPU"
-printf '   %-9s %-5s %-5s %10s %9s %9s %6s %12s %11s %9s\n' phase round server req/s p50_ms p99_ms errors cpu_us/req server_core load_core
-for phase in saturated paced; do
+printf '   %-11s %-5s %-5s %10s %9s %9s %6s %12s %11s %9s\n' phase round server req/s p50_ms p99_ms errors cpu_us/req server_core load_core
+for phase in $PHASES; do
   for round in $(seq 1 "$ROUNDS"); do
     for server in guard bare; do
       url=$guard_url; pid=$guard_pid
       if [ "$server" = bare ]; then url=$bare_url; pid=$bare_pid; fi
       read -r rps p50 p99 errors cpu_us server_busy load_busy < <(run "$phase-$server" "$url" "$work/$phase.lua" "$DURATION" "$pid")
-      printf '   %-9s %-5s %-5s %10s %9s %9s %6s %12s %10s%% %8s%%\n' "$phase" "$round" "$server" "$rps" "$p50" "$p99" "$errors" "$cpu_us" "$server_busy" "$load_busy"
+      printf '   %-11s %-5s %-5s %10s %9s %9s %6s %12s %10s%% %8s%%\n' "$phase" "$round" "$server" "$rps" "$p50" "$p99" "$errors" "$cpu_us" "$server_busy" "$load_busy"
       echo "$phase $server $rps $p50 $p99 $errors $cpu_us $round" >>"$results"
     done
   done
@@ -239,15 +248,15 @@ def per_round(phase, column):
     """guard/bare of each round: the two runs of a round are adjacent, so the VM's drift mostly cancels."""
     value = {(r[1], r[7]): float(r[column]) for r in rows if r[0] == phase}
     return [value[("guard", n)] / value[("bare", n)] for (server, n) in value if server == "guard"]
-for phase in ("saturated", "paced"):
+for phase in dict.fromkeys(r[0] for r in rows):
     g = [avg(phase, "guard", c) for c in (2, 3, 4)]
     b = [avg(phase, "bare", c) for c in (2, 3, 4)]
-    print(f"   {phase:9}  guard {g[0]:9.0f} req/s  p50 {g[1]:7.3f} ms  p99 {g[2]:7.3f} ms")
-    print(f"   {phase:9}  bare  {b[0]:9.0f} req/s  p50 {b[1]:7.3f} ms  p99 {b[2]:7.3f} ms")
-    print(f"   {phase:9}  guard/bare throughput {g[0] / b[0]:.3f}   p50 {g[1] / b[1]:.2f}x   p99 {g[2] / b[2]:.2f}x   server CPU per request: guard {avg(phase, 'guard', 6):.0f} us, bare {avg(phase, 'bare', 6):.0f} us")
+    print(f"   {phase:11}  guard {g[0]:9.0f} req/s  p50 {g[1]:7.3f} ms  p99 {g[2]:7.3f} ms")
+    print(f"   {phase:11}  bare  {b[0]:9.0f} req/s  p50 {b[1]:7.3f} ms  p99 {b[2]:7.3f} ms")
+    print(f"   {phase:11}  guard/bare throughput {g[0] / b[0]:.3f}   p50 {g[1] / b[1]:.2f}x   p99 {g[2] / b[2]:.2f}x   server CPU per request: guard {avg(phase, 'guard', 6):.0f} us, bare {avg(phase, 'bare', 6):.0f} us")
     throughput, p99 = per_round(phase, 2), per_round(phase, 4)
     if len(throughput) > 1:
-        print(f"   {phase:9}  per round: throughput median {median(throughput):.3f} ({min(throughput):.3f}-{max(throughput):.3f}), p99 median {median(p99):.2f}x ({min(p99):.2f}-{max(p99):.2f}x)")
+        print(f"   {phase:11}  per round: throughput median {median(throughput):.3f} ({min(throughput):.3f}-{max(throughput):.3f}), p99 median {median(p99):.2f}x ({min(p99):.2f}-{max(p99):.2f}x)")
 errors = sum(int(r[5]) for r in rows)
 if errors:
     print(f"   WARNING: {errors} run(s) reported non-2xx responses or socket errors (see wrk output)")

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -9,6 +10,12 @@ namespace AdmissionGuard.Hosting;
 /// connections already open. A half-written or broken pair is ignored until it is whole: the
 /// certificate in use stays until a good one replaces it.
 /// </summary>
+/// <remarks>
+/// Each certificate is made into one <see cref="SslStreamCertificateContext"/> when it is loaded, with
+/// the intermediates that follow it in the certificate file (cert-manager writes the chain there).
+/// Handing TLS a certificate per connection instead made it build the chain again on every handshake,
+/// and sent no intermediates.
+/// </remarks>
 public sealed class CertificateReloader : IDisposable
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(10);
@@ -18,7 +25,7 @@ public sealed class CertificateReloader : IDisposable
     private readonly FileSystemWatcher? _watcher;
     private readonly Timer _poll;
     private readonly Lock _reloading = new();
-    private volatile X509Certificate2 _current;
+    private volatile Served _current;
     private string _fingerprint;
 
     public CertificateReloader(string certificatePath, string keyPath)
@@ -45,7 +52,8 @@ public sealed class CertificateReloader : IDisposable
         _poll = new Timer(_ => Reload(), null, PollInterval, PollInterval);
     }
 
-    public X509Certificate2 Current => _current;
+    /// <summary>The current certificate with its chain, ready for a TLS handshake.</summary>
+    public SslStreamCertificateContext Context => _current.Context;
 
     /// <summary>Where reloads are reported; set once the host's logging is up.</summary>
     public ILogger? Logger { get; set; }
@@ -61,12 +69,12 @@ public sealed class CertificateReloader : IDisposable
                     return;
                 }
 
-                var (certificate, fingerprint) = Load();
-                _current = certificate;
+                var (served, fingerprint) = Load();
+                _current = served;
                 _fingerprint = fingerprint;
                 Logger?.LogInformation(
                     "Serving certificate reloaded from {CertificatePath}: {Subject}, expires {NotAfter:O}",
-                    _certificatePath, certificate.Subject, certificate.NotAfter.ToUniversalTime());
+                    _certificatePath, served.Certificate.Subject, served.Certificate.NotAfter.ToUniversalTime());
             }
             catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException or ArgumentException)
             {
@@ -81,15 +89,30 @@ public sealed class CertificateReloader : IDisposable
         _poll.Dispose();
     }
 
-    private (X509Certificate2 Certificate, string Fingerprint) Load()
+    private (Served Served, string Fingerprint) Load()
     {
         var fingerprint = Fingerprint();
         using var pem = X509Certificate2.CreateFromPemFile(_certificatePath, _keyPath);
 
         // Exported and re-imported: SslStream on some platforms cannot use an ephemeral PEM key.
         var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        return (certificate, fingerprint);
+        var inFile = new X509Certificate2Collection();
+        inFile.ImportFromPemFile(_certificatePath);
+        var intermediates = new X509Certificate2Collection();
+        foreach (var other in inFile)
+        {
+            if (other.Thumbprint != certificate.Thumbprint)
+            {
+                intermediates.Add(other);
+            }
+        }
+
+        // Offline: the chain is what the file holds (and the system store), never fetched from the network.
+        var context = SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
+        return (new Served(certificate, context), fingerprint);
     }
+
+    private sealed record Served(X509Certificate2 Certificate, SslStreamCertificateContext Context);
 
     private string Fingerprint() =>
         Convert.ToHexString(SHA256.HashData([.. File.ReadAllBytes(_certificatePath), .. File.ReadAllBytes(_keyPath)]));

@@ -48,7 +48,12 @@ public static class GuardServer
                     Tag(endpoint.ListenOptions, ServedOn.Webhook.Listener);
                     if (certificate is not null)
                     {
-                        endpoint.HttpsOptions.ServerCertificateSelector = (_, _) => certificate.Current;
+                        // Every handshake takes the reloader's current context, built once per certificate.
+                        endpoint.HttpsOptions.OnAuthenticate = (_, tls) =>
+                        {
+                            tls.ServerCertificate = null;
+                            tls.ServerCertificateContext = certificate.Context;
+                        };
                     }
                 })
                 .Endpoint(ServedOn.Ops.Listener, endpoint => Tag(endpoint.ListenOptions, ServedOn.Ops.Listener));
