@@ -117,7 +117,7 @@ public static class AdmissionEndpoints
     private static Task BadRequest(HttpContext context, DecisionAudit audit, GuardMetrics metrics, string problem)
     {
         metrics.BadRequest();
-        audit.BadRequest(context.Connection.RemoteIpAddress?.ToString(), problem);
+        audit.BadRequest(context.Connection.RemoteIpAddress?.ToString(), problem, TraceId(context) ?? context.TraceIdentifier);
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync(problem + "\n");

@@ -80,8 +80,9 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
     [LoggerMessage(Level = LogLevel.Warning, Message = "Admission request for {Resource} allowed without review: the webhook configuration should only send networkpolicies.v1.networking.k8s.io")]
     public partial void OtherResource(string Uid, string Resource);
 
+    /// <param name="RequestId">The caller's trace id from <c>traceparent</c>, else Kestrel's connection and request number.</param>
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bad admission request from {RemoteAddress}: {Problem}")]
-    public partial void BadRequest(string? RemoteAddress, string Problem);
+    public partial void BadRequest(string? RemoteAddress, string Problem, string RequestId);
 
     /// <summary>One value per enum member, made once.</summary>
     private static class Scalars<TEnum>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using AdmissionGuard.Tests.Support;
+using Serilog.Events;
 
 namespace AdmissionGuard.Tests.Server;
 
@@ -43,6 +44,34 @@ public sealed class BadInputTests(EnforcingServer server) : IClassFixture<Enforc
         Assert.Single(text.TrimEnd('\n').Split('\n'));
         Assert.True((await server.Host.ReviewAsync(Reviews.Load("create"))).TryGetPropertyValue("allowed", out _), "the next good request is answered");
     }
+
+    [Fact]
+    public async Task The_bad_request_warning_carries_a_request_id_the_callers_trace_when_it_sent_one()
+    {
+        // Tests of one class run one at a time: the last warning is this request's.
+        using var traced = new HttpRequestMessage(HttpMethod.Post, "/validate")
+        {
+            Content = new StringContent("""{"hello":"traced"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        traced.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        using (await server.Host.Webhook.SendAsync(traced))
+        {
+        }
+
+        var tracedWarning = LastBadRequestWarning();
+        using (await server.Host.PostAsync("""{"hello":"untraced"}"""))
+        {
+        }
+
+        var untracedWarning = LastBadRequestWarning();
+
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", CollectingSink.Scalar(tracedWarning, "RequestId"));
+        Assert.Matches("^[0-9A-Z]+:[0-9A-F]{8}$", CollectingSink.Scalar(untracedWarning, "RequestId") as string);
+        Assert.NotSame(tracedWarning, untracedWarning);
+    }
+
+    private LogEvent LastBadRequestWarning() =>
+        server.Host.Logs.Events.Last(e => e.MessageTemplate.Text.StartsWith("Bad admission request", StringComparison.Ordinal));
 
     [Fact]
     public async Task A_body_over_8_MiB_gets_400()
