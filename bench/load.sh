@@ -39,9 +39,16 @@ STARTUP_LIMIT_S=${STARTUP_LIMIT_S:-60}
 # temporary folder, counted afterwards) or "null" (/dev/null: formatting still happens, the write is cheap).
 AUDIT_LOG=${AUDIT_LOG:-file}
 PHASES=${PHASES:-saturated paced}
+seen=" "
 for phase in $PHASES; do
   case $phase in saturated | paced | connections) ;; *) echo "PHASES: unknown phase '$phase' (saturated, paced, connections)" >&2; exit 2 ;; esac
+  case $seen in *" $phase "*) echo "PHASES: '$phase' twice" >&2; exit 2 ;; esac
+  seen+="$phase "
 done
+if [ "$seen" = " " ]; then
+  echo "PHASES: empty; name one or more of saturated, paced, connections" >&2
+  exit 2
+fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

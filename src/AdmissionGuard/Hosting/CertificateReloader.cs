@@ -20,19 +20,22 @@ public sealed class CertificateReloader : IDisposable
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(10);
 
+    private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+
     private readonly string _certificatePath;
     private readonly string _keyPath;
     private readonly FileSystemWatcher? _watcher;
     private readonly Timer _poll;
     private readonly Lock _reloading = new();
-    private volatile Served _current;
+    private volatile SslStreamCertificateContext _current;
     private string _fingerprint;
 
     public CertificateReloader(string certificatePath, string keyPath)
     {
         _certificatePath = Path.GetFullPath(certificatePath);
         _keyPath = Path.GetFullPath(keyPath);
-        (_current, _fingerprint) = Load();
+        var pair = Read();
+        (_current, _fingerprint) = (Load(pair), pair.Fingerprint);
         var folder = Path.GetDirectoryName(_certificatePath)!;
         try
         {
@@ -53,7 +56,7 @@ public sealed class CertificateReloader : IDisposable
     }
 
     /// <summary>The current certificate with its chain, ready for a TLS handshake.</summary>
-    public SslStreamCertificateContext Context => _current.Context;
+    public SslStreamCertificateContext Context => _current;
 
     /// <summary>Where reloads are reported; set once the host's logging is up.</summary>
     public ILogger? Logger { get; set; }
@@ -64,17 +67,18 @@ public sealed class CertificateReloader : IDisposable
         {
             try
             {
-                if (Fingerprint() == _fingerprint)
+                var pair = Read();
+                if (pair.Fingerprint == _fingerprint)
                 {
                     return;
                 }
 
-                var (served, fingerprint) = Load();
-                _current = served;
-                _fingerprint = fingerprint;
+                var loaded = Load(pair);
+                _current = loaded;
+                _fingerprint = pair.Fingerprint;
                 Logger?.LogInformation(
                     "Serving certificate reloaded from {CertificatePath}: {Subject}, expires {NotAfter:O}",
-                    _certificatePath, served.Certificate.Subject, served.Certificate.NotAfter.ToUniversalTime());
+                    _certificatePath, loaded.TargetCertificate.Subject, loaded.TargetCertificate.NotAfter.ToUniversalTime());
             }
             catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException or ArgumentException)
             {
@@ -89,15 +93,29 @@ public sealed class CertificateReloader : IDisposable
         _poll.Dispose();
     }
 
-    private (Served Served, string Fingerprint) Load()
+    /// <summary>Both files read once: a Secret swapped between two reads cannot mix an old and a new file.</summary>
+    private PemPair Read()
     {
-        var fingerprint = Fingerprint();
-        using var pem = X509Certificate2.CreateFromPemFile(_certificatePath, _keyPath);
+        var certificate = File.ReadAllText(_certificatePath);
+        var key = File.ReadAllText(_keyPath);
+        var fingerprint = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(certificate + "\n" + key)));
+        return new PemPair(certificate, key, fingerprint);
+    }
+
+    private SslStreamCertificateContext Load(PemPair pair)
+    {
+        using var pem = X509Certificate2.CreateFromPem(pair.Certificate, pair.Key);
 
         // Exported and re-imported: SslStream on some platforms cannot use an ephemeral PEM key.
         var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        if (certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault() is { } usages
+            && !usages.EnhancedKeyUsages.Cast<Oid>().Any(usage => usage.Value == ServerAuthentication))
+        {
+            throw new CryptographicException($"{_certificatePath} is not a serving certificate: its extended key usage lacks serverAuth");
+        }
+
         var inFile = new X509Certificate2Collection();
-        inFile.ImportFromPemFile(_certificatePath);
+        inFile.ImportFromPem(pair.Certificate);
         var intermediates = new X509Certificate2Collection();
         foreach (var other in inFile)
         {
@@ -108,12 +126,8 @@ public sealed class CertificateReloader : IDisposable
         }
 
         // Offline: the chain is what the file holds (and the system store), never fetched from the network.
-        var context = SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
-        return (new Served(certificate, context), fingerprint);
+        return SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
     }
 
-    private sealed record Served(X509Certificate2 Certificate, SslStreamCertificateContext Context);
-
-    private string Fingerprint() =>
-        Convert.ToHexString(SHA256.HashData([.. File.ReadAllBytes(_certificatePath), .. File.ReadAllBytes(_keyPath)]));
+    private sealed record PemPair(string Certificate, string Key, string Fingerprint);
 }

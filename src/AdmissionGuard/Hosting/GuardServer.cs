@@ -48,12 +48,9 @@ public static class GuardServer
                     Tag(endpoint.ListenOptions, ServedOn.Webhook.Listener);
                     if (certificate is not null)
                     {
-                        // Every handshake takes the reloader's current context, built once per certificate.
-                        endpoint.HttpsOptions.OnAuthenticate = (_, tls) =>
-                        {
-                            tls.ServerCertificate = null;
-                            tls.ServerCertificateContext = certificate.Context;
-                        };
+                        // Every handshake takes the reloader's current context, built once per certificate. The
+                        // copy Kestrel loads from the same files only satisfies its configuration loader.
+                        endpoint.HttpsOptions.OnAuthenticate = (_, tls) => tls.ServerCertificateContext = certificate.Context;
                     }
                 })
                 .Endpoint(ServedOn.Ops.Listener, endpoint => Tag(endpoint.ListenOptions, ServedOn.Ops.Listener));

@@ -73,6 +73,30 @@ public sealed class ServingCertificateTests
         Assert.Contains("\"allowed\"", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task A_certificate_not_meant_for_serving_stops_start_up_with_one_line_naming_the_file()
+    {
+        using var repository = new GitRepository();
+        using var tls = new TempDirectory();
+        repository.Commit(GitOpsRepository.Files());
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=admissionguard-client", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var clientOnly = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        File.WriteAllText(tls.Combine("tls.crt"), clientOnly.ExportCertificatePem() + "\n");
+        File.WriteAllText(tls.Combine("tls.key"), key.ExportPkcs8PrivateKeyPem() + "\n");
+
+        var error = await Assert.ThrowsAsync<AdmissionGuard.Hosting.InvalidSettingsException>(() => GuardHost.StartAsync(repository.Path, configuration: new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Webhook:Certificate:Path"] = tls.Combine("tls.crt"),
+            ["Kestrel:Endpoints:Webhook:Certificate:KeyPath"] = tls.Combine("tls.key"),
+        }));
+
+        var problem = Assert.Single(error.Problems);
+        Assert.Contains($"{tls.Combine("tls.crt")} is not a serving certificate: its extended key usage lacks serverAuth", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', problem);
+    }
+
     private static StringContent Review() =>
         new(Reviews.Load("create").ToJsonString(), Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
 
