@@ -26,6 +26,7 @@ internal sealed class GitRepositoryCache(GitSettings settings)
         {
             Prune = true,
             CredentialsProvider = Credentials(),
+            CertificateCheck = settings.CaFile is { Length: > 0 } caFile ? PrivateAuthority.Check(caFile) : null,
             OnTransferProgress = _ => !cancel.IsCancellationRequested,
             OnProgress = _ => !cancel.IsCancellationRequested,
         };

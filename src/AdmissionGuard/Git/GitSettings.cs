@@ -21,6 +21,12 @@ public sealed class GitSettings
     /// <summary>File holding the HTTPS token (a mounted Secret); read at every fetch, so a rotated token is picked up.</summary>
     public string? TokenFile { get; set; }
 
+    /// <summary>
+    /// PEM file of the certificate authorities that may sign an HTTPS Git server's certificate, besides the
+    /// system's (a private CA); read at every fetch, so an updated ConfigMap is picked up.
+    /// </summary>
+    public string? CaFile { get; set; }
+
     public string? CacheDirectory { get; set; }
 
     /// <summary>When set, <c>POST /refresh</c> requires an <c>X-Hub-Signature-256</c> HMAC-SHA256 of the body with this secret.</summary>

@@ -185,6 +185,7 @@ public static class GuardServer
         to.RefreshInterval = from.RefreshInterval;
         to.Username = from.Username;
         to.TokenFile = from.TokenFile;
+        to.CaFile = from.CaFile;
         to.CacheDirectory = from.CacheDirectory;
         to.WebhookSecret = from.WebhookSecret;
     }

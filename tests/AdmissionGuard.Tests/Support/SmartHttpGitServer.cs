@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -10,7 +13,7 @@ namespace AdmissionGuard.Tests.Support;
 /// <summary>
 /// Git's smart HTTP protocol on a loopback port: Kestrel runs git's own CGI program
 /// (<c>git http-backend</c>) for every request, behind HTTP Basic authentication with one
-/// user and token. Plain HTTP: the credential flow is what is under test, not TLS.
+/// user and token. Plain HTTP unless a serving certificate is given.
 /// </summary>
 public sealed class SmartHttpGitServer : IAsyncDisposable
 {
@@ -28,15 +31,24 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
 
     public int Unauthorized { get; private set; }
 
-    public static async Task<SmartHttpGitServer> StartAsync(string projectRoot, string user, string token)
+    /// <param name="https">PEM certificate and key files to serve HTTPS with.</param>
+    public static async Task<SmartHttpGitServer> StartAsync(string projectRoot, string user, string token, (string Certificate, string Key)? https = null)
     {
-        var url = $"http://127.0.0.1:{Ports.Free()}";
+        var port = Ports.Free();
+        var url = $"{(https is null ? "http" : "https")}://127.0.0.1:{port}";
         var builder = WebApplication.CreateSlimBuilder();
 
         // The test folder's appsettings.json is AdmissionGuard's (its Kestrel endpoints); this server has its own.
         builder.Configuration.Sources.Clear();
-        builder.Configuration.AddInMemoryCollection([new("urls", url)]);
         builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
+        {
+            if (https is { } pem)
+            {
+                listen.UseHttps(X509Certificate2.CreateFromPemFile(pem.Certificate, pem.Key));
+            }
+        }));
         var app = builder.Build();
         var server = new SmartHttpGitServer(app, url);
         var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{token}"));

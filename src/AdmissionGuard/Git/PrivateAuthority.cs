@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using LibGit2Sharp;
+using LibGit2Sharp.Handlers;
+
+namespace AdmissionGuard.Git;
+
+/// <summary>
+/// Lets an HTTPS Git server whose certificate a private CA signed (<c>AdmissionGuard:Git:CaFile</c>) pass
+/// where the system's authorities alone refuse it. The server's name is still checked.
+/// </summary>
+internal static class PrivateAuthority
+{
+    public static CertificateCheckHandler Check(string caFile) => (certificate, valid, host) =>
+    {
+        if (valid)
+        {
+            return true;
+        }
+
+        if (certificate is not CertificateX509 { Certificate: { } presented })
+        {
+            return false;
+        }
+
+        var authorities = Read(caFile);
+        using var server = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+        chain.ChainPolicy.ExtraStore.AddRange(authorities);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+
+        // Thrown rather than returned: libgit2 would report a refusal only as "user rejected certificate".
+        if (!chain.Build(server))
+        {
+            var problems = string.Join("; ", chain.ChainStatus.Select(status => status.StatusInformation.Trim()).Distinct());
+            throw new BaselineLoadException(
+                $"the Git server's certificate ({server.Subject}) is signed neither by a CA this system trusts nor by one in AdmissionGuard:Git:CaFile {caFile}: {problems}");
+        }
+
+        return server.MatchesHostname(host)
+            ? true
+            : throw new BaselineLoadException($"the Git server's certificate ({server.Subject}) does not name {host}");
+    };
+
+    private static X509Certificate2Collection Read(string caFile)
+    {
+        var authorities = new X509Certificate2Collection();
+        try
+        {
+            authorities.ImportFromPemFile(caFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new BaselineLoadException($"cannot read AdmissionGuard:Git:CaFile {caFile}: {e.Message}");
+        }
+
+        return authorities.Count > 0
+            ? authorities
+            : throw new BaselineLoadException($"AdmissionGuard:Git:CaFile {caFile} holds no PEM certificate");
+    }
+}
