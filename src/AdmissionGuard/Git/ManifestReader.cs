@@ -73,7 +73,7 @@ internal static class ManifestReader
         var kind = nodes.ScalarValue(root, "kind");
         if (kind is "List" or "NetworkPolicyList")
         {
-            var items = nodes.Pairs(root).Where(p => nodes[nodes.Resolve(p.Key)] is Scalar { Value: "items" }).Select(p => nodes.Resolve(p.Value)).FirstOrDefault(-1);
+            var items = nodes.Value(root, "items");
             if (items >= 0 && nodes[items] is SequenceStart)
             {
                 var item = 0;

@@ -82,7 +82,15 @@ internal sealed class YamlNodes
 
                     break;
                 case MappingEnd or SequenceEnd:
-                    ends[open.Pop().Start] = index + 1;
+                    var closed = open.Pop();
+
+                    // YamlDotNet can end a mapping after a key with no value (a lone ':' line); pairs must stay pairs.
+                    if (closed.HasKeyWithoutValue)
+                    {
+                        throw new YamlException(current.Start, current.End, "a mapping key has no value");
+                    }
+
+                    ends[closed.Start] = index + 1;
                     break;
             }
         }
@@ -124,18 +132,93 @@ internal sealed class YamlNodes
         }
     }
 
-    /// <summary>The value of a plain-text key of a mapping, when it is a scalar: <c>kind</c>, <c>apiVersion</c>.</summary>
-    public string? ScalarValue(int mapping, string key)
+    /// <summary>
+    /// The key and value nodes of a mapping as kubectl's YAML reader (go-yaml v2) sees them: a plain
+    /// <c>&lt;&lt;</c> key merges the pairs of the mapping it names, or of each mapping in a sequence with the
+    /// earlier ones winning, and a key set again later, by a merge or explicitly, takes the later value.
+    /// </summary>
+    /// <param name="budget">Pairs a merge may still visit: merges of merges of aliases must not explode.</param>
+    public IEnumerable<(int Key, int Value)> EffectivePairs(int mapping, ref int budget)
     {
-        foreach (var (keyNode, valueNode) in Pairs(mapping))
+        if (!Pairs(mapping).Any(pair => IsMergeKey(pair.Key)))
+        {
+            return Pairs(mapping);
+        }
+
+        var pairs = new List<(int Key, int Value)>();
+        Merge(mapping, pairs, new Dictionary<string, int>(StringComparer.Ordinal), 0, ref budget);
+        return pairs;
+    }
+
+    /// <summary>The value node (alias resolved) of a plain-text key of a mapping, merges included; -1 when absent.</summary>
+    public int Value(int mapping, string key)
+    {
+        var budget = YamlToJson.MaxNodes;
+        var found = -1;
+        foreach (var (keyNode, valueNode) in EffectivePairs(mapping, ref budget))
         {
             if (this[Resolve(keyNode)] is Scalar { Value: var name } && name == key)
             {
-                return this[Resolve(valueNode)] is Scalar value ? value.Value : null;
+                found = Resolve(valueNode);
             }
         }
 
-        return null;
+        return found;
+    }
+
+    /// <summary>The value of a plain-text key of a mapping, when it is a scalar: <c>kind</c>, <c>apiVersion</c>.</summary>
+    public string? ScalarValue(int mapping, string key) =>
+        Value(mapping, key) is >= 0 and var value && this[value] is Scalar scalar ? scalar.Value : null;
+
+    private bool IsMergeKey(int key) =>
+        this[key] is Scalar { Value: "<<", Style: ScalarStyle.Plain } scalar && (scalar.Tag.IsEmpty || scalar.Tag.Value == "tag:yaml.org,2002:merge");
+
+    private void Merge(int mapping, List<(int Key, int Value)> pairs, Dictionary<string, int> positions, int depth, ref int budget)
+    {
+        if (depth > YamlToJson.MaxDepth)
+        {
+            throw new YamlException(this[mapping].Start, this[mapping].End, $"merge keys (<<) nest deeper than {YamlToJson.MaxDepth} levels");
+        }
+
+        foreach (var (key, value) in Pairs(mapping))
+        {
+            if (--budget < 0)
+            {
+                throw new YamlException(this[key].Start, this[key].End, $"merge keys (<<) expand to more than {YamlToJson.MaxNodes} pairs");
+            }
+
+            if (IsMergeKey(key))
+            {
+                var source = Resolve(value);
+                var sources = this[source] is SequenceStart ? Items(source).Select(Resolve).Reverse().ToList() : [source];
+                foreach (var merged in sources)
+                {
+                    if (this[merged] is not MappingStart)
+                    {
+                        throw new YamlException(this[key].Start, this[key].End, "<< must merge a mapping, or a sequence of mappings");
+                    }
+
+                    Merge(merged, pairs, positions, depth + 1, ref budget);
+                }
+
+                continue;
+            }
+
+            if (this[Resolve(key)] is not Scalar { Value: var name })
+            {
+                throw new YamlException(this[key].Start, this[key].End, "mapping keys must be plain strings");
+            }
+
+            if (positions.TryGetValue(name, out var at))
+            {
+                pairs[at] = (key, value);
+            }
+            else
+            {
+                positions[name] = pairs.Count;
+                pairs.Add((key, value));
+            }
+        }
     }
 
     /// <summary>A mapping or sequence being parsed: for a mapping, the scalar keys seen so far, to refuse a repeated one.</summary>
@@ -145,6 +228,8 @@ internal sealed class YamlNodes
         private HashSet<string>? _keys;
 
         public int Start { get; } = start;
+
+        public bool HasKeyWithoutValue => isMapping && _children % 2 == 1;
 
         public void AddChild(ParsingEvent child)
         {

@@ -9,7 +9,7 @@ namespace AdmissionGuard.Git;
 /// <summary>
 /// Converts a YAML node (read in place from <see cref="YamlNodes"/>) to JSON the way kubectl's YAML reader types scalars (plain 80 is a
 /// number, "80" a string, yes/no booleans), so the same strict policy reader serves Git and admission.
-/// Aliases are expanded within a node budget: an alias bomb fails instead of eating memory.
+/// Aliases and merge keys (<c>&lt;&lt;</c>) are expanded within a node budget: an alias bomb fails instead of eating memory.
 /// </summary>
 internal static class YamlToJson
 {
@@ -51,7 +51,7 @@ internal static class YamlToJson
         {
             case MappingStart:
                 writer.WriteStartObject();
-                foreach (var (key, value) in nodes.Pairs(node))
+                foreach (var (key, value) in nodes.EffectivePairs(node, ref budget))
                 {
                     if (nodes[nodes.Resolve(key)] is not Scalar { Value: var name })
                     {

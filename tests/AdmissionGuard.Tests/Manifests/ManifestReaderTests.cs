@@ -93,6 +93,29 @@ public class ManifestReaderTests
     }
 
     [Fact]
+    public void Merge_keys_are_read_as_kubectl_reads_them_including_a_merged_kind()
+    {
+        const string yaml = """
+            apiVersion: v1
+            kind: List
+            items:
+              - &base
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: api, namespace: shop, labels: &team {team: shop}}
+                spec: {podSelector: {matchLabels: {<<: *team, app: api}}}
+              - <<: *base
+                metadata: {name: web, namespace: shop}
+                spec: {podSelector: {matchLabels: {<<: *team, app: web}}}
+            """;
+
+        var policies = ManifestReader.Read("shop/policies.yaml", yaml, "default");
+
+        Assert.Equal(["shop/api", "shop/web"], policies.Select(p => p.Policy.Id.ToString()));
+        Assert.Equal("app=web,team=shop", policies[1].Policy.Spec.PodSelector.Text);
+    }
+
+    [Fact]
     public void JSON_manifest_is_read()
     {
         const string json = """

@@ -95,10 +95,58 @@ public class YamlToJsonTests
         Assert.Contains("deeper than", e.Message);
     }
 
+    /// <summary>Merge keys as go-yaml v2 (kubectl's YAML reader) applies them: later settings win, earlier mappings of a merged sequence win.</summary>
+    public static TheoryData<string, string, string> Merges => new()
+    {
+        { "merged, then extended", "base: &b {team: shop}\nlabels: {<<: *b, app: web}\n", """{"team":"shop","app":"web"}""" },
+        { "a key after the merge overrides it", "base: &b {app: api, team: shop}\nlabels: {<<: *b, app: web}\n", """{"app":"web","team":"shop"}""" },
+        { "a key before the merge is overridden by it", "base: &b {app: api}\nlabels: {app: web, <<: *b}\n", """{"app":"api"}""" },
+        { "a sequence of mappings: the earlier wins", "x: &x {app: x, only-x: 1}\ny: &y {app: y, only-y: 2}\nlabels: {<<: [*x, *y]}\n", """{"app":"x","only-y":2,"only-x":1}""" },
+        { "an inline mapping", "labels:\n  <<: {team: shop}\n  app: web\n", """{"team":"shop","app":"web"}""" },
+        { "a merge inside a merged mapping", "a: &a {one: 1}\nb: &b {<<: *a, two: 2}\nlabels: {<<: *b, three: 3}\n", """{"one":1,"two":2,"three":3}""" },
+        { "a quoted << is an ordinary key (JSON escapes it)", "labels: {\"<<\": x}\n", """{"\u003C\u003C":"x"}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Merges))]
+    public void Merge_keys_merge_as_kubectl_merges_them(string behaviour, string yaml, string labels)
+    {
+        using var document = Convert(yaml);
+
+        Assert.True(document.RootElement.GetProperty("labels").GetRawText() == labels, $"{behaviour}: {document.RootElement.GetProperty("labels").GetRawText()}");
+    }
+
+    [Theory]
+    [InlineData("labels: {<<: web}\n", "<< must merge a mapping, or a sequence of mappings")]
+    [InlineData("labels: {<<: [{a: 1}, web]}\n", "<< must merge a mapping, or a sequence of mappings")]
+    [InlineData("labels: &loop {<<: *loop}\n", "merge keys (<<) nest deeper than")]
+    public void A_merge_of_something_else_or_of_itself_is_an_error(string yaml, string problem)
+    {
+        var e = Assert.Throws<YamlDotNet.Core.YamlException>(() => Convert(yaml));
+
+        Assert.Contains(problem, e.Message);
+    }
+
+    [Fact]
+    public void A_merge_bomb_is_an_error_not_a_hang()
+    {
+        // Each level merges the one before it ten times: 10^8 pairs to visit.
+        var yaml = new System.Text.StringBuilder("l0: &l0 {a: 1}\n");
+        for (var level = 1; level <= 8; level++)
+        {
+            yaml.Append($"l{level}: &l{level} {{<<: [{string.Join(", ", Enumerable.Repeat($"*l{level - 1}", 10))}]}}\n");
+        }
+
+        var e = Assert.Throws<YamlDotNet.Core.YamlException>(() => Convert(yaml.ToString()));
+
+        Assert.Contains("expand to more than", e.Message);
+    }
+
     [Theory]
     [InlineData("a: 1\na: 2\n", "duplicate key \"a\"")]
     [InlineData("a: *nowhere\n", "alias *nowhere has no anchor")]
     [InlineData("--- {a: &x 1}\n--- {b: *x}\n", "alias *x has no anchor")]
+    [InlineData("a:\n  b: c\n:\n \n", "a mapping key has no value")]
     public void What_a_node_tree_refuses_is_refused(string yaml, string problem)
     {
         var e = Assert.Throws<YamlDotNet.Core.YamlException>(() => YamlNodes.Parse(yaml, []));
