@@ -18,12 +18,14 @@ internal sealed class YamlNodes
     private readonly List<ParsingEvent> _events;
     private readonly int[] _ends;
     private readonly Dictionary<int, int> _aliases;
+    private readonly HashSet<int> _mappingsWithMergeKeys;
 
-    private YamlNodes(List<ParsingEvent> events, int[] ends, Dictionary<int, int> aliases, List<int> documents)
+    private YamlNodes(List<ParsingEvent> events, int[] ends, Dictionary<int, int> aliases, HashSet<int> mappingsWithMergeKeys, List<int> documents)
     {
         _events = events;
         _ends = ends;
         _aliases = aliases;
+        _mappingsWithMergeKeys = mappingsWithMergeKeys;
         Documents = documents;
     }
 
@@ -43,6 +45,7 @@ internal sealed class YamlNodes
         var anchors = new Dictionary<string, int>(StringComparer.Ordinal);
         var open = new Stack<OpenCollection>();
         var ends = new List<int>();
+        var mappingsWithMergeKeys = new HashSet<int>();
         var parser = new Parser(new StringReader(text));
         while (parser.MoveNext())
         {
@@ -91,11 +94,16 @@ internal sealed class YamlNodes
                     }
 
                     ends[closed.Start] = index + 1;
+                    if (closed.HasMergeKey)
+                    {
+                        mappingsWithMergeKeys.Add(closed.Start);
+                    }
+
                     break;
             }
         }
 
-        return new YamlNodes(events, [.. ends], aliases, documents);
+        return new YamlNodes(events, [.. ends], aliases, mappingsWithMergeKeys, documents);
     }
 
     private static void AddChild(Stack<OpenCollection> open, ParsingEvent child)
@@ -140,7 +148,7 @@ internal sealed class YamlNodes
     /// <param name="budget">Pairs a merge may still visit: merges of merges of aliases must not explode.</param>
     public IEnumerable<(int Key, int Value)> EffectivePairs(int mapping, ref int budget)
     {
-        if (!Pairs(mapping).Any(pair => IsMergeKey(pair.Key)))
+        if (!_mappingsWithMergeKeys.Contains(mapping))
         {
             return Pairs(mapping);
         }
@@ -170,8 +178,10 @@ internal sealed class YamlNodes
     public string? ScalarValue(int mapping, string key) =>
         Value(mapping, key) is >= 0 and var value && this[value] is Scalar scalar ? scalar.Value : null;
 
-    private bool IsMergeKey(int key) =>
-        this[key] is Scalar { Value: "<<", Style: ScalarStyle.Plain } scalar && (scalar.Tag.IsEmpty || scalar.Tag.Value == "tag:yaml.org,2002:merge");
+    private bool IsMergeKey(int key) => IsMergeKey(this[key]);
+
+    private static bool IsMergeKey(ParsingEvent key) =>
+        key is Scalar { Value: "<<", Style: ScalarStyle.Plain } scalar && (scalar.Tag.IsEmpty || scalar.Tag.Value == "tag:yaml.org,2002:merge");
 
     private void Merge(int mapping, List<(int Key, int Value)> pairs, Dictionary<string, int> positions, int depth, ref int budget)
     {
@@ -231,12 +241,16 @@ internal sealed class YamlNodes
 
         public bool HasKeyWithoutValue => isMapping && _children % 2 == 1;
 
+        public bool HasMergeKey { get; private set; }
+
         public void AddChild(ParsingEvent child)
         {
             if (isMapping && _children % 2 == 0 && child is Scalar { Value: var key } && !(_keys ??= new(StringComparer.Ordinal)).Add(key))
             {
                 throw new YamlException(child.Start, child.End, $"duplicate key \"{key}\"");
             }
+
+            HasMergeKey |= isMapping && _children % 2 == 0 && IsMergeKey(child);
 
             _children++;
         }
