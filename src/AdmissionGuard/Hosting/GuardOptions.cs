@@ -15,6 +15,12 @@ public sealed class GuardOptions
 
     public Dictionary<string, string>? NamespaceModes { get; set; }
 
+    /// <summary>
+    /// More namespace modes, each written <c>pattern=Mode</c>: a ConfigMap key cannot hold the <c>*</c> of a
+    /// pattern, so <see cref="NamespaceModes"/> cannot take one from there.
+    /// </summary>
+    public List<string>? NamespaceModeRules { get; set; }
+
     public GitSettings Git { get; set; } = new();
 
     public TrustedOptions Trusted { get; set; } = new();

@@ -18,9 +18,7 @@ public static class SettingsCompiler
         var key = GuardOptions.Section;
 
         var mode = ParseEnum(options.Mode, $"{key}:Mode", GuardMode.Enforce, problems);
-        var namespaceModes = (options.NamespaceModes ?? [])
-            .Select(entry => (new NamespacePattern(entry.Key), ParseEnum(entry.Value, $"{key}:NamespaceModes:{entry.Key}", GuardMode.Enforce, problems)))
-            .ToImmutableArray();
+        var namespaceModes = NamespaceModes(options, key, problems);
 
         var users = Listed(options.Trusted.Users, []);
         foreach (var user in users.Where(u => u.Trim() is "*" or ""))
@@ -66,6 +64,34 @@ public static class SettingsCompiler
 
         errors = problems;
         return settings;
+    }
+
+    /// <summary><c>NamespaceModes</c> (pattern as the key) and <c>NamespaceModeRules</c> (<c>pattern=Mode</c> entries) together; a pattern given twice is a problem.</summary>
+    private static ImmutableArray<(NamespacePattern, GuardMode)> NamespaceModes(GuardOptions options, string key, List<string> problems)
+    {
+        var modes = new Dictionary<string, GuardMode>(StringComparer.Ordinal);
+        foreach (var (pattern, value) in options.NamespaceModes ?? [])
+        {
+            modes[pattern] = ParseEnum(value, $"{key}:NamespaceModes:{pattern}", GuardMode.Enforce, problems);
+        }
+
+        for (var index = 0; index < (options.NamespaceModeRules?.Count ?? 0); index++)
+        {
+            var rule = options.NamespaceModeRules![index] ?? "";
+            var setting = $"{key}:NamespaceModeRules:{index}";
+            var equals = rule.IndexOf('=', StringComparison.Ordinal);
+            var pattern = equals > 0 ? rule[..equals].Trim() : "";
+            if (pattern.Length == 0)
+            {
+                problems.Add($"{setting}: \"{rule}\" is not pattern=Mode (for example team-*=Warn)");
+            }
+            else if (!modes.TryAdd(pattern, ParseEnum(rule[(equals + 1)..], setting, GuardMode.Enforce, problems)))
+            {
+                problems.Add($"{setting}: namespace pattern \"{pattern}\" already has a mode");
+            }
+        }
+
+        return [.. modes.Select(entry => (new NamespacePattern(entry.Key), entry.Value))];
     }
 
     private static ImmutableArray<string> Listed(List<string>? configured, ImmutableArray<string> defaults) =>

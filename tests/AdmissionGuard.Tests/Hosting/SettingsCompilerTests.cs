@@ -13,6 +13,9 @@ public sealed class SettingsCompilerTests
         { "Trusted:Users:0", "*", "AdmissionGuard:Trusted:Users: \"*\" would trust everyone" },
         { "Mode", "Audit", "AdmissionGuard:Mode: \"Audit\" is not one of Enforce, Warn" },
         { "NamespaceModes:team-*", "Loud", "AdmissionGuard:NamespaceModes:team-*: \"Loud\" is not one of Enforce, Warn" },
+        { "NamespaceModeRules:0", "team-*", "AdmissionGuard:NamespaceModeRules:0: \"team-*\" is not pattern=Mode (for example team-*=Warn)" },
+        { "NamespaceModeRules:0", "=Warn", "AdmissionGuard:NamespaceModeRules:0: \"=Warn\" is not pattern=Mode" },
+        { "NamespaceModeRules:0", "team-*=Loud", "AdmissionGuard:NamespaceModeRules:0: \"Loud\" is not one of Enforce, Warn" },
         { "UnmanagedObjects", "Ignore", "AdmissionGuard:UnmanagedObjects: \"Ignore\" is not one of Deny, Allow" },
         { "WhenBaselineUnavailable", "Maybe", "AdmissionGuard:WhenBaselineUnavailable: \"Maybe\" is not one of Deny, Allow" },
         { "CompareMetadata", "yes please", "AdmissionGuard:CompareMetadata: \"yes please\" is not true or false" },
@@ -55,6 +58,27 @@ public sealed class SettingsCompilerTests
         Assert.Equal(["system:masters"], settings.BreakGlass.AllowedGroups.ToArray());
         Assert.Equal(["kube-system"], settings.ExcludedNamespaces.Select(p => p.Pattern));
         Assert.Equal(TrustedAccounts.DefaultSystemDeleters, settings.Trusted.SystemDeleters);
+    }
+
+    [Fact]
+    public void Namespace_mode_rules_add_patterns_a_ConfigMap_key_cannot_hold()
+    {
+        var settings = SettingsCompiler.Compile(
+            Options(("NamespaceModes:payments", "Warn"), ("NamespaceModeRules:0", "team-*=Warn"), ("NamespaceModeRules:1", " db-? = enforce ")),
+            out var problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(
+            ["payments=Warn", "team-*=Warn", "db-?=Enforce"],
+            settings.NamespaceModes.Select(entry => $"{entry.Pattern.Pattern}={entry.Mode}"));
+    }
+
+    [Fact]
+    public void A_namespace_pattern_given_two_modes_is_a_problem()
+    {
+        SettingsCompiler.Compile(Options(("NamespaceModes:payments", "Warn"), ("NamespaceModeRules:0", "payments=Enforce")), out var problems);
+
+        Assert.Equal("AdmissionGuard:NamespaceModeRules:0: namespace pattern \"payments\" already has a mode", Assert.Single(problems));
     }
 
     [Fact]
