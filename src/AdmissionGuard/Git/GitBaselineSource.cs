@@ -71,7 +71,7 @@ internal sealed class GitBaselineSource
         BrokenCircuitException => $"Git unreachable: not retrying for {BreakDuration.TotalSeconds:0}s after repeated failures",
         TimeoutRejectedException => $"Git fetch timed out after {AttemptTimeout.TotalSeconds:0}s",
         LibGit2Sharp.LibGit2SharpException when e.Message.Contains("SSL certificate is invalid", StringComparison.Ordinal) =>
-            $"{e.Message}: the Git server's certificate is not signed by a CA this system trusts (for a private CA, set AdmissionGuard:Git:CaFile)",
+            $"{e.Message}: the Git server's certificate is not trusted (expired, for another name, or from a CA this system does not know; for a private CA, set AdmissionGuard:Git:CaFile)",
         _ => e.Message,
     }).ReplaceLineEndings(" ").Trim();
 }

@@ -7,8 +7,10 @@ namespace AdmissionGuard.Git;
 
 /// <summary>
 /// Lets an HTTPS Git server whose certificate a private CA signed (<c>AdmissionGuard:Git:CaFile</c>) pass
-/// where the system's authorities alone refuse it. The server's name is still checked.
+/// where the system's authorities alone refuse it. The server's name is still checked, and the certificate
+/// must be meant for serving (serverAuth).
 /// </summary>
+/// <remarks>libgit2 hands over only the server's own certificate, so the file must hold any intermediate CA too.</remarks>
 internal static class PrivateAuthority
 {
     public static CertificateCheckHandler Check(string caFile) => (certificate, valid, host) =>
@@ -31,12 +33,16 @@ internal static class PrivateAuthority
         chain.ChainPolicy.ExtraStore.AddRange(authorities);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
 
+        // Only what the file holds: no intermediate fetched from a URL the presented certificate names.
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1"));
+
         // Thrown rather than returned: libgit2 would report a refusal only as "user rejected certificate".
         if (!chain.Build(server))
         {
             var problems = string.Join("; ", chain.ChainStatus.Select(status => status.StatusInformation.Trim()).Distinct());
             throw new BaselineLoadException(
-                $"the Git server's certificate ({server.Subject}) is signed neither by a CA this system trusts nor by one in AdmissionGuard:Git:CaFile {caFile}: {problems}");
+                $"the Git server's certificate ({server.Subject}) is trusted neither by this system nor through AdmissionGuard:Git:CaFile {caFile}: {problems}");
         }
 
         return server.MatchesHostname(host)

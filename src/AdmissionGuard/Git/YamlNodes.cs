@@ -15,10 +15,16 @@ namespace AdmissionGuard.Git;
 /// </remarks>
 internal sealed class YamlNodes
 {
+    /// <summary>Pairs, merge sources and merged pairs all merges of one file may visit: far above any real manifest.</summary>
+    public const int MaxMergeSteps = 1_000_000;
+
     private readonly List<ParsingEvent> _events;
     private readonly int[] _ends;
     private readonly Dictionary<int, int> _aliases;
     private readonly HashSet<int> _mappingsWithMergeKeys;
+    private readonly Dictionary<int, List<(int Key, int Value)>> _merged = [];
+    private readonly HashSet<int> _merging = [];
+    private int _mergeSteps = MaxMergeSteps;
 
     private YamlNodes(List<ParsingEvent> events, int[] ends, Dictionary<int, int> aliases, HashSet<int> mappingsWithMergeKeys, List<int> documents)
     {
@@ -141,29 +147,18 @@ internal sealed class YamlNodes
     }
 
     /// <summary>
-    /// The key and value nodes of a mapping as kubectl's YAML reader (go-yaml v2) sees them: a plain
-    /// <c>&lt;&lt;</c> key merges the pairs of the mapping it names, or of each mapping in a sequence with the
-    /// earlier ones winning, and a key set again later, by a merge or explicitly, takes the later value.
+    /// The key and value nodes of a mapping as kubectl's YAML reader (go-yaml v2) sees them: a <c>&lt;&lt;</c>
+    /// key merges the pairs of the mapping it names, or of each mapping in a sequence with the earlier ones
+    /// winning, and a key set again later, by a merge or explicitly, takes the later value.
     /// </summary>
-    /// <param name="budget">Pairs a merge may still visit: merges of merges of aliases must not explode.</param>
-    public IEnumerable<(int Key, int Value)> EffectivePairs(int mapping, ref int budget)
-    {
-        if (!_mappingsWithMergeKeys.Contains(mapping))
-        {
-            return Pairs(mapping);
-        }
-
-        var pairs = new List<(int Key, int Value)>();
-        Merge(mapping, pairs, new Dictionary<string, int>(StringComparer.Ordinal), 0, ref budget);
-        return pairs;
-    }
+    public IEnumerable<(int Key, int Value)> EffectivePairs(int mapping) =>
+        _mappingsWithMergeKeys.Contains(mapping) ? Merged(mapping) : Pairs(mapping);
 
     /// <summary>The value node (alias resolved) of a plain-text key of a mapping, merges included; -1 when absent.</summary>
     public int Value(int mapping, string key)
     {
-        var budget = YamlToJson.MaxNodes;
         var found = -1;
-        foreach (var (keyNode, valueNode) in EffectivePairs(mapping, ref budget))
+        foreach (var (keyNode, valueNode) in EffectivePairs(mapping))
         {
             if (this[Resolve(keyNode)] is Scalar { Value: var name } && name == key)
             {
@@ -178,56 +173,82 @@ internal sealed class YamlNodes
     public string? ScalarValue(int mapping, string key) =>
         Value(mapping, key) is >= 0 and var value && this[value] is Scalar scalar ? scalar.Value : null;
 
-    private bool IsMergeKey(int key) => IsMergeKey(this[key]);
-
+    /// <summary>A <c>&lt;&lt;</c> key as go-yaml v2 knows one: plain and untagged, or tagged <c>!!merge</c>.</summary>
     private static bool IsMergeKey(ParsingEvent key) =>
-        key is Scalar { Value: "<<", Style: ScalarStyle.Plain } scalar && (scalar.Tag.IsEmpty || scalar.Tag.Value == "tag:yaml.org,2002:merge");
+        key is Scalar { Value: "<<" } scalar
+        && (scalar.Tag.IsEmpty ? scalar.Style == ScalarStyle.Plain : scalar.Tag.Value == "tag:yaml.org,2002:merge");
 
-    private void Merge(int mapping, List<(int Key, int Value)> pairs, Dictionary<string, int> positions, int depth, ref int budget)
+    /// <summary>A mapping's pairs with its merges applied; made once per mapping, within the file's <see cref="MaxMergeSteps"/>.</summary>
+    private List<(int Key, int Value)> Merged(int mapping)
     {
-        if (depth > YamlToJson.MaxDepth)
+        if (_merged.TryGetValue(mapping, out var done))
         {
-            throw new YamlException(this[mapping].Start, this[mapping].End, $"merge keys (<<) nest deeper than {YamlToJson.MaxDepth} levels");
+            return done;
         }
 
+        if (!_merging.Add(mapping))
+        {
+            throw new YamlException(this[mapping].Start, this[mapping].End, "<< merges a mapping into itself");
+        }
+
+        var pairs = new List<(int Key, int Value)>();
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (key, value) in Pairs(mapping))
         {
-            if (--budget < 0)
+            Step(key);
+            if (!IsMergeKey(this[key]))
             {
-                throw new YamlException(this[key].Start, this[key].End, $"merge keys (<<) expand to more than {YamlToJson.MaxNodes} pairs");
-            }
-
-            if (IsMergeKey(key))
-            {
-                var source = Resolve(value);
-                var sources = this[source] is SequenceStart ? Items(source).Select(Resolve).Reverse().ToList() : [source];
-                foreach (var merged in sources)
-                {
-                    if (this[merged] is not MappingStart)
-                    {
-                        throw new YamlException(this[key].Start, this[key].End, "<< must merge a mapping, or a sequence of mappings");
-                    }
-
-                    Merge(merged, pairs, positions, depth + 1, ref budget);
-                }
-
+                Set(pairs, positions, key, value);
                 continue;
             }
 
-            if (this[Resolve(key)] is not Scalar { Value: var name })
+            // v2 merges a mapping, an alias of one, or a sequence written in place; earlier items of the sequence win.
+            var sources = this[value] is SequenceStart ? Items(value).Reverse().ToList() : [value];
+            foreach (var item in sources)
             {
-                throw new YamlException(this[key].Start, this[key].End, "mapping keys must be plain strings");
-            }
+                Step(item);
+                var merged = Resolve(item);
+                if (this[merged] is not MappingStart)
+                {
+                    throw new YamlException(this[key].Start, this[key].End, "<< must merge a mapping, or a sequence of mappings");
+                }
 
-            if (positions.TryGetValue(name, out var at))
-            {
-                pairs[at] = (key, value);
+                foreach (var (mergedKey, mergedValue) in EffectivePairs(merged))
+                {
+                    Step(mergedKey);
+                    Set(pairs, positions, mergedKey, mergedValue);
+                }
             }
-            else
-            {
-                positions[name] = pairs.Count;
-                pairs.Add((key, value));
-            }
+        }
+
+        _merging.Remove(mapping);
+        _merged[mapping] = pairs;
+        return pairs;
+    }
+
+    private void Set(List<(int Key, int Value)> pairs, Dictionary<string, int> positions, int key, int value)
+    {
+        if (this[Resolve(key)] is not Scalar { Value: var name })
+        {
+            throw new YamlException(this[key].Start, this[key].End, "mapping keys must be plain strings");
+        }
+
+        if (positions.TryGetValue(name, out var at))
+        {
+            pairs[at] = (key, value);
+        }
+        else
+        {
+            positions[name] = pairs.Count;
+            pairs.Add((key, value));
+        }
+    }
+
+    private void Step(int node)
+    {
+        if (--_mergeSteps < 0)
+        {
+            throw new YamlException(this[node].Start, this[node].End, $"merge keys (<<) take more than {MaxMergeSteps} steps in this file");
         }
     }
 
@@ -245,7 +266,8 @@ internal sealed class YamlNodes
 
         public void AddChild(ParsingEvent child)
         {
-            if (isMapping && _children % 2 == 0 && child is Scalar { Value: var key } && !(_keys ??= new(StringComparer.Ordinal)).Add(key))
+            // A second << merges too, as go-yaml v2 reads it.
+            if (isMapping && _children % 2 == 0 && child is Scalar { Value: var key } && !IsMergeKey(child) && !(_keys ??= new(StringComparer.Ordinal)).Add(key))
             {
                 throw new YamlException(child.Start, child.End, $"duplicate key \"{key}\"");
             }

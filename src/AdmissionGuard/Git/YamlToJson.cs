@@ -51,7 +51,7 @@ internal static class YamlToJson
         {
             case MappingStart:
                 writer.WriteStartObject();
-                foreach (var (key, value) in nodes.EffectivePairs(node, ref budget))
+                foreach (var (key, value) in nodes.EffectivePairs(node))
                 {
                     if (nodes[nodes.Resolve(key)] is not Scalar { Value: var name })
                     {

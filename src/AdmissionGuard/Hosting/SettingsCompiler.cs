@@ -81,9 +81,9 @@ public static class SettingsCompiler
             var setting = $"{key}:NamespaceModeRules:{index}";
             var equals = rule.IndexOf('=', StringComparison.Ordinal);
             var pattern = equals > 0 ? rule[..equals].Trim() : "";
-            if (pattern.Length == 0)
+            if (pattern.Length == 0 || string.IsNullOrWhiteSpace(rule[(equals + 1)..]))
             {
-                problems.Add($"{setting}: \"{rule}\" is not pattern=Mode (for example team-*=Warn)");
+                problems.Add($"{setting}: \"{rule.ReplaceLineEndings(" ")}\" is not pattern=Mode (for example team-*=Warn)");
             }
             else if (!modes.TryAdd(pattern, ParseEnum(rule[(equals + 1)..], setting, GuardMode.Enforce, problems)))
             {
@@ -105,12 +105,13 @@ public static class SettingsCompiler
             return fallback;
         }
 
-        if (Enum.TryParse<T>(value.Trim(), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+        // Names only: Enum.TryParse would also take "1" or "Enforce, Warn".
+        if (Enum.GetNames<T>().FirstOrDefault(name => name.Equals(value.Trim(), StringComparison.OrdinalIgnoreCase)) is { } name)
         {
-            return parsed;
+            return Enum.Parse<T>(name);
         }
 
-        problems.Add($"{key}: \"{value}\" is not one of {string.Join(", ", Enum.GetNames<T>())}");
+        problems.Add($"{key}: \"{value.ReplaceLineEndings(" ")}\" is not one of {string.Join(", ", Enum.GetNames<T>())}");
         return fallback;
     }
 

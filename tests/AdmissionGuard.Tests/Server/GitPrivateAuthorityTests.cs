@@ -39,7 +39,7 @@ public sealed class GitPrivateAuthorityTests : IAsyncLifetime
         var status = await host.WaitForErrorAsync();
 
         Assert.Null(status["commit"]);
-        Assert.Contains("not signed by a CA this system trusts (for a private CA, set AdmissionGuard:Git:CaFile)", status["lastError"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("from a CA this system does not know; for a private CA, set AdmissionGuard:Git:CaFile)", status["lastError"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -52,32 +52,43 @@ public sealed class GitPrivateAuthorityTests : IAsyncLifetime
         var status = await host.WaitForErrorAsync();
 
         Assert.Null(status["commit"]);
-        Assert.Contains($"is signed neither by a CA this system trusts nor by one in AdmissionGuard:Git:CaFile {other.Combine("ca.crt")}", status["lastError"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains($"is trusted neither by this system nor through AdmissionGuard:Git:CaFile {other.Combine("ca.crt")}", status["lastError"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_certificate_from_the_CA_for_another_name_is_refused()
+    [Theory]
+    [InlineData("git.example", "1.3.6.1.5.5.7.3.1", "the Git server's certificate (CN=git.example) does not name 127.0.0.1")]
+    [InlineData("127.0.0.1", "1.3.6.1.5.5.7.3.2", "the Git server's certificate (CN=127.0.0.1) is trusted neither by this system nor through AdmissionGuard:Git:CaFile")]
+    public async Task A_certificate_from_the_CA_for_another_name_or_use_is_refused(string name, string usage, string problem)
     {
         using var elsewhere = new TempDirectory();
         using (var authority = X509Certificate2.CreateFromPemFile(Path.Combine(DevCertificates.Folder, "ca.crt"), Path.Combine(DevCertificates.Folder, "ca.key")))
         using (var key = RSA.Create(2048))
         {
-            var request = new CertificateRequest("CN=git.example", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             var names = new SubjectAlternativeNameBuilder();
-            names.AddDnsName("git.example");
+            if (System.Net.IPAddress.TryParse(name, out var address))
+            {
+                names.AddIpAddress(address);
+            }
+            else
+            {
+                names.AddDnsName(name);
+            }
+
             request.CertificateExtensions.Add(names.Build());
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], false));
             using var certificate = request.Create(authority, authority.NotBefore, authority.NotAfter, RandomNumberGenerator.GetBytes(16));
             File.WriteAllText(elsewhere.Combine("tls.crt"), certificate.ExportCertificatePem());
             File.WriteAllText(elsewhere.Combine("tls.key"), key.ExportPkcs8PrivateKeyPem());
         }
 
-        await using var misnamed = await SmartHttpGitServer.StartAsync(Path.GetDirectoryName(_repository.Path)!, "gitops-reader", Token, (elsewhere.Combine("tls.crt"), elsewhere.Combine("tls.key")));
-        await using var host = await GuardHost.StartAsync($"{misnamed.BaseUrl}/{Path.GetFileName(_repository.Path)}", Settings(Path.Combine(DevCertificates.Folder, "ca.crt")));
+        await using var other = await SmartHttpGitServer.StartAsync(Path.GetDirectoryName(_repository.Path)!, "gitops-reader", Token, (elsewhere.Combine("tls.crt"), elsewhere.Combine("tls.key")));
+        await using var host = await GuardHost.StartAsync($"{other.BaseUrl}/{Path.GetFileName(_repository.Path)}", Settings(Path.Combine(DevCertificates.Folder, "ca.crt")));
 
         var status = await host.WaitForErrorAsync();
 
         Assert.Null(status["commit"]);
-        Assert.Contains("the Git server's certificate (CN=git.example) does not name 127.0.0.1", status["lastError"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(problem, status["lastError"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

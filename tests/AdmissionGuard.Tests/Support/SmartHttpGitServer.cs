@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -46,7 +48,12 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
         {
             if (https is { } pem)
             {
-                listen.UseHttps(X509Certificate2.CreateFromPemFile(pem.Certificate, pem.Key));
+                // Whatever certificate it is given, even one Kestrel's usual checks would refuse: clients must judge it.
+                var certificate = X509Certificate2.CreateFromPemFile(pem.Certificate, pem.Key);
+                listen.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificate = certificate }),
+                });
             }
         }));
         var app = builder.Build();
