@@ -50,7 +50,7 @@ public static class AdmissionEndpoints
             if (read.Buffer.Length > MaxBodyBytes)
             {
                 reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                await BadRequest(context, audit, metrics, $"body is larger than {MaxBodyBytes / 1024 / 1024} MiB");
+                await BadRequest(context, audit, metrics, traceId, $"body is larger than {MaxBodyBytes / 1024 / 1024} MiB");
                 return;
             }
 
@@ -72,7 +72,7 @@ public static class AdmissionEndpoints
         catch (BadReviewException e)
         {
             reader.AdvanceTo(read.Buffer.End);
-            await BadRequest(context, audit, metrics, e.Message);
+            await BadRequest(context, audit, metrics, traceId, e.Message);
             return;
         }
 
@@ -103,21 +103,28 @@ public static class AdmissionEndpoints
         metrics.ValidateTook(Stopwatch.GetElapsedTime(started), traceId);
     }
 
-    /// <summary>The W3C trace id when the caller sent a <c>traceparent</c>, so that logs and metrics join the caller's trace; else null.</summary>
+    /// <summary>
+    /// The W3C trace id when the caller sent a valid <c>traceparent</c>, so that logs and metrics join the caller's
+    /// trace; else null. An all-zero trace id is invalid (W3C Trace Context) and would join every such caller.
+    /// </summary>
     private static string? TraceId(HttpContext context)
     {
         var traceparent = context.Request.Headers["traceparent"].ToString();
-        return traceparent.Length >= 55 && traceparent[2] == '-' && traceparent[35] == '-' && traceparent.AsSpan(3, 32).ContainsAnyExcept(HexDigits) is false
-            ? traceparent.Substring(3, 32)
-            : null;
+        if (traceparent.Length < 55 || traceparent[2] != '-' || traceparent[35] != '-')
+        {
+            return null;
+        }
+
+        var traceId = traceparent.AsSpan(3, 32);
+        return !traceId.ContainsAnyExcept(HexDigits) && traceId.ContainsAnyExcept('0') ? traceId.ToString() : null;
     }
 
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
-    private static Task BadRequest(HttpContext context, DecisionAudit audit, GuardMetrics metrics, string problem)
+    private static Task BadRequest(HttpContext context, DecisionAudit audit, GuardMetrics metrics, string? traceId, string problem)
     {
         metrics.BadRequest();
-        audit.BadRequest(context.Connection.RemoteIpAddress?.ToString(), problem, TraceId(context) ?? context.TraceIdentifier);
+        audit.BadRequest(context.Connection.RemoteIpAddress?.ToString(), problem, traceId ?? context.TraceIdentifier);
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync(problem + "\n");

@@ -42,13 +42,18 @@ public sealed class MetricsTests
         var commit = repository.Commit(GitOpsRepository.Files());
         await using var host = await GuardHost.StartAsync(repository.Path);
         await host.WaitForCommitAsync(commit);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/validate?timeout=5s")
+        async Task Traced(string uid, string traceparent)
         {
-            Content = new StringContent(Reviews.Load("create").WithUid("traced").ToJsonString(), Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/validate?timeout=5s")
+            {
+                Content = new StringContent(Reviews.Load("create").WithUid(uid).ToJsonString(), Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("traceparent", traceparent);
+            using var response = await host.Webhook.SendAsync(request);
+        }
 
-        using var response = await host.Webhook.SendAsync(request);
+        await Traced("traced", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        await Traced("zero-trace", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"); // invalid in W3C Trace Context
         await host.ReviewAsync(Reviews.Load("create").WithUid("untraced"));
 
         using var scrape = new HttpRequestMessage(HttpMethod.Get, "/metrics");
@@ -58,6 +63,8 @@ public sealed class MetricsTests
 
         Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", CollectingSink.Scalar(host.Logs.Decision("traced")!, "RequestId"));
         Assert.Equal("untraced", CollectingSink.Scalar(host.Logs.Decision("untraced")!, "RequestId"));
+        Assert.Equal("zero-trace", CollectingSink.Scalar(host.Logs.Decision("zero-trace")!, "RequestId"));
+        Assert.DoesNotContain("trace_id=\"00000000000000000000000000000000\"", exposition, StringComparison.Ordinal);
         Assert.Contains(
             exposition.Split('\n'),
             line => line.StartsWith("admissionguard_validate_duration_seconds_bucket", StringComparison.Ordinal)
