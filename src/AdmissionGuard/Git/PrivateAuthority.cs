@@ -26,6 +26,21 @@ internal static class PrivateAuthority
         }
 
         var authorities = Read(caFile);
+        try
+        {
+            return Trusted(presented, host, authorities, caFile);
+        }
+        finally
+        {
+            foreach (var authority in authorities)
+            {
+                authority.Dispose();
+            }
+        }
+    };
+
+    private static bool Trusted(X509Certificate presented, string host, X509Certificate2Collection authorities, string caFile)
+    {
         using var server = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
@@ -48,7 +63,7 @@ internal static class PrivateAuthority
         return server.MatchesHostname(host)
             ? true
             : throw new BaselineLoadException($"the Git server's certificate ({server.Subject}) does not name {host}");
-    };
+    }
 
     private static X509Certificate2Collection Read(string caFile)
     {

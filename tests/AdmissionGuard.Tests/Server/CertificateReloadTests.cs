@@ -21,11 +21,7 @@ public sealed class CertificateReloadTests
         Processes.Run("bash", RepositoryRoot.Path, Path.Combine("certs-dev", "make-certs.sh"), rotated.Path);
         var before = X509CertificateLoader.LoadCertificateFromFile(tls.Combine("tls.crt")).SerialNumber;
         var after = X509CertificateLoader.LoadCertificateFromFile(rotated.Combine("tls.crt")).SerialNumber;
-        await using var host = await GuardHost.StartAsync(repository.Path, configuration: new Dictionary<string, string?>
-        {
-            ["Kestrel:Endpoints:Webhook:Certificate:Path"] = tls.Combine("tls.crt"),
-            ["Kestrel:Endpoints:Webhook:Certificate:KeyPath"] = tls.Combine("tls.key"),
-        });
+        await using var host = await GuardHost.StartAsync(repository.Path, configuration: GuardHost.ServedWith(tls.Path));
         await host.WaitForCommitAsync(commit);
         var authorities = new[] { DevCertificates.Authority, X509CertificateLoader.LoadCertificateFromFile(rotated.Combine("ca.crt")) };
         var served = new ConcurrentBag<string>();

@@ -17,11 +17,7 @@ public sealed class ServingCertificateTests
         using var tls = new TempDirectory();
         var commit = repository.Commit(GitOpsRepository.Files());
         using var chain = IssuedThroughIntermediate.WriteTo(tls.Path);
-        await using var host = await GuardHost.StartAsync(repository.Path, configuration: new Dictionary<string, string?>
-        {
-            ["Kestrel:Endpoints:Webhook:Certificate:Path"] = tls.Combine("tls.crt"),
-            ["Kestrel:Endpoints:Webhook:Certificate:KeyPath"] = tls.Combine("tls.key"),
-        });
+        await using var host = await GuardHost.StartAsync(repository.Path, configuration: GuardHost.ServedWith(tls.Path));
         await host.WaitForCommitAsync(commit);
 
         var sent = new List<string>();
@@ -86,11 +82,7 @@ public sealed class ServingCertificateTests
         File.WriteAllText(tls.Combine("tls.crt"), clientOnly.ExportCertificatePem() + "\n");
         File.WriteAllText(tls.Combine("tls.key"), key.ExportPkcs8PrivateKeyPem() + "\n");
 
-        var error = await Assert.ThrowsAsync<AdmissionGuard.Hosting.InvalidSettingsException>(() => GuardHost.StartAsync(repository.Path, configuration: new Dictionary<string, string?>
-        {
-            ["Kestrel:Endpoints:Webhook:Certificate:Path"] = tls.Combine("tls.crt"),
-            ["Kestrel:Endpoints:Webhook:Certificate:KeyPath"] = tls.Combine("tls.key"),
-        }));
+        var error = await Assert.ThrowsAsync<AdmissionGuard.Hosting.InvalidSettingsException>(() => GuardHost.StartAsync(repository.Path, configuration: GuardHost.ServedWith(tls.Path)));
 
         var problem = Assert.Single(error.Problems);
         Assert.Contains($"{tls.Combine("tls.crt")} is not a serving certificate: its extended key usage lacks serverAuth", problem, StringComparison.Ordinal);

@@ -36,6 +36,13 @@ public sealed class GuardHost : IAsyncDisposable
 
     public CollectingSink Logs { get; }
 
+    /// <summary>Configuration that serves the webhook with tls.crt and tls.key from <paramref name="folder"/> instead of the development pair.</summary>
+    public static Dictionary<string, string?> ServedWith(string folder) => new()
+    {
+        ["Kestrel:Endpoints:Webhook:Certificate:Path"] = Path.Combine(folder, "tls.crt"),
+        ["Kestrel:Endpoints:Webhook:Certificate:KeyPath"] = Path.Combine(folder, "tls.key"),
+    };
+
     /// <param name="settings">AdmissionGuard settings as configuration keys relative to the AdmissionGuard section, e.g. "Mode" => "Warn".</param>
     /// <param name="configuration">Other configuration keys, whole (e.g. Kestrel's).</param>
     public static async Task<GuardHost> StartAsync(
