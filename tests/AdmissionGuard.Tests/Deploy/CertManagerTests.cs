@@ -5,7 +5,7 @@ namespace AdmissionGuard.Tests.Deploy;
 /// <summary>With cert-manager: a private CA issues the serving certificate into the Secret the pods mount, and its CA becomes the caBundle.</summary>
 public sealed class CertManagerTests
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.WithCertManager), MemberType = typeof(Overlay))]
     public void The_serving_certificate_names_the_webhook_service_and_fills_the_mounted_secret(string path)
     {
@@ -22,7 +22,7 @@ public sealed class CertManagerTests
         Assert.Contains("server auth", serving.Texts("spec", "usages"));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.WithCertManager), MemberType = typeof(Overlay))]
     public void The_serving_certificate_is_issued_by_a_ca_made_by_a_self_signed_issuer(string path)
     {
@@ -38,7 +38,7 @@ public sealed class CertManagerTests
         Assert.Equal(2, rendered.OfKind("Issuer").Count);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.WithCertManager), MemberType = typeof(Overlay))]
     public void The_webhook_gets_its_ca_bundle_from_the_serving_certificate(string path)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
+using AdmissionGuard.Tests.Support;
 using YamlDotNet.RepresentationModel;
 
 namespace AdmissionGuard.Tests.Deploy;
@@ -27,6 +28,7 @@ public static class Kustomize
 
     private static string Run(string kustomization)
     {
+        Prerequisite.Command("kubectl", "the deploy tests render deploy/ with kubectl kustomize");
         var folder = Path.Combine(RepositoryRoot, "deploy", kustomization);
         if (!Directory.Exists(folder))
         {

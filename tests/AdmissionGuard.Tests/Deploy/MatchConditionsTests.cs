@@ -16,7 +16,7 @@ public sealed partial class MatchConditionsTests
         "system:kube-controller-manager",
     ];
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Enforcing), MemberType = typeof(Overlay))]
     public void The_trusted_users_skipped_are_exactly_the_config_map_s_trusted_users(string path)
     {
@@ -31,7 +31,7 @@ public sealed partial class MatchConditionsTests
         Assert.Equal(configured.Order(StringComparer.Ordinal), condition.Accounts.Order(StringComparer.Ordinal));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Enforcing), MemberType = typeof(Overlay))]
     public void The_trusted_groups_skipped_are_exactly_the_config_map_s_trusted_groups(string path)
     {
@@ -50,7 +50,7 @@ public sealed partial class MatchConditionsTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Enforcing), MemberType = typeof(Overlay))]
     public void Deletes_by_kubernetes_deleters_are_skipped_and_nothing_else_they_do(string path)
     {
@@ -66,7 +66,7 @@ public sealed partial class MatchConditionsTests
             condition.Accounts.Where(a => a != "DELETE").Order(StringComparer.Ordinal));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Enforcing), MemberType = typeof(Overlay))]
     public void Spec_unchanged_updates_are_skipped_only_while_metadata_is_not_governed(string path)
     {
@@ -86,7 +86,7 @@ public sealed partial class MatchConditionsTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Enforcing), MemberType = typeof(Overlay))]
     public void Conditions_are_named_uniquely_and_validly(string path)
     {

@@ -5,7 +5,7 @@ namespace AdmissionGuard.Tests.Deploy;
 /// <summary>The Services and the guard's own NetworkPolicy: the webhook port for the API server, the ops port kept apart.</summary>
 public sealed class NetworkTests
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void The_webhook_service_exposes_443_to_8443_only(string path)
     {
@@ -18,7 +18,7 @@ public sealed class NetworkTests
         Assert.True(rendered.SelectsPods(service.Map("selector")));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void The_ops_port_has_its_own_service(string path)
     {
@@ -32,7 +32,7 @@ public sealed class NetworkTests
         Assert.Equal(2, rendered.OfKind("Service").Count);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void The_guard_s_network_policy_admits_the_api_server_from_anywhere_and_ops_from_monitoring_only(string path)
     {
@@ -53,7 +53,7 @@ public sealed class NetworkTests
         });
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void The_guard_s_network_policy_lets_it_reach_dns_the_api_server_and_git(string path)
     {

@@ -5,7 +5,7 @@ public sealed class OverlayTests
 {
     private static readonly string[] ClusterScoped = ["Namespace", "ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration"];
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void Renders_every_object_of_the_installation(string path)
     {
@@ -24,7 +24,7 @@ public sealed class OverlayTests
         Assert.Single(rendered.OfKind("Role"));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void Every_namespaced_object_lives_in_the_guard_namespace(string path)
     {
@@ -38,7 +38,7 @@ public sealed class OverlayTests
             d => Assert.False(d.Has("metadata", "namespace"), $"{d.Text("kind")} is cluster-scoped"));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void The_overlay_sets_the_mode_on_the_deployment_and_nowhere_else(string path)
     {
@@ -49,7 +49,7 @@ public sealed class OverlayTests
         Assert.DoesNotContain("AdmissionGuard__Mode", rendered.Settings.Keys);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void The_failure_policy_is_explicit_and_matches_the_overlay(string path)
     {
@@ -60,7 +60,7 @@ public sealed class OverlayTests
         Assert.Equal(overlay.MatchConditions, webhook.Maps("matchConditions").Count > 0);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void Cert_manager_objects_come_only_with_the_cert_manager_overlays(string path)
     {

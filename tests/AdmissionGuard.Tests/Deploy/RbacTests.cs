@@ -5,7 +5,7 @@ namespace AdmissionGuard.Tests.Deploy;
 /// <summary>Least privilege: read NetworkPolicies cluster-wide, a Lease in the guard's namespace, nothing else.</summary>
 public sealed class RbacTests
 {
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void Cluster_wide_the_guard_may_only_get_list_and_watch_network_policies(string path)
     {
@@ -21,7 +21,7 @@ public sealed class RbacTests
         AssertBindsOnlyTheGuard(binding);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void In_its_namespace_the_guard_may_only_get_create_and_update_leases(string path)
     {

@@ -5,7 +5,7 @@ public sealed class WorkloadTests
 {
     private const string TokenDirectory = "/var/run/secrets/admissionguard/git";
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void Two_replicas_spread_over_nodes_and_a_rolling_update_that_keeps_both_serving(string path)
     {
@@ -22,7 +22,7 @@ public sealed class WorkloadTests
         Assert.True(spreadOverNodes.Any() || antiAffinity is not null, "neither topologySpreadConstraints over nodes nor pod anti-affinity");
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void A_disruption_budget_keeps_one_replica(string path)
     {
@@ -33,7 +33,7 @@ public sealed class WorkloadTests
         Assert.True(rendered.SelectsPods(budget.Map("selector", "matchLabels")));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void Pod_and_container_run_non_root_read_only_without_privileges(string path)
     {
@@ -58,7 +58,7 @@ public sealed class WorkloadTests
         Assert.False(rendered.PodSpec.Has("hostNetwork"));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void Liveness_and_readiness_are_probed_over_https_on_the_webhook_port(string path)
     {
@@ -73,7 +73,7 @@ public sealed class WorkloadTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void Cpu_and_memory_have_requests_and_limits(string path)
     {
@@ -88,7 +88,7 @@ public sealed class WorkloadTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void The_git_cache_and_tmp_are_empty_dirs_and_nothing_else_is_writable(string path)
     {
@@ -102,7 +102,7 @@ public sealed class WorkloadTests
             m => Assert.True(rendered.VolumeAt(m.Text("mountPath")).Has("emptyDir"), $"{m.Text("mountPath")} is writable"));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void The_serving_certificate_is_a_whole_secret_directory_the_listener_reads(string path)
     {
@@ -123,7 +123,7 @@ public sealed class WorkloadTests
         Assert.Equal(8080, rendered.ContainerPort("ops"));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void The_git_token_is_an_optional_secret_file(string path)
     {
@@ -138,7 +138,7 @@ public sealed class WorkloadTests
         Assert.DoesNotContain("AdmissionGuard__Git__TokenFile", rendered.Settings.Keys);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void The_push_hook_secret_comes_from_an_optional_secret_key(string path)
     {
@@ -151,7 +151,7 @@ public sealed class WorkloadTests
         Assert.DoesNotContain("AdmissionGuard__Git__WebhookSecret", rendered.Settings.Keys);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void Settings_come_from_the_config_map_and_the_service_account_is_the_guard_s(string path)
     {

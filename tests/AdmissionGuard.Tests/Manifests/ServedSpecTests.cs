@@ -30,7 +30,7 @@ public class ServedSpecTests
         Assert.Equal(sent, Encoding.UTF8.GetString(rendered));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Every_corpus_policy_gets_a_rendering_that_the_API_server_form_reproduces()
     {
         var policies = CorpusPolicies.Read("default");

@@ -59,7 +59,7 @@ public class AdmissionReviewReaderTests
         Assert.Equal(["admissionguard.io/break-glass"], input.Object!.Annotations.Keys);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Every_corpus_policy_reads_the_same_from_a_review_as_from_its_manifest()
     {
         var policies = CorpusPolicies.Read("corpus");

@@ -8,7 +8,7 @@ public sealed class GitCredentialsTests
 {
     private const string Token = "tok-3f9a1c7e5b2d4680";
 
-    [Fact]
+    [SkippableFact]
     public async Task The_token_file_authenticates_the_fetch_and_never_appears_in_logs_or_status()
     {
         using var repository = new GitRepository();
@@ -29,7 +29,7 @@ public sealed class GitCredentialsTests
         Assert.DoesNotContain(host.Logs.Events, e => Rendered(e).Contains(Token, StringComparison.Ordinal));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Credentials_in_the_repository_url_are_redacted_and_a_wrong_token_is_reported_without_it()
     {
         using var repository = new GitRepository();

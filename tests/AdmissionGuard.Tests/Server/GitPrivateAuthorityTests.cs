@@ -22,7 +22,7 @@ public sealed class GitPrivateAuthorityTests : IAsyncLifetime
         _git = await SmartHttpGitServer.StartAsync(Path.GetDirectoryName(_repository.Path)!, "gitops-reader", Token, (DevCertificates.CertificatePath, DevCertificates.KeyPath));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task With_the_CA_in_CaFile_the_baseline_loads()
     {
         File.Copy(Path.Combine(DevCertificates.Folder, "ca.crt"), _files.Combine("ca.crt"));
@@ -31,7 +31,7 @@ public sealed class GitPrivateAuthorityTests : IAsyncLifetime
         await host.WaitForCommitAsync(_commit);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Without_the_CA_the_fetch_fails_and_says_the_certificate_is_not_trusted()
     {
         await using var host = await GuardHost.StartAsync(RepositoryUrl, Settings(caFile: null));
@@ -42,7 +42,7 @@ public sealed class GitPrivateAuthorityTests : IAsyncLifetime
         Assert.Contains("from a CA this system does not know; for a private CA, set AdmissionGuard:Git:CaFile)", status["lastError"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_CaFile_holding_another_CA_does_not_make_the_server_trusted()
     {
         using var other = new TempDirectory();
@@ -55,7 +55,7 @@ public sealed class GitPrivateAuthorityTests : IAsyncLifetime
         Assert.Contains($"is trusted neither by this system nor through AdmissionGuard:Git:CaFile {other.Combine("ca.crt")}", status["lastError"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("git.example", "1.3.6.1.5.5.7.3.1", "the Git server's certificate (CN=git.example) does not name 127.0.0.1")]
     [InlineData("127.0.0.1", "1.3.6.1.5.5.7.3.2", "the Git server's certificate (CN=127.0.0.1) is trusted neither by this system nor through AdmissionGuard:Git:CaFile")]
     public async Task A_certificate_from_the_CA_for_another_name_or_use_is_refused(string name, string usage, string problem)
@@ -91,7 +91,7 @@ public sealed class GitPrivateAuthorityTests : IAsyncLifetime
         Assert.Contains(problem, status["lastError"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_missing_CaFile_is_reported_by_its_setting_name()
     {
         await using var host = await GuardHost.StartAsync(RepositoryUrl, Settings(_files.Combine("missing.crt")));

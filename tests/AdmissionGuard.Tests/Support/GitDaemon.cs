@@ -24,6 +24,7 @@ public sealed class GitDaemon : IDisposable
 
     public void Start()
     {
+        Prerequisite.GitCommand("daemon");
         var start = new ProcessStartInfo("git")
         {
             RedirectStandardOutput = true,

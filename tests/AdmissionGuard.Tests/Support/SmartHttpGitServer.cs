@@ -36,6 +36,7 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
     /// <param name="https">PEM certificate and key files to serve HTTPS with.</param>
     public static async Task<SmartHttpGitServer> StartAsync(string projectRoot, string user, string token, (string Certificate, string Key)? https = null)
     {
+        Prerequisite.GitCommand("http-backend");
         var port = Ports.Free();
         var url = $"{(https is null ? "http" : "https")}://127.0.0.1:{port}";
         var builder = WebApplication.CreateSlimBuilder();
