@@ -7,21 +7,25 @@ namespace AdmissionGuard.Git;
 
 /// <summary>
 /// A bare clone of the GitOps repository under the cache directory, fetched on demand.
-/// Not thread-safe: one refresh at a time uses it.
+/// Not thread-safe: one refresh at a time uses it. Credentials never reach the disk: the clone's config
+/// holds the URL without user info, and libgit2 gets them through its credentials callback.
 /// </summary>
 internal sealed class GitRepositoryCache(GitSettings settings)
 {
     private static readonly string[] RefSpecs = ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"];
 
+    private readonly RepositoryUrl? _url = settings.Repository is { } repository ? RepositoryUrl.Parse(repository) : null;
+
+    /// <summary>Named after the address without credentials, so a rotated token keeps the same clone.</summary>
     public string Directory { get; } = Path.Combine(
         settings.EffectiveCacheDirectory,
-        "repo-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(settings.Repository ?? "")))[..16]);
+        "repo-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(RepositoryUrl.WithoutCredentials(settings.Repository))))[..16]);
 
     /// <summary>Clones or fetches, then resolves the configured ref to a commit SHA.</summary>
     /// <param name="cancel">Stops a transfer in progress (the Polly timeout uses it).</param>
     public string FetchAndResolve(CancellationToken cancel = default)
     {
-        var source = SourceUrl(settings.Repository ?? throw new BaselineLoadException("AdmissionGuard:Git:Repository is not set"));
+        var source = (_url ?? throw new BaselineLoadException("AdmissionGuard:Git:Repository is not set")).Address;
         var fetch = new FetchOptions
         {
             Prune = true,
@@ -61,7 +65,9 @@ internal sealed class GitRepositoryCache(GitSettings settings)
     {
         if (settings.TokenFile is not { Length: > 0 } tokenFile)
         {
-            return null;
+            return _url is { UserName: { } user, Password: var password }
+                ? (_, _, _) => new UsernamePasswordCredentials { Username = user, Password = password ?? "" }
+                : null;
         }
 
         return (_, _, _) =>
@@ -92,7 +98,4 @@ internal sealed class GitRepositoryCache(GitSettings settings)
 
         throw new BaselineLoadException($"ref \"{gitRef}\" is not a branch, tag or commit of the repository");
     }
-
-    private static string SourceUrl(string repository) =>
-        repository.Contains("://", StringComparison.Ordinal) ? repository : Path.GetFullPath(repository);
 }

@@ -53,7 +53,7 @@ internal sealed class PersistedBaseline(GitSettings settings)
 
     private static string Fingerprint(GitSettings settings)
     {
-        var identity = string.Join('\n', [settings.Repository ?? "", settings.Ref, settings.DefaultNamespace, .. settings.EffectivePaths]);
+        var identity = string.Join('\n', [RepositoryUrl.WithoutCredentials(settings.Repository), settings.Ref, settings.DefaultNamespace, .. settings.EffectivePaths]);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
     }
 

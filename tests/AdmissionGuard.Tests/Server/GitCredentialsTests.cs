@@ -47,6 +47,25 @@ public sealed class GitCredentialsTests
         Assert.True(git.Unauthorized > 0);
     }
 
+    [SkippableFact]
+    public async Task Credentials_in_the_repository_url_authenticate_the_fetch_and_are_not_stored_in_the_cache()
+    {
+        using var repository = new GitRepository();
+        using var cache = new TempDirectory();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        await using var git = await SmartHttpGitServer.StartAsync(Path.GetDirectoryName(repository.Path)!, "gitops-reader", Token);
+        var url = $"{git.BaseUrl.Replace("http://", $"http://gitops-reader:{Token}@", StringComparison.Ordinal)}/{Path.GetFileName(repository.Path)}";
+        await using var host = await GuardHost.StartAsync(url, new Dictionary<string, string?> { ["Git:CacheDirectory"] = cache.Path });
+
+        await host.WaitForCommitAsync(commit);
+
+        var config = Assert.Single(Directory.GetFiles(cache.Path, "config", SearchOption.AllDirectories));
+        Assert.Contains($"url = {git.BaseUrl}/{Path.GetFileName(repository.Path)}", File.ReadAllText(config), StringComparison.Ordinal);
+        var holding = Directory.EnumerateFiles(cache.Path, "*", SearchOption.AllDirectories)
+            .Where(file => File.ReadAllText(file).Contains(Token, StringComparison.Ordinal));
+        Assert.Empty(holding);
+    }
+
     private static string Rendered(LogEvent logEvent)
     {
         using var writer = new StringWriter();
