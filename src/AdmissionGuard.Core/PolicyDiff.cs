@@ -17,7 +17,7 @@ public static class PolicyDiff
         var (e, a) = (expected.Spec, actual.Spec);
         if (!e.PodSelector.Equals(a.PodSelector))
         {
-            lines.Add($"spec.podSelector: changed from {e.PodSelector.Text} to {a.PodSelector.Text}");
+            lines.Add($"spec.podSelector: changed from {e.PodSelector.Describe()} to {a.PodSelector.Describe()}");
         }
 
         foreach (var type in a.PolicyTypes.Except(e.PolicyTypes))

@@ -39,7 +39,7 @@ public sealed record BreakGlass(bool Present, bool Valid, string Reason, DateTim
 
         if (!DateTimeOffset.TryParseExact(expiresText!.Trim(), Rfc3339, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expires))
         {
-            return Refused($"{settings.ExpiresAnnotation} \"{expiresText}\" is not an RFC 3339 time such as {Format(now.AddHours(1))}");
+            return Refused($"{settings.ExpiresAnnotation} {Excerpt.Quoted(expiresText)} is not an RFC 3339 time such as {Format(now.AddHours(1))}");
         }
 
         if (expires <= now)
@@ -54,13 +54,16 @@ public sealed record BreakGlass(bool Present, bool Valid, string Reason, DateTim
 
         if (!user.Groups.Any(g => settings.AllowedGroups.Contains(g, StringComparer.Ordinal)))
         {
-            return Refused($"{user.Username} is not in a group allowed to break glass ({string.Join(", ", settings.AllowedGroups)})");
+            return Refused($"{Excerpt.Of(user.Username, UserLength)} is not in a group allowed to break glass ({string.Join(", ", settings.AllowedGroups)})");
         }
 
         return new BreakGlass(true, true, reason, expires, "");
 
         static BreakGlass Refused(string why) => new(true, false, "", null, why);
     }
+
+    /// <summary>Longest user name shown whole: service account names reach about 300 characters.</summary>
+    public const int UserLength = 320;
 
     public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

@@ -50,9 +50,10 @@ public static class Decide
         var breakGlass = BreakGlass.Evaluate(annotated, input.User, settings.BreakGlass, now);
         if (breakGlass.Valid)
         {
-            var message = $"Break-glass by {input.User.Username} until {BreakGlass.Format(breakGlass.Expires!.Value)}: \"{breakGlass.Reason}\".\n"
-                + verdict.Message + "\nThis change is outside Git: restore Git as the source of truth when the incident is over.";
-            return new Decision(true, DecisionReason.BreakGlass, mode, message, WarningLines.From(message));
+            var message = MessageBounds.Apply(
+                $"Break-glass by {User(input)} until {BreakGlass.Format(breakGlass.Expires!.Value)}: {Excerpt.Quoted(breakGlass.Reason)}.\n"
+                + verdict.Message + "\nThis change is outside Git: restore Git as the source of truth when the incident is over.");
+            return verdict with { Allowed = true, Reason = DecisionReason.BreakGlass, Mode = mode, Message = message, Warnings = WarningLines.From(message) };
         }
 
         var refusal = breakGlass.Present ? $"\nBreak-glass not honoured: {breakGlass.Refusal}." : "";
@@ -60,12 +61,22 @@ public static class Decide
         // Rule 8. The change goes through, so how to break glass is not worth a warning line.
         if (mode == GuardMode.Warn)
         {
-            var warning = "AdmissionGuard warn mode: allowed, but enforce mode would deny it:\n" + verdict.Message + refusal;
-            return new Decision(true, verdict.Reason, mode, warning, WarningLines.From(warning)) { Warned = true };
+            var warning = MessageBounds.Apply("AdmissionGuard warn mode: allowed, but enforce mode would deny it:\n" + verdict.Message + refusal);
+            return verdict with { Allowed = true, Mode = mode, Message = warning, Warnings = WarningLines.From(warning), Warned = true };
         }
 
-        var denial = verdict.Message + (breakGlass.Present ? refusal : "\n" + BreakGlassHint(input, settings.BreakGlass));
-        return new Decision(false, verdict.Reason, mode, denial, []);
+        var denial = MessageBounds.Apply(verdict.Message + (breakGlass.Present ? refusal : "\n" + BreakGlassHint(input, settings.BreakGlass)));
+        return verdict with { Mode = mode, Message = denial };
+    }
+
+    /// <summary>
+    /// A review of another resource: the webhook configuration sends the guard what it does not govern. Allowed, so a
+    /// mistake there cannot block the cluster, with a warning that the rules need fixing.
+    /// </summary>
+    public static Decision OtherResource(string resource, GuardMode mode)
+    {
+        var warning = $"AdmissionGuard allowed {Excerpt.Of(resource, 30)} unreviewed; it reviews only networkpolicies: fix the webhook rules";
+        return new Decision(true, DecisionReason.NotANetworkPolicy, mode, warning, WarningLines.From(warning));
     }
 
     private static Decision Judge(AdmissionInput input, Baseline baseline, DecisionSettings settings)
@@ -99,19 +110,20 @@ public static class Decide
                 ? Allow(DecisionReason.UnmanagedAllowed)
                 : Deny(
                     DecisionReason.UnmanagedDenied,
-                    $"{Subject(input)} is not declared in Git ({baseline.Ref}@{baseline.ShortCommit}); policies outside Git are not allowed in namespace {input.Namespace}.",
+                    $"{Subject(input)} is not declared in Git ({baseline.Ref}@{baseline.ShortCommit}); policies outside Git are not allowed in namespace {Excerpt.Of(input.Namespace)}.",
                     "Fix: add it to the GitOps repository and let the GitOps sync create it.");
         }
 
         var lines = new List<string> { $"{Subject(input)} differs from Git ({baseline.Location(declared)}):" };
-        lines.AddRange(PolicyDiff.Between(declared.Policy, proposed, settings.CompareMetadata).Select(d => "- " + d));
+        var differences = PolicyDiff.Between(declared.Policy, proposed, settings.CompareMetadata);
+        lines.AddRange(differences.Select(d => MessageBounds.DifferencePrefix + d));
         if (input.OldObject is { } live && !Equivalent(live, declared.Policy, settings))
         {
             lines.Add("Note: the live object already differs from Git (drift); this change does not restore it.");
         }
 
         lines.Add($"Fix: change {declared.SourcePath} in Git and let the GitOps sync apply it.");
-        return Deny(DecisionReason.DiffersFromGit, [.. lines]);
+        return Deny(DecisionReason.DiffersFromGit, [.. lines]) with { Differences = differences.Length };
     }
 
     private static Decision WithoutBaseline(AdmissionInput input, DecisionSettings settings) =>
@@ -123,7 +135,7 @@ public static class Decide
             }
             : Deny(
                 DecisionReason.BaselineUnavailableDenied,
-                $"NetworkPolicy {input.Id}: AdmissionGuard has not loaded its Git baseline yet, so changes outside GitOps are denied.",
+                $"{Subject(input)}: AdmissionGuard has not loaded its Git baseline yet, so changes outside GitOps are denied.",
                 "Fix: retry shortly; if it persists, check the guard's /status and logs for the Git error.");
 
     private static bool DiffersFromBaseline(AdmissionInput input, Baseline baseline, DecisionSettings settings)
@@ -150,10 +162,15 @@ public static class Decide
         var annotations = $"{settings.Annotation}=\"<incident and reason>\" {settings.ExpiresAnnotation}=$(date -u -d +{ahead} +%FT%TZ)";
         return input.Operation == Operation.Create
             ? $"Emergency only ({groups}, at most {BreakGlass.Hours(settings.MaxDuration)}): add to its metadata.annotations {annotations}"
-            : $"Emergency only ({groups}, at most {BreakGlass.Hours(settings.MaxDuration)}): kubectl annotate networkpolicy -n {input.Namespace} {input.Name} {annotations}, then retry.";
+            : $"Emergency only ({groups}, at most {BreakGlass.Hours(settings.MaxDuration)}): kubectl annotate networkpolicy -n {Excerpt.Of(input.Namespace)} {Excerpt.Of(input.Name, NameLength)} {annotations}, then retry.";
     }
 
-    private static string Subject(AdmissionInput input) => $"NetworkPolicy {input.Id}";
+    /// <summary>Names are at most 253 characters at the API server; only a request sent around it has longer ones.</summary>
+    private const int NameLength = 260;
+
+    private static string Subject(AdmissionInput input) => $"NetworkPolicy {Excerpt.Of(input.Namespace)}/{Excerpt.Of(input.Name, NameLength)}";
+
+    private static string User(AdmissionInput input) => Excerpt.Of(input.User.Username, BreakGlass.UserLength);
 
     /// <summary>Plain allows carry nothing request-specific, so every request shares them.</summary>
     private static readonly Decision[,] PlainAllows = CreatePlainAllows();

@@ -38,6 +38,9 @@ public sealed record Decision(
     /// <summary>A change that only a valid break-glass annotation let through.</summary>
     public bool BreakGlassUsed => Reason == DecisionReason.BreakGlass;
 
+    /// <summary>How many differences from Git the request has, all of them, however many the message shows.</summary>
+    public int Differences { get; init; }
+
     /// <summary>A trusted write disagreed with the cached baseline: Git is probably ahead of it.</summary>
     public bool BaselineLooksStale { get; init; }
 

@@ -23,6 +23,13 @@ public sealed record LabelSelector(
 
     public override string ToString() => Text;
 
+    /// <summary>How the selector reads in a message: <see cref="Text"/>, with every key and value cut and escaped as an excerpt.</summary>
+    public string Describe() => Text.Length <= Excerpt.DefaultLength && Excerpt.Of(Text) == Text
+        ? Text
+        : Render(
+            [.. MatchLabels.Select(label => KeyValuePair.Create(Excerpt.Of(label.Key), Excerpt.Of(label.Value)))],
+            [.. MatchExpressions.Select(e => new SelectorRequirement(Excerpt.Of(e.Key), Excerpt.Of(e.Operator), [.. e.Values.Select(v => Excerpt.Of(v))]))]);
+
     private static string Render(
         ImmutableArray<KeyValuePair<string, string>> labels, ImmutableArray<SelectorRequirement> expressions)
     {

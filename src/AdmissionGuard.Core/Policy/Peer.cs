@@ -33,12 +33,12 @@ public sealed record Peer(LabelSelector? PodSelector, LabelSelector? NamespaceSe
 
         if (namespaces is null)
         {
-            return "podSelector " + (pods ?? LabelSelector.Everything).Text;
+            return "podSelector " + (pods ?? LabelSelector.Everything).Describe();
         }
 
         return pods is null || pods.IsEmpty
-            ? "namespaceSelector " + namespaces.Text
-            : $"namespaceSelector {namespaces.Text} podSelector {pods.Text}";
+            ? "namespaceSelector " + namespaces.Describe()
+            : $"namespaceSelector {namespaces.Describe()} podSelector {pods.Describe()}";
     }
 }
 

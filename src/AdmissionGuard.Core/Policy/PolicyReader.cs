@@ -419,7 +419,7 @@ public static class PolicyReader
                     "TCP" => "TCP",
                     "UDP" => "UDP",
                     "SCTP" => "SCTP",
-                    var other => throw path.Error(null, $"unsupported value \"{other}\": must be TCP, UDP or SCTP"),
+                    var other => throw path.Error(null, $"unsupported value {Excerpt.Quoted(other)}: must be TCP, UDP or SCTP"),
                 };
                 path.Pop();
             }
@@ -464,7 +464,7 @@ public static class PolicyReader
     private static int PortNumber(JsonElement value, FieldPath path) =>
         value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number is >= 1 and <= 65535
             ? number
-            : throw path.Error(null, $"must be a port number between 1 and 65535, not {value.GetRawText()}");
+            : throw path.Error(null, $"must be a port number between 1 and 65535, not {Excerpt.Of(value.GetRawText(), 40)}");
 
     private static string PortName(string name, FieldPath path)
     {
@@ -473,7 +473,7 @@ public static class PolicyReader
         var valid = name.Length is >= 1 and <= 15
             && name.AsSpan().IndexOfAnyExcept(PortNameCharacters) < 0
             && name.AsSpan().IndexOfAnyInRange('a', 'z') >= 0 && name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal);
-        return valid ? name : throw path.Error(null, $"invalid port name \"{name}\": write a number without quotes, or a name of 1-15 lower-case letters, digits and '-'");
+        return valid ? name : throw path.Error(null, $"invalid port name {Excerpt.Quoted(name)}: write a number without quotes, or a name of 1-15 lower-case letters, digits and '-'");
     }
 
     private static readonly System.Buffers.SearchValues<char> PortNameCharacters =
@@ -575,7 +575,7 @@ public static class PolicyReader
             case "In" or "NotIn" or "Exists" or "DoesNotExist":
                 return new SelectorRequirement(key, op, values);
             default:
-                throw path.Error("operator", $"unsupported value \"{op}\": must be In, NotIn, Exists or DoesNotExist");
+                throw path.Error("operator", $"unsupported value {Excerpt.Quoted(op)}: must be In, NotIn, Exists or DoesNotExist");
         }
     }
 
@@ -593,14 +593,14 @@ public static class PolicyReader
         {
             "Ingress" => "Ingress",
             "Egress" => "Egress",
-            _ => throw path.Error(null, $"unsupported value \"{value}\": must be Ingress or Egress"),
+            _ => throw path.Error(null, $"unsupported value {Excerpt.Quoted(value)}: must be Ingress or Egress"),
         },
         StringSet.Network => Network(value, path),
         _ => value,
     };
 
     private static string Network(string text, FieldPath path) =>
-        Cidr.TryNormalise(text, out var network) ? network : throw path.Error(null, $"invalid CIDR \"{text}\"");
+        Cidr.TryNormalise(text, out var network) ? network : throw path.Error(null, $"invalid CIDR {Excerpt.Quoted(text)}");
 
     private static ImmutableArray<string> ReadSet(JsonElement list, FieldPath path, StringSet kind)
     {
@@ -777,7 +777,7 @@ public static class PolicyReader
         JsonValueKind.Object => "a mapping",
         JsonValueKind.Array => "a list",
         JsonValueKind.String => "a string",
-        JsonValueKind.Number => $"the number {value.GetRawText()}",
+        JsonValueKind.Number => $"the number {Excerpt.Of(value.GetRawText(), 40)}",
         JsonValueKind.True or JsonValueKind.False => $"the boolean {value.GetRawText()}",
         _ => "null",
     };
@@ -817,7 +817,7 @@ public static class PolicyReader
             {
                 if (_names[i] is { } name)
                 {
-                    text.Append(i == 0 ? "" : ".").Append(name);
+                    text.Append(i == 0 ? "" : ".").Append(Excerpt.Of(name));
                 }
                 else
                 {
@@ -827,7 +827,7 @@ public static class PolicyReader
 
             if (child is not null)
             {
-                text.Append(_depth == 0 ? "" : ".").Append(child);
+                text.Append(_depth == 0 ? "" : ".").Append(Excerpt.Of(child));
             }
 
             return new PolicyFormatException(text.ToString(), problem);

@@ -231,7 +231,7 @@ public sealed class PolicyScan
         JsonTokenType.StartObject => "a mapping",
         JsonTokenType.StartArray => "a list",
         JsonTokenType.String => "a string",
-        JsonTokenType.Number => $"the number {Encoding.UTF8.GetString(reader.ValueSpan)}",
+        JsonTokenType.Number => $"the number {Excerpt.Of(Encoding.UTF8.GetString(reader.ValueSpan.Length > 64 ? reader.ValueSpan[..64] : reader.ValueSpan), 40)}",
         JsonTokenType.True => "the boolean true",
         JsonTokenType.False => "the boolean false",
         _ => "null",

@@ -81,9 +81,7 @@ public static class AdmissionEndpoints
         if (request.Input is not { } input)
         {
             audit.OtherResource(request.Uid, request.Resource);
-            decision = new Decision(true, DecisionReason.NotANetworkPolicy, settings.Mode, "", [
-                $"AdmissionGuard only reviews networkpolicies.v1.networking.k8s.io; {request.Resource} was allowed unreviewed: check the ValidatingWebhookConfiguration rules",
-            ]);
+            decision = Decide.OtherResource(request.Resource, settings.Mode);
         }
         else
         {

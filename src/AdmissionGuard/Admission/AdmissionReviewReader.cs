@@ -31,6 +31,8 @@ public static class AdmissionReviewReader
     private const string NetworkPolicies = "networkpolicies.v1." + NetworkingGroup;
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 128 };
 
+    public const int MaxUidLength = 128;
+
     /// <param name="body">The request body.</param>
     /// <param name="baseline">The baseline the request will be judged against: a spec the API server sends exactly as
     /// Git declares it is then recognised without being read (<see cref="ServedSpec"/>).</param>
@@ -344,10 +346,18 @@ public static class AdmissionReviewReader
             throw new BadReviewException("request.uid is missing");
         }
 
+        // The answer echoes the uid, so its length bounds the answer's; API servers send 36-character UUIDs.
+        if (uid.Length > MaxUidLength)
+        {
+            throw new BadReviewException($"request.uid {Excerpt.Quoted(uid, 40)} is {uid.Length} characters long; an API server sends a UUID ({MaxUidLength} at most here)");
+        }
+
         if (review.Group != NetworkingGroup || review.Version != NetworkingVersion || review.KindName != PolicyReader.Kind
             || review.ResourceName != NetworkPoliciesResource || review.ResourceVersion != NetworkingVersion || review.ResourceGroup != NetworkingGroup)
         {
-            return new AdmissionRequest(uid, $"{review.ResourceName}.{review.ResourceVersion}.{review.ResourceGroup}".Trim('.'), null);
+            RequireKindAgrees(review.Object, "object", review);
+            RequireKindAgrees(review.OldObject, "oldObject", review);
+            return new AdmissionRequest(uid, Excerpt.Of($"{review.ResourceName}.{review.ResourceVersion}.{review.ResourceGroup}".Trim('.')), null);
         }
 
         var operation = review.Operation switch
@@ -356,7 +366,7 @@ public static class AdmissionReviewReader
             "UPDATE" => Operation.Update,
             "DELETE" => Operation.Delete,
             "CONNECT" => Operation.Connect,
-            var other => throw new BadReviewException($"request.operation \"{other}\" is not CREATE, UPDATE, DELETE or CONNECT"),
+            var other => throw new BadReviewException($"request.operation {Excerpt.Quoted(other)} is not CREATE, UPDATE, DELETE or CONNECT"),
         };
 
         var ns = review.Namespace;
@@ -396,6 +406,22 @@ public static class AdmissionReviewReader
             review.DryRun));
     }
 
+    /// <summary>An object of another kind than request.kind says: no API server sends that, so it is not answered as if it were one.</summary>
+    private static void RequireKindAgrees(PolicyValue value, string property, ReviewFields review)
+    {
+        if (value.Scan is not { } scan)
+        {
+            return;
+        }
+
+        var apiVersion = string.IsNullOrEmpty(review.Group) ? review.Version : $"{review.Group}/{review.Version}";
+        if ((scan.Kind is not null && scan.Kind != review.KindName) || (scan.ApiVersion is not null && scan.ApiVersion != apiVersion))
+        {
+            throw new BadReviewException(
+                $"request.{property} is {Excerpt.Of(scan.ApiVersion, 60)} {Excerpt.Of(scan.Kind, 60)}, but request.kind says {Excerpt.Of(apiVersion, 60)} {Excerpt.Of(review.KindName, 60)}");
+        }
+    }
+
     private static CanonicalPolicy? Policy(PolicyValue value, string property, string ns, bool required, ref PolicyReader.SharedParts shared)
     {
         if (!value.Present)
@@ -411,7 +437,7 @@ public static class AdmissionReviewReader
         var scan = value.Scan!;
         if ((scan.Kind is not null && scan.Kind != PolicyReader.Kind) || (scan.ApiVersion is not null && scan.ApiVersion != PolicyReader.ApiVersion))
         {
-            throw new BadReviewException($"request.{property} is {scan.ApiVersion} {scan.Kind}, but request.kind says {PolicyReader.ApiVersion} {PolicyReader.Kind}");
+            throw new BadReviewException($"request.{property} is {Excerpt.Of(scan.ApiVersion, 60)} {Excerpt.Of(scan.Kind, 60)}, but request.kind says {PolicyReader.ApiVersion} {PolicyReader.Kind}");
         }
 
         try

@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
+using System.Collections.Immutable;
 using AdmissionGuard.Core;
 using AdmissionGuard.Core.Decisions;
+using AdmissionGuard.Core.Policy;
 using Serilog.Events;
 using Serilog.Parsing;
 
@@ -22,7 +24,7 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
     private static readonly MessageTemplate AdmissionTemplate = new MessageTemplateParser().Parse("{Result} {Operation} {Namespace}/{Name} by {User}: {Reason}");
     private static readonly MessageTemplate BreakGlassTemplate = new MessageTemplateParser().Parse("Break-glass: {Operation} {Namespace}/{Name} by {User} allowed outside Git");
 
-    private const int PropertyCapacity = 16;
+    private const int PropertyCapacity = 18;
     private static readonly ScalarValue True = new(true);
     private static readonly ScalarValue False = new(false);
     private static readonly ScalarValue Empty = new("");
@@ -44,10 +46,10 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             ["Uid"] = new ScalarValue(uid),
             ["RequestId"] = new ScalarValue(requestId),
             ["Operation"] = Scalars<Operation>.Of(input.Operation),
-            ["Namespace"] = new ScalarValue(input.Namespace),
-            ["Name"] = new ScalarValue(input.Name),
-            ["User"] = new ScalarValue(input.User.Username),
-            ["Groups"] = new ScalarValue(string.Join(',', input.User.Groups)),
+            ["Namespace"] = new ScalarValue(Excerpt.Of(input.Namespace)),
+            ["Name"] = new ScalarValue(Excerpt.Of(input.Name, NameLength)),
+            ["User"] = new ScalarValue(Excerpt.Of(input.User.Username, BreakGlass.UserLength)),
+            ["Groups"] = new ScalarValue(Groups(input.User.Groups)),
             ["Allowed"] = decision.Allowed ? True : False,
             ["Result"] = new ScalarValue(decision.Result),
             ["Reason"] = Scalars<DecisionReason>.Of(decision.Reason),
@@ -56,6 +58,12 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             ["BaselineCommit"] = Commit(baseline?.Commit ?? "none"),
             ["Detail"] = decision.Message.Length == 0 ? Empty : new ScalarValue(decision.Message),
         };
+        if (decision.Differences > 0)
+        {
+            // The message shows what fits in 4 KiB; the count is whole, and the hash tells one attempted spec from another.
+            properties["Differences"] = new ScalarValue(decision.Differences);
+            properties["ObjectHash"] = new ScalarValue(Hash(input.Object));
+        }
 
         // The request's trace and span (@tr, @sp) when something makes activities for requests (an OpenTelemetry
         // agent); the guard itself does not, and RequestId already carries a traceparent's trace id.
@@ -63,6 +71,38 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
         _events.Write(LogEvent.UnstableAssembleFromParts(
             DateTimeOffset.UtcNow, level, null, decision.BreakGlassUsed ? BreakGlassTemplate : AdmissionTemplate, properties,
             activity?.TraceId ?? default, activity?.SpanId ?? default));
+    }
+
+    /// <summary>Names are at most 253 characters at the API server; only a request sent around it has longer ones.</summary>
+    private const int NameLength = 260;
+
+    /// <summary>Every group, each bounded, and at most a line's worth: a request sent around the API server can claim thousands.</summary>
+    private static string Groups(ImmutableArray<string> groups)
+    {
+        var length = 0;
+        foreach (var group in groups)
+        {
+            length += group.Length + 1;
+        }
+
+        return length <= MaxGroupsLength
+            ? string.Join(',', groups)
+            : Excerpt.Of(string.Join(',', groups.Take(MaxGroupsLength / 2).Select(group => Excerpt.Of(group, BreakGlass.UserLength))), MaxGroupsLength);
+    }
+
+    private const int MaxGroupsLength = 2048;
+
+    /// <summary>The first 16 hex digits of the SHA-256 of the object's canonical spec (the same for equivalent specs).</summary>
+    private static string Hash(CanonicalPolicy? policy)
+    {
+        if (policy is null)
+        {
+            return "";
+        }
+
+        var key = policy.Spec.Key;
+        var bytes = System.Text.Encoding.UTF8.GetBytes(key);
+        return "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16];
     }
 
     /// <summary>The commit's value, made again only when the baseline moves to another commit.</summary>

@@ -90,7 +90,7 @@ public static class CheckCommand
             var baseline = new GitBaselineSource(options.Git, TimeProvider.System).FetchAndLoad(DateTimeOffset.UtcNow);
             var decision = request.Input is { } input
                 ? Decide.Admission(input, baseline, settings, DateTimeOffset.UtcNow)
-                : new Decision(true, DecisionReason.NotANetworkPolicy, settings.Mode, "", [$"not a NetworkPolicy review: {request.Resource}"]);
+                : Decide.OtherResource(request.Resource, settings.Mode);
 
             output.WriteLine(Indented(request.Uid, decision));
             errors.WriteLine($"{decision.Result}: {request.Input?.Operation.ToString().ToUpperInvariant()} {request.Input?.Id} against {baseline.Ref}@{baseline.ShortCommit} ({decision.Reason})");

@@ -10,13 +10,16 @@ internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int D
 
 /// <summary>A manifest that cannot be read, located by file and document (index from 0).</summary>
 internal sealed class ManifestException(string path, int? documentIndex, string problem)
-    : Exception(documentIndex is { } index ? $"{path}: document {index}: {problem}" : $"{path}: {problem}")
+    : Exception(documentIndex is { } index ? $"{path}: document {index}: {Bounded(problem)}" : $"{path}: {Bounded(problem)}")
 {
     public string Path { get; } = path;
 
     public int? DocumentIndex { get; } = documentIndex;
 
-    public string Problem { get; } = problem;
+    public string Problem { get; } = Bounded(problem);
+
+    /// <summary>A file's text can reach a problem through a library's message: one line, and short.</summary>
+    private static string Bounded(string problem) => Core.Excerpt.Of(problem, 600);
 }
 
 /// <summary>
@@ -106,7 +109,7 @@ internal static class ManifestReader
         var apiVersion = nodes.ScalarValue(node, "apiVersion");
         if (apiVersion != PolicyReader.ApiVersion)
         {
-            throw new PolicyFormatException("apiVersion", $"NetworkPolicy must be {PolicyReader.ApiVersion}, not \"{apiVersion}\"");
+            throw new PolicyFormatException("apiVersion", $"NetworkPolicy must be {PolicyReader.ApiVersion}, not {Core.Excerpt.Quoted(apiVersion)}");
         }
 
         using var json = YamlToJson.Convert(nodes, node);

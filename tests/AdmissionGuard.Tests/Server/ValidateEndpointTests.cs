@@ -159,11 +159,20 @@ public sealed class ValidateEndpointTests(EnforcingServer server) : IClassFixtur
         var review = Reviews.Load("create").WithUid("configmap");
         review.Request()["kind"] = new JsonObject { ["group"] = "", ["version"] = "v1", ["kind"] = "ConfigMap" };
         review.Request()["resource"] = new JsonObject { ["group"] = "", ["version"] = "v1", ["resource"] = "configmaps" };
+        review.Request()["object"] = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["name"] = "settings", ["namespace"] = "default" },
+            ["data"] = new JsonObject { ["mode"] = "fast" },
+        };
 
         var response = await Host.ReviewAsync(review);
 
         Assert.True(response["allowed"]!.GetValue<bool>());
-        Assert.Contains("configmaps", response["warnings"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        var warning = Assert.Single(response["warnings"]!.AsArray())!.GetValue<string>();
+        Assert.Contains("configmaps.v1 unreviewed", warning, StringComparison.Ordinal);
+        Assert.True(warning.Length <= 120, $"{warning.Length} characters: {warning}");
     }
 
     [Fact]
