@@ -24,7 +24,11 @@ public static class AdmissionEndpoints
         var metrics = services.GetRequiredService<GuardMetrics>();
         var clock = services.GetRequiredService<TimeProvider>();
         var validate = new Validation(store, settings, settings.AnnotationMatters, refresher, audit, metrics, clock);
-        app.MapPost("/validate", context => Validate(context, validate)).WithMetadata(ServedOn.Webhook);
+        var gate = new LargeReviewGate();
+        app.Lifetime.ApplicationStopped.Register(gate.Dispose);
+        app.MapPost("/validate", context => LargeReviewGate.IsLarge(context.Request.ContentLength)
+            ? ValidateLarge(context, validate, gate)
+            : Validate(context, validate)).WithMetadata(ServedOn.Webhook);
         app.MapGet("/healthz", () => "ok").WithMetadata(ServedOn.Webhook);
 
         // Ready as soon as it can answer: a missing baseline is handled by the decision rules,
@@ -36,6 +40,12 @@ public static class AdmissionEndpoints
     /// <summary>What <c>/validate</c> needs, resolved once at start-up rather than through a request scope on every call.</summary>
     private sealed record Validation(
         BaselineStore Store, DecisionSettings Settings, AnnotationFilter AnnotationMatters, BaselineRefresher Refresher, DecisionAudit Audit, GuardMetrics Metrics, TimeProvider Clock);
+
+    private static async Task ValidateLarge(HttpContext context, Validation validation, LargeReviewGate gate)
+    {
+        using var slot = await gate.EnterAsync(context.RequestAborted);
+        await Validate(context, validation);
+    }
 
     private static async Task Validate(HttpContext context, Validation validation)
     {

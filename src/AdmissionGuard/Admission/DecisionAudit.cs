@@ -100,9 +100,11 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             return "";
         }
 
-        var key = policy.Spec.Key;
-        var bytes = System.Text.Encoding.UTF8.GetBytes(key);
-        return "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16];
+        // The key's UTF-16 code units, hashed in place: a spec of megabytes is not copied again to be hashed.
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(policy.Spec.Key.AsSpan());
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(bytes, hash);
+        return "sha256:" + Convert.ToHexStringLower(hash[..8]);
     }
 
     /// <summary>The commit's value, made again only when the baseline moves to another commit.</summary>
