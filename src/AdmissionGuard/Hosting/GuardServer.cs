@@ -55,9 +55,10 @@ public static class GuardServer
                 })
                 .Endpoint(ServedOn.Ops.Listener, endpoint => Tag(endpoint.ListenOptions, ServedOn.Ops.Listener));
         });
+        // Registered through a factory and resolved below, so that the host disposes it (and its file watch) when it stops.
         if (certificate is not null)
         {
-            builder.Services.AddSingleton(certificate);
+            builder.Services.AddSingleton(_ => certificate);
         }
 
 
@@ -100,7 +101,7 @@ public static class GuardServer
         var app = builder.Build();
         if (certificate is not null)
         {
-            certificate.Logger = app.Services.GetRequiredService<ILogger<CertificateReloader>>();
+            app.Services.GetRequiredService<CertificateReloader>().Logger = app.Services.GetRequiredService<ILogger<CertificateReloader>>();
         }
 
         app.UseRouting();
