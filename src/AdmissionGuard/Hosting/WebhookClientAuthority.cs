@@ -37,7 +37,7 @@ public sealed class WebhookClientAuthority : IDisposable
 
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
-    /// <exception cref="CryptographicException">The file holds no PEM certificate, or a broken one.</exception>
+    /// <exception cref="CryptographicException">The file holds no PEM certificate, a broken one, or no root CA.</exception>
     public WebhookClientAuthority(string path)
     {
         _path = Path.GetFullPath(path);
@@ -150,9 +150,19 @@ public sealed class WebhookClientAuthority : IDisposable
         var pem = File.ReadAllText(_path);
         var authorities = new X509Certificate2Collection();
         authorities.ImportFromPem(pem);
-        return authorities.Count > 0
-            ? (authorities, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(pem))))
-            : throw new CryptographicException("the file holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+        if (authorities.Count == 0)
+        {
+            throw new CryptographicException("the file holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+        }
+
+        // A chain is trusted only when it ends at a self-signed certificate of the file: without one, every
+        // client would be refused, which is better said at start-up than found out from the API server.
+        if (!authorities.Any(authority => authority.SubjectName.RawData.AsSpan().SequenceEqual(authority.IssuerName.RawData)))
+        {
+            throw new CryptographicException("the file holds no root CA (a self-signed certificate); add the root that issued its intermediates");
+        }
+
+        return (authorities, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(pem))));
     }
 
     private static string Bounded(string name)

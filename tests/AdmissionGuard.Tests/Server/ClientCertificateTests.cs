@@ -41,6 +41,21 @@ public sealed class ClientCertificateTests
     }
 
     [Fact]
+    public async Task An_intermediate_CA_in_the_file_completes_the_chain_of_a_client_that_sends_only_its_own_certificate()
+    {
+        using var repository = new GitRepository();
+        using var root = new TestAuthority("client-root-ca");
+        using var intermediate = new TestAuthority("client-intermediate-ca", issuer: root);
+        using var caFolder = new TempDirectory();
+        using var apiServer = intermediate.Issue("kube-apiserver-webhook-client");
+        repository.Commit(GitOpsRepository.Files());
+        await using var host = await StartAsync(repository, ClientCa(caFolder, root.Pem + intermediate.Pem));
+
+        Assert.Equal("HTTP/1.1 200 OK", await StatusLineAsync(host.WebhookAddress, apiServer));
+        Assert.Null(await StatusLineAsync(host.WebhookAddress, certificate: null));
+    }
+
+    [Fact]
     public async Task A_client_without_a_certificate_is_refused_at_the_handshake_and_logged_once()
     {
         using var repository = new GitRepository();
@@ -176,6 +191,22 @@ public sealed class ClientCertificateTests
         var problem = Assert.Single(error.Problems);
         Assert.StartsWith($"AdmissionGuard:Webhook:ClientCa: cannot load {path}: ", problem, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', problem);
+    }
+
+    [Fact]
+    public async Task An_intermediate_CA_without_its_root_stops_start_up_because_no_client_could_be_trusted()
+    {
+        using var repository = new GitRepository();
+        using var root = new TestAuthority("client-root-ca");
+        using var intermediate = new TestAuthority("client-intermediate-ca", issuer: root);
+        using var caFolder = new TempDirectory();
+        repository.Commit(GitOpsRepository.Files());
+
+        var error = await Assert.ThrowsAsync<InvalidSettingsException>(() => StartAsync(repository, ClientCa(caFolder, intermediate.Pem)));
+
+        var problem = Assert.Single(error.Problems);
+        Assert.StartsWith("AdmissionGuard:Webhook:ClientCa: cannot load ", problem, StringComparison.Ordinal);
+        Assert.EndsWith("the file holds no root CA (a self-signed certificate); add the root that issued its intermediates", problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,14 +11,23 @@ public sealed class TestAuthority : IDisposable
 
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
-    public TestAuthority(string name)
+    /// <param name="issuer">The CA that signs this one (an intermediate); none makes a self-signed root.</param>
+    public TestAuthority(string name, TestAuthority? issuer = null)
     {
         var now = DateTimeOffset.UtcNow;
         var request = new CertificateRequest($"CN={name}", _key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        Certificate = request.CreateSelfSigned(now.AddDays(-2), now.AddDays(2));
+        if (issuer is null)
+        {
+            Certificate = request.CreateSelfSigned(now.AddDays(-2), now.AddDays(2));
+            return;
+        }
+
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        using var signed = request.Create(issuer.Certificate, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(16));
+        Certificate = signed.CopyWithPrivateKey(_key);
     }
 
     /// <summary>The CA's certificate, with its private key.</summary>
