@@ -25,6 +25,7 @@ public sealed class WebhookClientAuthority : IDisposable
 
     // Subjects come from the client: bounded, so that a refusal stays one short line whatever it sends.
     private const int MaxNameLength = 160;
+    private const int MaxReasonLength = 600;
 
     private readonly string _path;
     private readonly FolderWatch _watch;
@@ -142,7 +143,7 @@ public sealed class WebhookClientAuthority : IDisposable
         }
 
         var details = chain is null ? "" : string.Join("; ", chain.ChainStatus.Select(one => one.StatusInformation.Trim()).Distinct());
-        return OneLine($"{client} is not accepted: {(details.Length > 0 ? details : errors.ToString())}");
+        return Bounded($"{client} is not accepted: {(details.Length > 0 ? details : errors.ToString())}", MaxReasonLength);
     }
 
     private (X509Certificate2Collection Authorities, string Fingerprint) Read()
@@ -165,10 +166,10 @@ public sealed class WebhookClientAuthority : IDisposable
         return (authorities, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(pem))));
     }
 
-    private static string Bounded(string name)
+    private static string Bounded(string text, int length = MaxNameLength)
     {
-        var line = OneLine(name);
-        return line.Length <= MaxNameLength ? line : line[..MaxNameLength] + "...";
+        var line = OneLine(text);
+        return line.Length <= length ? line : line[..length] + "...";
     }
 
     private static string OneLine(string text) =>
