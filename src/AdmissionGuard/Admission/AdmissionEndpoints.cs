@@ -9,7 +9,7 @@ using AdmissionGuard.Observability;
 
 namespace AdmissionGuard.Admission;
 
-/// <summary>The webhook listener: <c>POST /validate</c>, <c>/healthz</c>, <c>/readyz</c>.</summary>
+/// <summary>The webhook listener's <c>POST /validate</c>, and <c>/healthz</c> and <c>/readyz</c> on both listeners.</summary>
 public static class AdmissionEndpoints
 {
     public const long MaxBodyBytes = 8 * 1024 * 1024;
@@ -29,11 +29,14 @@ public static class AdmissionEndpoints
         app.MapPost("/validate", context => LargeReviewGate.IsLarge(context.Request.ContentLength)
             ? ValidateLarge(context, validate, gate)
             : Validate(context, validate)).WithMetadata(ServedOn.Webhook);
-        app.MapGet("/healthz", () => "ok").WithMetadata(ServedOn.Webhook);
+
+        // Also on the ops port: with Webhook:ClientCa the webhook port refuses the kubelet, which probes
+        // without a client certificate, so the probes move to the ops port.
+        app.MapGet("/healthz", () => "ok");
 
         // Ready as soon as it can answer: a missing baseline is handled by the decision rules,
         // because an unready webhook makes the API server apply failurePolicy to everyone.
-        app.MapGet("/readyz", () => "ok").WithMetadata(ServedOn.Webhook);
+        app.MapGet("/readyz", () => "ok");
         return app;
     }
 

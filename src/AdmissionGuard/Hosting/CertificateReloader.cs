@@ -18,14 +18,11 @@ namespace AdmissionGuard.Hosting;
 /// </remarks>
 public sealed class CertificateReloader : IDisposable
 {
-    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(10);
-
     private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
 
     private readonly string _certificatePath;
     private readonly string _keyPath;
-    private readonly FileSystemWatcher? _watcher;
-    private readonly Timer _poll;
+    private readonly FolderWatch _watch;
     private readonly Lock _reloading = new();
     private volatile SslStreamCertificateContext _current;
     private string _fingerprint;
@@ -36,23 +33,7 @@ public sealed class CertificateReloader : IDisposable
         _keyPath = Path.GetFullPath(keyPath);
         var pair = Read();
         (_current, _fingerprint) = (Load(pair), pair.Fingerprint);
-        var folder = Path.GetDirectoryName(_certificatePath)!;
-        try
-        {
-            _watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.CreationTime };
-            _watcher.Changed += (_, _) => Reload();
-            _watcher.Created += (_, _) => Reload();
-            _watcher.Renamed += (_, _) => Reload();
-            _watcher.EnableRaisingEvents = true;
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
-        {
-            // Polling below still notices the change.
-            _watcher = null;
-        }
-
-        // Watch events can be missed (inotify limits, symlink swaps on some file systems): poll as well.
-        _poll = new Timer(_ => Reload(), null, PollInterval, PollInterval);
+        _watch = new FolderWatch(Path.GetDirectoryName(_certificatePath)!, Reload);
     }
 
     /// <summary>The current certificate with its chain, ready for a TLS handshake.</summary>
@@ -87,11 +68,7 @@ public sealed class CertificateReloader : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _watcher?.Dispose();
-        _poll.Dispose();
-    }
+    public void Dispose() => _watch.Dispose();
 
     /// <summary>Both files read once: a Secret swapped between two reads cannot mix an old and a new file.</summary>
     private PemPair Read()

@@ -23,6 +23,8 @@ public sealed class GuardOptions
 
     public GitSettings Git { get; set; } = new();
 
+    public WebhookOptions Webhook { get; set; } = new();
+
     public TrustedOptions Trusted { get; set; } = new();
 
     public BreakGlassOptions BreakGlass { get; set; } = new();
@@ -41,6 +43,12 @@ public sealed class GuardOptions
 
     /// <summary>How long log lines may wait in memory before they are written to standard output; 0 writes each at once.</summary>
     public string? LogFlushInterval { get; set; }
+}
+
+public sealed class WebhookOptions
+{
+    /// <summary>PEM file of the CAs whose client certificates may call the webhook port; unset, any client may.</summary>
+    public string? ClientCa { get; set; }
 }
 
 public sealed class TrustedOptions

@@ -31,13 +31,26 @@ public static class GuardServer
         MakeDevelopmentCertificateIfMissing(builder);
 
         var options = builder.Configuration.GetSection(GuardOptions.Section).Get<GuardOptions>() ?? new GuardOptions();
-        var settings = SettingsCompiler.Compile(options, out var problems);
+        var settings = SettingsCompiler.Compile(options, out var settingProblems);
+        var problems = settingProblems.ToList();
+        var clientAuthority = ClientAuthority(options.Webhook, problems);
         if (problems.Count > 0)
         {
+            clientAuthority?.Dispose();
             throw new InvalidSettingsException(problems);
         }
 
-        var certificate = ServingCertificate(builder.Configuration, builder.Environment.ContentRootPath);
+        CertificateReloader? certificate;
+        try
+        {
+            certificate = ServingCertificate(builder.Configuration, builder.Environment.ContentRootPath);
+        }
+        catch (InvalidSettingsException)
+        {
+            clientAuthority?.Dispose();
+            throw;
+        }
+
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
@@ -46,20 +59,33 @@ public static class GuardServer
                 .Endpoint(ServedOn.Webhook.Listener, endpoint =>
                 {
                     Tag(endpoint.ListenOptions, ServedOn.Webhook.Listener);
-                    if (certificate is not null)
+                    if (certificate is not null || clientAuthority is not null)
                     {
-                        // Every handshake takes the reloader's current context, built once per certificate. The
-                        // copy Kestrel loads from the same files only satisfies its configuration loader.
-                        endpoint.HttpsOptions.OnAuthenticate = (_, tls) => tls.ServerCertificateContext = certificate.Context;
+                        endpoint.HttpsOptions.OnAuthenticate = (connection, tls) =>
+                        {
+                            if (certificate is not null)
+                            {
+                                // Every handshake takes the reloader's current context, built once per certificate. The
+                                // copy Kestrel loads from the same files only satisfies its configuration loader.
+                                tls.ServerCertificateContext = certificate.Context;
+                            }
+
+                            clientAuthority?.Require(tls, connection.RemoteEndPoint);
+                        };
                     }
                 })
                 .Endpoint(ServedOn.Ops.Listener, endpoint => Tag(endpoint.ListenOptions, ServedOn.Ops.Listener));
         });
+        // Registered through a factory and resolved below, so that the host disposes them (and their file watches) when it stops.
         if (certificate is not null)
         {
-            builder.Services.AddSingleton(certificate);
+            builder.Services.AddSingleton(_ => certificate);
         }
 
+        if (clientAuthority is not null)
+        {
+            builder.Services.AddSingleton(_ => clientAuthority);
+        }
 
         var logFlushInterval = SettingsCompiler.LogFlushInterval(options);
         builder.Services.AddSerilog(
@@ -100,8 +126,10 @@ public static class GuardServer
         var app = builder.Build();
         if (certificate is not null)
         {
-            certificate.Logger = app.Services.GetRequiredService<ILogger<CertificateReloader>>();
+            app.Services.GetRequiredService<CertificateReloader>().Logger = app.Services.GetRequiredService<ILogger<CertificateReloader>>();
         }
+
+        app.Services.GetService<WebhookClientAuthority>()?.ReportTo(app.Services.GetRequiredService<ILogger<WebhookClientAuthority>>());
 
         app.UseRouting();
         ServedOn.UseListenerSeparation(app);
@@ -166,6 +194,25 @@ public static class GuardServer
         catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
         {
             throw new InvalidSettingsException([$"Kestrel:Endpoints:Webhook:Certificate: cannot load {certificate} with key {key}: {e.Message.ReplaceLineEndings(" ")}"]);
+        }
+    }
+
+    /// <summary>The CAs whose client certificates may call the webhook port, when <c>Webhook:ClientCa</c> is set.</summary>
+    private static WebhookClientAuthority? ClientAuthority(WebhookOptions webhook, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(webhook.ClientCa))
+        {
+            return null;
+        }
+
+        try
+        {
+            return new WebhookClientAuthority(webhook.ClientCa.Trim());
+        }
+        catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        {
+            problems.Add($"{WebhookClientAuthority.Setting}: cannot load {webhook.ClientCa.Trim()}: {e.Message.ReplaceLineEndings(" ")}");
+            return null;
         }
     }
 

@@ -202,4 +202,14 @@ public sealed class ValidateEndpointTests(EnforcingServer server) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, healthOnWebhook.StatusCode);
         Assert.Equal(HttpStatusCode.OK, readyOnWebhook.StatusCode);
     }
+
+    [Fact]
+    public async Task Health_and_readiness_also_answer_on_the_ops_port_for_probes_without_a_client_certificate()
+    {
+        using var healthOnOps = await Host.Ops.GetAsync("/healthz");
+        using var readyOnOps = await Host.Ops.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, healthOnOps.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, readyOnOps.StatusCode);
+    }
 }
