@@ -21,10 +21,11 @@ public static class CheckCommand
         var review = new Option<FileInfo>("--review")
         {
             Description = "AdmissionReview JSON file, as the API server sends it (see examples/reviews)",
+            HelpName = "FILE",
             Required = true,
         };
-        var repo = new Option<string>("--repo") { Description = "Git repository (path, file:// or https:// URL); default: AdmissionGuard:Git:Repository, else the built-in example" };
-        var gitRef = new Option<string>("--ref") { Description = "branch, tag or commit; default: AdmissionGuard:Git:Ref (main)" };
+        var repo = new Option<string>("--repo") { Description = "Git repository (path, file:// or https:// URL); default: AdmissionGuard:Git:Repository, else the built-in example", HelpName = "URL|PATH" };
+        var gitRef = new Option<string>("--ref") { Description = "branch, tag or commit; default: AdmissionGuard:Git:Ref (main)", HelpName = "REF" };
         var command = new Command("check", "Decide one AdmissionReview offline and print the response. Exit code: 0 allowed (Warn mode included), 1 denied, 2 error.")
         {
             review,

@@ -37,6 +37,7 @@ public static class Cli
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(DriftCommand.Create());
         root.SetAction(ServeAsync);
+        VerbHelp.Use(root);
         return root;
     }
 

@@ -52,6 +52,36 @@ public sealed class CommandLineTests
         Assert.Empty(result.Output);
     }
 
+    public static TheoryData<string[], string[]> Helps => new()
+    {
+        { ["--help"], [" [command] [options]", "serve", "check", "drift", "--AdmissionGuard:Key=Value", "--Kestrel:Endpoints:"] },
+        { ["-h"], [" [command] [options]", "serve", "check", "drift", "--AdmissionGuard:Key=Value"] },
+        { ["serve", "--help"], [" serve [options]", "--AdmissionGuard:Key=Value", "--Kestrel:Endpoints:Webhook:Url=", "Settings table in README.md", "--Section:Key Value"] },
+        { ["serve", "-h"], [" serve [options]", "--AdmissionGuard:Key=Value"] },
+        { ["check", "--help"], [" check [options]", "--review", "--repo", "--ref", "1 denied", "--AdmissionGuard:Key=Value"] },
+        { ["check", "-h"], [" check [options]", "--review"] },
+        { ["drift", "--help"], [" drift [options]", "--repo", "--ref", "--path", "--default-namespace", "--live", "--kubeconfig", "--context", "--namespace", "--output", "1 drift", "--AdmissionGuard:Key=Value"] },
+        { ["drift", "-h"], [" drift [options]", "--live"] },
+    };
+
+    // The usage line begins with the executable's name, which in process is the test host's.
+    [Theory]
+    [MemberData(nameof(Helps))]
+    public async Task Help_of_each_verb_names_its_options_and_the_configuration_arguments_and_exits_0(string[] arguments, string[] mentions)
+    {
+        var result = await InProcessCli.RunAsync(arguments, within: TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Empty(result.Errors);
+        foreach (var mention in mentions)
+        {
+            Assert.Contains(mention, result.Output, StringComparison.Ordinal);
+        }
+
+        // Unknown words are refused now, so the help must not offer to pass them through.
+        Assert.DoesNotContain("additional arguments", result.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
     public static TheoryData<string[], string[]> Served => new()
     {
         { ["--AdmissionGuard:Mode=Warn"], ["--AdmissionGuard:Mode=Warn"] },
