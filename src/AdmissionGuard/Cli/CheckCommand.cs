@@ -21,41 +21,53 @@ public static class CheckCommand
         var review = new Option<FileInfo>("--review")
         {
             Description = "AdmissionReview JSON file, as the API server sends it (see examples/reviews)",
+            HelpName = "FILE",
             Required = true,
         };
-        var repo = new Option<string>("--repo") { Description = "Git repository (path, file:// or https:// URL); default: AdmissionGuard:Git:Repository, else the built-in example" };
-        var gitRef = new Option<string>("--ref") { Description = "branch, tag or commit; default: AdmissionGuard:Git:Ref (main)" };
+        var repo = new Option<string>("--repo") { Description = "Git repository (path, file:// or https:// URL); default: AdmissionGuard:Git:Repository, else the built-in example", HelpName = "URL|PATH" };
+        var gitRef = new Option<string>("--ref") { Description = "branch, tag or commit; default: AdmissionGuard:Git:Ref (main)", HelpName = "REF" };
         var command = new Command("check", "Decide one AdmissionReview offline and print the response. Exit code: 0 allowed (Warn mode included), 1 denied, 2 error.")
         {
             review,
             repo,
             gitRef,
         };
+        // Configuration arguments reach the verb unmatched; VerbArguments refuses any other unmatched word.
         command.TreatUnmatchedTokensAsErrors = false;
-        command.Action = new CheckAction(result => Run(
+        command.Action = new CheckAction((result, configurationArgs) => Run(
             result.GetValue(review)!,
             result.GetValue(repo),
             result.GetValue(gitRef),
-            [.. result.UnmatchedTokens],
-            Console.Out,
-            Console.Error));
+            configurationArgs,
+            result.InvocationConfiguration.Output,
+            result.InvocationConfiguration.Error));
         return command;
     }
 
     /// <summary>Runs even when parsing failed, so that a usage error is exit 2 (not 1, which means denied).</summary>
-    private sealed class CheckAction(Func<ParseResult, int> run) : SynchronousCommandLineAction
+    private sealed class CheckAction(Func<ParseResult, string[], int> run) : SynchronousCommandLineAction
     {
         public override bool ClearsParseErrors => true;
 
         public override int Invoke(ParseResult parseResult)
         {
-            if (parseResult.Errors.Count > 0)
+            var errors = parseResult.InvocationConfiguration.Error;
+            var arguments = VerbArguments.Of(parseResult);
+
+            // An unknown word first: a mistyped --review also makes --review missing, and the typo is the news.
+            if (arguments.UsageError is { } usage)
             {
-                Console.Error.WriteLine($"admissionguard check: {parseResult.Errors[0].Message.ReplaceLineEndings(" ")} (see admissionguard check --help)");
+                errors.WriteLine(usage);
                 return 2;
             }
 
-            return run(parseResult);
+            if (parseResult.Errors.Count > 0)
+            {
+                errors.WriteLine($"admissionguard check: {parseResult.Errors[0].Message.ReplaceLineEndings(" ")} (see admissionguard check --help)");
+                return 2;
+            }
+
+            return run(parseResult, [.. arguments.Configuration]);
         }
     }
 

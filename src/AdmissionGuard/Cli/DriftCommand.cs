@@ -62,8 +62,9 @@ public static class DriftCommand
         {
             repo, gitRef, paths, defaultNamespace, live, kubeconfig, context, namespaces, output,
         };
+        // Configuration arguments reach the verb unmatched; VerbArguments refuses any other unmatched word.
         command.TreatUnmatchedTokensAsErrors = false;
-        command.Action = new DriftAction(result => new DriftRequest
+        command.Action = new DriftAction((result, configurationArgs) => new DriftRequest
         {
             Repository = result.GetValue(repo),
             Ref = result.GetValue(gitRef),
@@ -74,7 +75,7 @@ public static class DriftCommand
             Context = result.GetValue(context),
             Namespaces = result.GetValue(namespaces) ?? [],
             Output = result.GetValue(output) ?? "text",
-            ConfigurationArgs = [.. result.UnmatchedTokens],
+            ConfigurationArgs = configurationArgs,
         });
         return command;
     }
@@ -83,11 +84,6 @@ public static class DriftCommand
     {
         try
         {
-            if (request.ConfigurationArgs.FirstOrDefault(a => a.StartsWith('-') && !a.Contains(':', StringComparison.Ordinal)) is { } unknown)
-            {
-                throw new ClusterException($"unknown option {unknown} (see admissionguard drift --help)");
-            }
-
             if (request.LiveFile is not null && (request.Kubeconfig is not null || request.Context is not null))
             {
                 throw new ClusterException("give either --live FILE or --kubeconfig FILE, not both");
@@ -204,20 +200,32 @@ public static class DriftCommand
     };
 
     /// <summary>Runs the verb even when parsing failed, so that a usage error is exit 2 (not 1, which means drift).</summary>
-    private sealed class DriftAction(Func<ParseResult, DriftRequest> request) : AsynchronousCommandLineAction
+    private sealed class DriftAction(Func<ParseResult, IReadOnlyList<string>, DriftRequest> request) : AsynchronousCommandLineAction
     {
         public override bool ClearsParseErrors => true;
 
         public override async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
         {
-            if (parseResult.Errors.Count > 0)
+            var (output, errors) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
+            var arguments = VerbArguments.Of(parseResult);
+
+            // An unknown word first: a mistyped option can leave another without its value, and the typo is the news.
+            if (arguments.UsageError is { } usage)
             {
-                var problem = parseResult.Errors[0].Message.ReplaceLineEndings(" ").Replace("\t", "", StringComparison.Ordinal);
-                await Console.Error.WriteLineAsync($"admissionguard drift: {problem} (see admissionguard drift --help)").ConfigureAwait(false);
+                await errors.WriteLineAsync(usage).ConfigureAwait(false);
                 return 2;
             }
 
-            return await RunAsync(request(parseResult), Console.Out, Console.Error, DriftText.UseColour(Console.IsOutputRedirected, Environment.GetEnvironmentVariable), cancellationToken).ConfigureAwait(false);
+            if (parseResult.Errors.Count > 0)
+            {
+                var problem = parseResult.Errors[0].Message.ReplaceLineEndings(" ").Replace("\t", "", StringComparison.Ordinal);
+                await errors.WriteLineAsync($"admissionguard drift: {problem} (see admissionguard drift --help)").ConfigureAwait(false);
+                return 2;
+            }
+
+            // Colour only on the process's own terminal, never into a writer a caller supplied.
+            var colour = output == Console.Out && DriftText.UseColour(Console.IsOutputRedirected, Environment.GetEnvironmentVariable);
+            return await RunAsync(request(parseResult, arguments.Configuration), output, errors, colour, cancellationToken).ConfigureAwait(false);
         }
     }
 }
