@@ -11,13 +11,17 @@ public sealed class Baseline
 {
     private readonly FrozenDictionary<PolicyKey, BaselineEntry> _entries;
 
-    public Baseline(string commit, string gitRef, DateTimeOffset loadedAt, IEnumerable<BaselineEntry> entries)
+    public Baseline(string commit, string gitRef, DateTimeOffset loadedAt, IEnumerable<BaselineEntry> entries, IReadOnlyList<string>? notices = null)
     {
         Commit = commit;
         Ref = gitRef;
         LoadedAt = loadedAt;
         _entries = entries.ToFrozenDictionary(e => e.Policy.Id);
+        Notices = notices ?? [];
     }
+
+    /// <summary>What is worth fixing in the commit's manifests without making it invalid here, one line each, naming the file.</summary>
+    public IReadOnlyList<string> Notices { get; }
 
     /// <summary>Full commit SHA.</summary>
     public string Commit { get; }

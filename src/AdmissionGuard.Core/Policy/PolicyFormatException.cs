@@ -11,4 +11,7 @@ public sealed class PolicyFormatException(string path, string problem)
     public string Path { get; } = Excerpt.Of(path, MaxPathLength);
 
     public string Problem { get; } = Excerpt.Of(problem, MaxProblemLength);
+
+    /// <summary>The path as field names (strings) and list indexes (ints), to find the field in its manifest; empty when not known.</summary>
+    public IReadOnlyList<object> Segments { get; init; } = [];
 }

@@ -28,7 +28,12 @@ public static class PolicyReader
     /// <param name="policy">The whole object: apiVersion, kind, metadata, spec.</param>
     /// <param name="namespaceOverride">Namespace to use instead of metadata.namespace (the admission request's).</param>
     /// <param name="defaultNamespace">Namespace for an object that names none (Git manifests).</param>
-    public static CanonicalPolicy Read(JsonElement policy, string? namespaceOverride = null, string defaultNamespace = "default")
+    /// <param name="strict">
+    /// As the API server decodes and validates a manifest that kubectl applies: unknown fields at every level, and
+    /// names, label keys and label values it would refuse, are errors. Objects the API server itself serves were
+    /// checked when they were written, and a newer server may add metadata fields, so they are read without it.
+    /// </param>
+    public static CanonicalPolicy Read(JsonElement policy, string? namespaceOverride = null, string defaultNamespace = "default", bool strict = false)
     {
         if (policy.ValueKind != JsonValueKind.Object)
         {
@@ -37,6 +42,7 @@ public static class PolicyReader
 
         var path = t_path ??= new FieldPath();
         path.Reset();
+        path.Strict = strict;
         string name = "", ns = "";
         var labels = NoEntries;
         var annotations = NoEntries;
@@ -53,10 +59,24 @@ public static class PolicyReader
                     ns = OptionalString(field.Value, "namespace"u8, "namespace", path) ?? "";
                     labels = StringMap(field.Value, "labels"u8, "labels", path);
                     annotations = StringMap(field.Value, "annotations"u8, "annotations", path);
+                    if (strict)
+                    {
+                        CheckMetadata(field.Value, name, ns, labels, annotations, path);
+                    }
+
                     path.Pop();
                     break;
                 case "spec":
                     spec = ReadSpec(field.Value, path);
+                    break;
+                case "apiVersion" or "kind" or "status":
+                    break;
+                default:
+                    if (strict)
+                    {
+                        throw path.Error(field.Name, KnownFields.Unknown(field.Name, KnownFields.Object));
+                    }
+
                     break;
             }
         }
@@ -94,6 +114,7 @@ public static class PolicyReader
 
         var path = t_path ??= new FieldPath();
         path.Reset();
+        path.Strict = false;
         var labels = StringMap(policy.Labels, "labels", path, policy.KeepLabels, ref shared.LabelsText, ref shared.Labels);
         if (policy.AnnotationProblem is { } annotationProblem)
         {
@@ -209,13 +230,13 @@ public static class PolicyReader
                 else if (field.NameEquals("ingress"u8))
                 {
                     path.Push("ingress");
-                    ingress = ReadRules(field.Value, path, "from"u8, "from");
+                    ingress = ReadRules(field.Value, path, "from"u8, "from", KnownFields.IngressRule);
                     path.Pop();
                 }
                 else if (field.NameEquals("egress"u8))
                 {
                     path.Push("egress");
-                    egress = ReadRules(field.Value, path, "to"u8, "to");
+                    egress = ReadRules(field.Value, path, "to"u8, "to", KnownFields.EgressRule);
                     path.Pop();
                 }
                 else if (field.NameEquals("policyTypes"u8))
@@ -226,7 +247,7 @@ public static class PolicyReader
                 }
                 else
                 {
-                    throw path.Error(field.Name, "unknown field");
+                    throw path.Error(field.Name, KnownFields.Unknown(field.Name, KnownFields.Spec));
                 }
             }
 
@@ -245,7 +266,7 @@ public static class PolicyReader
     private static readonly ImmutableArray<string> IngressOnly = ["Ingress"];
     private static readonly ImmutableArray<string> IngressAndEgress = ["Egress", "Ingress"];
 
-    private static ImmutableArray<PolicyRule> ReadRules(JsonElement rules, FieldPath path, ReadOnlySpan<byte> peersField, string peersFieldName)
+    private static ImmutableArray<PolicyRule> ReadRules(JsonElement rules, FieldPath path, ReadOnlySpan<byte> peersField, string peersFieldName, string[] known)
     {
         if (!IsList(rules, path, out var count))
         {
@@ -276,7 +297,7 @@ public static class PolicyReader
                 }
                 else
                 {
-                    throw path.Error(field.Name, "unknown field");
+                    throw path.Error(field.Name, KnownFields.Unknown(field.Name, known));
                 }
             }
 
@@ -352,7 +373,7 @@ public static class PolicyReader
             }
             else
             {
-                throw path.Error(field.Name, "unknown field");
+                throw path.Error(field.Name, KnownFields.Unknown(field.Name, KnownFields.Peer));
             }
         }
 
@@ -390,7 +411,7 @@ public static class PolicyReader
             }
             else
             {
-                throw path.Error(field.Name, "unknown field");
+                throw path.Error(field.Name, KnownFields.Unknown(field.Name, KnownFields.IpBlock));
             }
         }
 
@@ -449,7 +470,7 @@ public static class PolicyReader
             }
             else
             {
-                throw path.Error(field.Name, "unknown field");
+                throw path.Error(field.Name, KnownFields.Unknown(field.Name, KnownFields.Port));
             }
         }
 
@@ -504,7 +525,7 @@ public static class PolicyReader
             }
             else
             {
-                throw path.Error(field.Name, "unknown field");
+                throw path.Error(field.Name, KnownFields.Unknown(field.Name, KnownFields.Selector));
             }
         }
 
@@ -557,13 +578,27 @@ public static class PolicyReader
             }
             else
             {
-                throw path.Error(field.Name, "unknown field");
+                throw path.Error(field.Name, KnownFields.Unknown(field.Name, KnownFields.Requirement));
             }
         }
 
         if (string.IsNullOrEmpty(key))
         {
             throw path.Error("key", "required");
+        }
+
+        if (path.Strict)
+        {
+            Check(ObjectNames.QualifiedNameProblem(key), "key", path);
+            if (op is "In" or "NotIn")
+            {
+                for (var i = 0; i < values.Length; i++)
+                {
+                    path.Push("values");
+                    Check(ObjectNames.LabelValueProblem(values[i]), null, path);
+                    path.Pop();
+                }
+            }
         }
 
         switch (op)
@@ -670,6 +705,11 @@ public static class PolicyReader
             var key = entry.Name;
             path.Push(key);
             var value = RequireString(entry.Value, path);
+            if (path.Strict)
+            {
+                Check(ObjectNames.QualifiedNameProblem(key) ?? ObjectNames.LabelValueProblem(value), null, path);
+            }
+
             path.Pop();
             var existing = -1;
             if (positions is null)
@@ -742,6 +782,51 @@ public static class PolicyReader
         return text;
     }
 
+    /// <summary>Unknown metadata fields, and the names, label keys and values the API server would refuse.</summary>
+    private static void CheckMetadata(
+        JsonElement metadata, string name, string ns, ImmutableSortedDictionary<string, string> labels, ImmutableSortedDictionary<string, string> annotations, FieldPath path)
+    {
+        foreach (var field in metadata.EnumerateObject())
+        {
+            if (Array.IndexOf(KnownFields.Metadata, field.Name) < 0)
+            {
+                throw path.Error(field.Name, KnownFields.Unknown(field.Name, KnownFields.Metadata));
+            }
+        }
+
+        if (name.Length > 0)
+        {
+            Check(ObjectNames.NameProblem(name), "name", path);
+        }
+
+        if (ns.Length > 0)
+        {
+            Check(ObjectNames.NamespaceProblem(ns), "namespace", path);
+        }
+
+        foreach (var (key, value) in labels)
+        {
+            path.Push("labels");
+            Check(ObjectNames.QualifiedNameProblem(key) ?? ObjectNames.LabelValueProblem(value), key, path);
+            path.Pop();
+        }
+
+        foreach (var key in annotations.Keys)
+        {
+            path.Push("annotations");
+            Check(ObjectNames.QualifiedNameProblem(key), key, path);
+            path.Pop();
+        }
+    }
+
+    private static void Check(string? problem, string? child, FieldPath path)
+    {
+        if (problem is not null)
+        {
+            throw path.Error(child, problem);
+        }
+    }
+
     /// <summary>A list's length; false for null (an absent list), an error for anything but a list.</summary>
     private static bool IsList(JsonElement list, FieldPath path, out int count)
     {
@@ -792,6 +877,9 @@ public static class PolicyReader
         private int[] _indexes = new int[16];
         private int _depth;
 
+        /// <summary>Read as <see cref="Read(JsonElement, string?, string, bool)"/>'s strict mode describes.</summary>
+        public bool Strict { get; set; }
+
         public void Reset() => _depth = 0;
 
         public void Push(string name)
@@ -813,24 +901,28 @@ public static class PolicyReader
         public PolicyFormatException Error(string? child, string problem)
         {
             var text = new StringBuilder();
+            var segments = new List<object>(_depth + 1);
             for (var i = 0; i < _depth; i++)
             {
                 if (_names[i] is { } name)
                 {
                     text.Append(i == 0 ? "" : ".").Append(Excerpt.Of(name));
+                    segments.Add(name);
                 }
                 else
                 {
                     text.Append('[').Append(_indexes[i]).Append(']');
+                    segments.Add(_indexes[i]);
                 }
             }
 
             if (child is not null)
             {
                 text.Append(_depth == 0 ? "" : ".").Append(Excerpt.Of(child));
+                segments.Add(child);
             }
 
-            return new PolicyFormatException(text.ToString(), problem);
+            return new PolicyFormatException(text.ToString(), problem) { Segments = segments };
         }
 
         private void Grow()

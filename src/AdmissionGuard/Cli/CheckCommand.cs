@@ -111,6 +111,11 @@ public static class CheckCommand
                 errors.WriteLine(decision.Message);
             }
 
+            foreach (var notice in baseline.Notices)
+            {
+                errors.WriteLine($"note: {notice}");
+            }
+
             return decision.Allowed ? 0 : 1;
         }
         catch (Exception e) when (e is BadReviewException or BaselineLoadException or InvalidSettingsException or IOException

@@ -115,6 +115,12 @@ public static class DriftCommand
             var scope = request.Namespaces.Select(n => new NamespacePattern(n.Trim())).ToList();
             var report = Drift.Find(baseline, live, settings, scope, DateTimeOffset.UtcNow);
 
+            // On stderr, so that JSON and SARIF on stdout stay one document a tool can read.
+            foreach (var notice in baseline.Notices)
+            {
+                await errors.WriteLineAsync($"admissionguard drift: note: {notice}").ConfigureAwait(false);
+            }
+
             switch (request.Output)
             {
                 case "json":

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using AdmissionGuard.Cluster;
+using AdmissionGuard.Core;
 using AdmissionGuard.Hosting;
 
 namespace AdmissionGuard.Cli;

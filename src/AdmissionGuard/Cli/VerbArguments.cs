@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using AdmissionGuard.Core;
 using AdmissionGuard.Hosting;
 
 namespace AdmissionGuard.Cli;

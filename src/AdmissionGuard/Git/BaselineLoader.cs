@@ -35,7 +35,7 @@ internal static class BaselineLoader
                 throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
             }
 
-            files.Add(new ManifestFile(path, blob.GetContentText()));
+            files.Add(new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)));
         }
 
         return files;
@@ -101,7 +101,8 @@ internal static class BaselineLoader
             commitSha,
             settings.Ref,
             now,
-            declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedSpec = d.ServedSpec }));
+            declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedSpec = d.ServedSpec }),
+            [.. parsed.SelectMany(p => p.Policies!).Select(d => d.Notice).OfType<string>()]);
     }
 
     private static void CollectBlobs(Tree tree, string prefix, List<(string Path, Blob Blob)> files)

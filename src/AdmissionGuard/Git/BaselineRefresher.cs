@@ -179,6 +179,12 @@ internal sealed class BaselineRefresher(
 
     private void LogChange(Baseline? previous, Baseline next, TimeSpan fetch, TimeSpan read)
     {
+        // Once per new commit, at most ten lines: /status lists them all.
+        foreach (var notice in next.Notices.Take(10))
+        {
+            logger.LogWarning("Commit {Commit}: {Notice}", next.ShortCommit, notice);
+        }
+
         if (previous is null)
         {
             logger.LogInformation(

@@ -6,7 +6,11 @@ using YamlDotNet.Core.Events;
 namespace AdmissionGuard.Git;
 
 /// <summary>A NetworkPolicy declared in a manifest file, with its place in the file.</summary>
-internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, string Location, byte[]? ServedSpec);
+internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, string Location, byte[]? ServedSpec)
+{
+    /// <summary>Something about the manifest worth fixing that does not make it invalid here (a <c>status</c> field).</summary>
+    public string? Notice { get; init; }
+}
 
 /// <summary>A manifest that cannot be read, located by file and document (index from 0).</summary>
 internal sealed class ManifestException(string path, int? documentIndex, string problem)
@@ -84,14 +88,7 @@ internal static class ManifestReader
                 {
                     if (nodes[node] is MappingStart && nodes.ScalarValue(node, "kind") == PolicyReader.Kind)
                     {
-                        try
-                        {
-                            result.Add(ReadPolicy(nodes, node, path, index, $"{path}: document {index} item {item}", defaultNamespace));
-                        }
-                        catch (PolicyFormatException e)
-                        {
-                            throw new PolicyFormatException($"items[{item}].{e.Path}", e.Problem);
-                        }
+                        result.Add(ReadPolicy(nodes, node, path, index, $"{path}: document {index} item {item}", defaultNamespace, $"items[{item}]."));
                     }
 
                     item++;
@@ -100,26 +97,70 @@ internal static class ManifestReader
         }
         else if (kind == PolicyReader.Kind)
         {
-            result.Add(ReadPolicy(nodes, root, path, index, $"{path}: document {index}", defaultNamespace));
+            result.Add(ReadPolicy(nodes, root, path, index, $"{path}: document {index}", defaultNamespace, ""));
         }
     }
 
-    private static DeclaredPolicy ReadPolicy(YamlNodes nodes, int node, string path, int index, string location, string defaultNamespace)
+    /// <param name="itemPrefix">How the policy's fields are named within its document: <c>items[2].</c> in a List.</param>
+    private static DeclaredPolicy ReadPolicy(YamlNodes nodes, int node, string path, int index, string location, string defaultNamespace, string itemPrefix)
     {
-        var apiVersion = nodes.ScalarValue(node, "apiVersion");
-        if (apiVersion != PolicyReader.ApiVersion)
+        try
         {
-            throw new PolicyFormatException("apiVersion", $"NetworkPolicy must be {PolicyReader.ApiVersion}, not {Core.Excerpt.Quoted(apiVersion)}");
+            var apiVersion = nodes.ScalarValue(node, "apiVersion");
+            if (apiVersion != PolicyReader.ApiVersion)
+            {
+                throw new PolicyFormatException("apiVersion", $"NetworkPolicy must be {PolicyReader.ApiVersion}, not {Core.Excerpt.Quoted(apiVersion)}")
+                {
+                    Segments = ["apiVersion"],
+                };
+            }
+
+            using var json = YamlToJson.Convert(nodes, node);
+            var policy = PolicyReader.Read(json.RootElement, defaultNamespace: defaultNamespace, strict: true);
+            if (policy.Name.Length == 0)
+            {
+                throw new PolicyFormatException("metadata.name", "required") { Segments = ["metadata"] };
+            }
+
+            return new DeclaredPolicy(policy, path, index, location, ServedSpec.Render(json.RootElement, policy.Spec))
+            {
+                Notice = nodes.Value(node, "status") >= 0
+                    ? $"{location}: {itemPrefix}status: API servers from Kubernetes 1.28 refuse this field (strict decoding error: unknown field \"status\"), "
+                        + "so the GitOps sync of this file fails there; remove it"
+                    : null,
+            };
+        }
+        catch (PolicyFormatException e)
+        {
+            throw new ManifestException(path, index, $"{Line(nodes, node, e.Segments)}: {itemPrefix}{e.Message}");
+        }
+    }
+
+    /// <summary><c>line L, column C</c> of the field a path names, following it through the YAML (or of the deepest part found).</summary>
+    private static string Line(YamlNodes nodes, int node, IReadOnlyList<object> segments)
+    {
+        var mark = nodes[node].Start;
+        foreach (var segment in segments)
+        {
+            node = nodes.Resolve(node);
+            var next = (segment, nodes[node]) switch
+            {
+                (string name, MappingStart) => nodes.EffectivePairs(node)
+                    .Where(pair => nodes[nodes.Resolve(pair.Key)] is Scalar { Value: var key } && key == name)
+                    .Select(pair => (Mark: nodes[pair.Key].Start, Node: pair.Value))
+                    .LastOrDefault((Mark: default(Mark), Node: -1)),
+                (int item, SequenceStart) => nodes.Items(node).Skip(item).Select(n => (Mark: nodes[n].Start, Node: n)).FirstOrDefault((Mark: default(Mark), Node: -1)),
+                _ => (Mark: default(Mark), Node: -1),
+            };
+            if (next.Node < 0)
+            {
+                break;
+            }
+
+            (mark, node) = (next.Mark, next.Node);
         }
 
-        using var json = YamlToJson.Convert(nodes, node);
-        var policy = PolicyReader.Read(json.RootElement, defaultNamespace: defaultNamespace);
-        if (policy.Name.Length == 0)
-        {
-            throw new PolicyFormatException("metadata.name", "required");
-        }
-
-        return new DeclaredPolicy(policy, path, index, location, ServedSpec.Render(json.RootElement, policy.Spec));
+        return $"line {mark.Line}, column {mark.Column}";
     }
 
     private static string Describe(Exception e) => e switch

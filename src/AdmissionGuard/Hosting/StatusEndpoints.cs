@@ -28,7 +28,8 @@ public static class StatusEndpoints
         state.Source,
         state.LastSuccessAt,
         state.LastFailureAt,
-        state.ConsecutiveFailures);
+        state.ConsecutiveFailures,
+        state.Baseline?.Notices ?? []);
 }
 
 public sealed record StatusReport(
@@ -42,7 +43,8 @@ public sealed record StatusReport(
     string Source,
     DateTimeOffset? LastSuccessAt,
     DateTimeOffset? LastFailureAt,
-    int ConsecutiveFailures);
+    int ConsecutiveFailures,
+    IReadOnlyList<string> Notices);
 
 public sealed record StatusError(string Message, string? Commit, string? Path, DateTimeOffset At);
 

@@ -43,6 +43,20 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_status_field_in_Git_is_noted_after_the_decision()
+    {
+        _repository.Commit(new Dictionary<string, string>
+        {
+            ["apps/default.yaml"] = GitOpsRepository.DefaultNamespace.Replace("\n---\n# Not a NetworkPolicy", "\nstatus: {}\n---\n# Not a NetworkPolicy", StringComparison.Ordinal),
+        });
+
+        var result = Check(Fixture("create"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("\nnote: apps/default.yaml: document 0: status: API servers from Kubernetes 1.28 refuse this field", result.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Warn_mode_from_the_environment_exits_0_with_warnings()
     {
         var environment = Environment;

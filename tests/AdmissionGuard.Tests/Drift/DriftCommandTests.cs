@@ -201,6 +201,31 @@ public sealed class DriftCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_misspelt_field_in_Git_is_an_error_naming_its_line_not_a_deny_all_policy_without_drift()
+    {
+        _repository.Commit(new Dictionary<string, string>
+        {
+            ["shop/default-deny.yaml"] = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: shop}\nspce:\n  podSelector: {}\n",
+        });
+
+        var result = Drift("--live", DriftFixtures.Live("in-sync.yaml"));
+
+        AssertOneLineError(result, "shop/default-deny.yaml: document 0: line 4, column 1: spce: unknown field \"spce\" (did you mean \"spec\"?)", "misspelt spec");
+    }
+
+    [Fact]
+    public void A_status_field_in_Git_is_noted_on_stderr_and_the_report_stays_one_document()
+    {
+        _repository.Commit(new Dictionary<string, string> { ["shop/api.yaml"] = DriftFixtures.Api + "\nstatus: {}\n" });
+
+        var result = Drift("--live", DriftFixtures.Live("in-sync.yaml"), "-o", "json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(0, JsonNode.Parse(result.Output)!["summary"]!["modified"]!.GetValue<int>());
+        Assert.StartsWith("admissionguard drift: note: shop/api.yaml: document 0: status: API servers from Kubernetes 1.28 refuse this field", result.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_repository_that_does_not_exist_is_an_error()
     {
         var result = Executable.Run(_work.Path, Environment, "drift", "--repo", _work.Combine("no-repo"), "--live", DriftFixtures.Live("cluster.yaml"));

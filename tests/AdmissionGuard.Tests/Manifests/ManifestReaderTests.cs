@@ -270,6 +270,54 @@ public class ManifestReaderTests
         },
     };
 
+    private const string Policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n";
+
+    /// <summary>What kubectl's strict field validation and the API server's validation refuse, located by line and column.</summary>
+    public static TheoryData<string, string, string> Strict => new()
+    {
+        { "misspelt spec at the top level", Policy + "metadata: {name: a}\nspce:\n  podSelector: {}\n", "line 4, column 1: spce: unknown field \"spce\" (did you mean \"spec\"?)" },
+        { "misspelt metadata field", Policy + "metadata:\n  name: a\n  namesapce: shop\n", "line 5, column 3: metadata.namesapce: unknown field \"namesapce\" (did you mean \"namespace\"?)" },
+        { "misspelt field deep in the spec", Policy + "metadata: {name: a}\nspec:\n  ingress:\n  - from:\n    - podSelectr: {}\n", "line 7, column 7: spec.ingress[0].from[0].podSelectr: unknown field \"podSelectr\" (did you mean \"podSelector\"?)" },
+        { "field of an egress rule in an ingress rule", Policy + "metadata: {name: a}\nspec:\n  ingress:\n  - to: []\n", "spec.ingress[0].to: unknown field \"to\" (known here: from, ports)" },
+        { "field with the wrong case", Policy + "metadata: {name: a}\nspec:\n  PodSelector: {}\n", "spec.PodSelector: unknown field \"PodSelector\" (did you mean \"podSelector\"?)" },
+        { "unknown field of a List item", "apiVersion: v1\nkind: List\nitems:\n- " + Policy.Replace("\n", "\n  ", StringComparison.Ordinal) + "metadata: {name: a}\n  sepc: {}\n", "line 7, column 3: items[0].sepc: unknown field \"sepc\" (did you mean \"spec\"?)" },
+        { "field given twice in metadata", Policy + "metadata:\n  name: a\n  name: b\n", "line 5" },
+        { "unsubstituted variable in a label value", Policy + "metadata: {name: a}\nspec:\n  podSelector:\n    matchLabels: {app: \"${APP}\"}\n", "line 6, column 19: spec.podSelector.matchLabels.app: invalid label value \"${APP}\"" },
+        { "label value too long", Policy + $"metadata: {{name: a}}\nspec:\n  podSelector:\n    matchLabels: {{app: {new string('a', 64)}}}\n", "invalid label value" },
+        { "label key with a space", Policy + "metadata: {name: a}\nspec:\n  podSelector:\n    matchLabels: {\"my app\": web}\n", "invalid key \"my app\"" },
+        { "label key with an upper-case prefix", Policy + "metadata:\n  name: a\n  labels: {Example.com/team: a}\n", "metadata.labels.Example.com/team: invalid key" },
+        { "selector expression key", Policy + "metadata: {name: a}\nspec:\n  podSelector:\n    matchExpressions: [{key: \"a b\", operator: Exists}]\n", "spec.podSelector.matchExpressions[0].key: invalid key" },
+        { "selector expression value", Policy + "metadata: {name: a}\nspec:\n  podSelector:\n    matchExpressions: [{key: tier, operator: In, values: [\"-front\"]}]\n", "spec.podSelector.matchExpressions[0].values: invalid label value \"-front\"" },
+        { "annotation key", Policy + "metadata:\n  name: a\n  annotations: {\"owner team\": a}\n", "metadata.annotations.owner team: invalid key" },
+        { "upper-case name", Policy + "metadata: {name: Web}\n", "line 3, column 12: metadata.name: invalid name \"Web\"" },
+        { "namespace with a dot", Policy + "metadata: {name: web, namespace: shop.eu}\n", "metadata.namespace: invalid namespace \"shop.eu\"" },
+        { "unsubstituted variable in a namespace", Policy + "metadata: {name: web, namespace: \"${NS}\"}\n", "(an unsubstituted variable?)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Strict))]
+    public void What_the_API_server_would_refuse_is_an_error_with_its_line(string behaviour, string text, string problem)
+    {
+        var e = Assert.Throws<ManifestException>(() => ManifestReader.Read(Path, text, "default"));
+
+        Assert.StartsWith($"{Path}: document 0: ", e.Message, StringComparison.Ordinal);
+        Assert.True(e.Problem.Contains(problem, StringComparison.Ordinal), $"{behaviour}: {e.Problem}");
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void A_status_field_is_read_but_noted_because_API_servers_from_1_28_refuse_it()
+    {
+        var policies = ManifestReader.Read(Path, Policy + "metadata: {name: a}\nspec: {podSelector: {}}\nstatus: {}\n---\n" + Policy + "metadata: {name: b}\n", "default");
+
+        Assert.Equal(2, policies.Count);
+        Assert.Equal(
+            $"{Path}: document 0: status: API servers from Kubernetes 1.28 refuse this field (strict decoding error: unknown field \"status\"), so the GitOps sync of this file fails there; remove it",
+            policies[0].Notice);
+        Assert.Null(policies[1].Notice);
+        Assert.Equal(ManifestReader.Read(Path, Policy + "metadata: {name: a}\nspec: {podSelector: {}}\n", "default")[0].Policy, policies[0].Policy);
+    }
+
     [Theory]
     [MemberData(nameof(Errors))]
     public void Error_names_the_file_and_document(string behaviour, string text, int document, string problem)

@@ -1,12 +1,14 @@
-namespace AdmissionGuard.Cli;
+namespace AdmissionGuard.Core;
 
-/// <summary>How far apart two words are, for the "did you mean" of a mistyped verb or option.</summary>
+/// <summary>How far apart two words are, for the "did you mean" of a mistyped verb, option or manifest field.</summary>
 public static class EditDistance
 {
     /// <summary>
     /// Insertions, deletions, substitutions and swaps of two neighbours, ignoring case: a swap counts
     /// once because swapped letters are the commonest typo (<c>chekc</c>, <c>--outptu</c>).
     /// </summary>
+    public const int MaxWordLength = 64;
+
     public static int Between(string a, string b)
     {
         var (x, y) = (a.ToUpperInvariant(), b.ToUpperInvariant());
@@ -45,6 +47,12 @@ public static class EditDistance
     /// </summary>
     public static string? Nearest(string word, IEnumerable<string> candidates)
     {
+        // Nothing anyone meant is that long, and the table grows with the word's length times the candidate's.
+        if (word.Length > MaxWordLength)
+        {
+            return null;
+        }
+
         var allowed = Math.Max(1, word.Length / 3);
         return candidates
             .Select(candidate => (Candidate: candidate, Distance: Between(word, candidate)))
