@@ -38,8 +38,8 @@ public sealed class Baseline
 
     public BaselineEntry? Find(PolicyKey key) => _entries.GetValueOrDefault(key);
 
-    /// <summary><c>path@shortsha</c>: where to change a policy.</summary>
-    public string Location(BaselineEntry entry) => $"{entry.SourcePath}@{ShortCommit}";
+    /// <summary><c>path@shortsha</c>, or <c>base/file.yaml via overlay@shortsha</c> for a rendered source: where to change a policy.</summary>
+    public string Location(BaselineEntry entry) => entry.Via is null ? $"{entry.SourcePath}@{ShortCommit}" : $"{entry.SourcePath} via {entry.Via}@{ShortCommit}";
 }
 
 /// <summary>A declared policy and the manifest it came from (path in the repository, document index from 0).</summary>
@@ -47,4 +47,7 @@ public sealed record BaselineEntry(CanonicalPolicy Policy, string SourcePath, in
 {
     /// <summary>The spec as the API server would send it (<see cref="AdmissionGuard.Core.Policy.ServedSpec"/>), when it could be rendered.</summary>
     public byte[]? ServedSpec { get; init; }
+
+    /// <summary>The folder of the rendered source (a kustomize root) whose build produced it; null for a plain file.</summary>
+    public string? Via { get; init; }
 }

@@ -5,8 +5,31 @@ using Microsoft.Extensions.FileSystemGlobbing;
 
 namespace AdmissionGuard.Git;
 
-/// <summary>A manifest file of one commit: its path in the repository and its text.</summary>
-public sealed record ManifestFile(string Path, string Text);
+/// <summary>
+/// A manifest text of one commit: a file (its path in the repository and its text), or the output of a rendered
+/// source (its folder and the render, with where each object came from in origin annotations).
+/// </summary>
+public sealed record ManifestFile(string Path, string Text)
+{
+    /// <summary>For objects that name no namespace; null: <c>Git:DefaultNamespace</c>.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>Every policy goes into this namespace.</summary>
+    public string? TargetNamespace { get; init; }
+
+    /// <summary>Set when <see cref="Text"/> is kustomize's output for the folder <see cref="Path"/>.</summary>
+    public bool Rendered { get; init; }
+
+    /// <summary>The source it was read through, as /status names it; null for <c>Git:Paths</c>.</summary>
+    public string? Source { get; init; }
+
+    internal ManifestReadOptions ReadOptions(string defaultNamespace) => new(Namespace ?? defaultNamespace)
+    {
+        TargetNamespace = TargetNamespace,
+        RenderedFrom = Rendered ? Path : null,
+        Via = Rendered ? (Path.Length == 0 ? "." : Path) : null,
+    };
+}
 
 /// <summary>
 /// Builds a <see cref="Baseline"/> from one commit: every file matching <c>Git:Paths</c>, read as
@@ -41,7 +64,17 @@ internal static class BaselineLoader
         return files;
     }
 
-    public static Baseline Build(string commitSha, IReadOnlyList<ManifestFile> files, GitSettings settings, DateTimeOffset now)
+    /// <summary>As <see cref="Build"/>, and each source's report given the number of policies it declares.</summary>
+    public static LoadedCommit BuildFromSources(
+        string commitSha, IReadOnlyList<ManifestFile> files, IReadOnlyList<Sources.SourceReport> sources, GitSettings settings, DateTimeOffset now)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var baseline = Build(commitSha, files, settings, now, counts);
+        return new LoadedCommit(baseline, files, [.. sources.Select(s => s with { Policies = counts.GetValueOrDefault(s.Name) })]);
+    }
+
+    /// <param name="policiesBySource">When given, receives how many policies each source (<see cref="ManifestFile.Source"/>) declares.</param>
+    public static Baseline Build(string commitSha, IReadOnlyList<ManifestFile> files, GitSettings settings, DateTimeOffset now, Dictionary<string, int>? policiesBySource = null)
     {
         // Files are parsed in parallel, then taken in order: the first bad file and the first duplicate
         // are reported exactly as a sequential read would report them.
@@ -51,7 +84,7 @@ internal static class BaselineLoader
             var file = files[index];
             try
             {
-                parsed[index] = (ManifestReader.Read(file.Path, file.Text, settings.DefaultNamespace), null);
+                parsed[index] = (ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace)), null);
             }
             catch (Exception e)
             {
@@ -79,10 +112,15 @@ internal static class BaselineLoader
             {
                 if (error.SourceException is ManifestException e)
                 {
-                    throw new BaselineLoadException(e.Message, commitSha, file.Path, e);
+                    throw new BaselineLoadException(e.Message, commitSha, e.Path, e);
                 }
 
                 error.Throw();
+            }
+
+            if (policiesBySource is not null && file.Source is { } source)
+            {
+                policiesBySource[source] = policiesBySource.GetValueOrDefault(source) + parsed[i].Policies!.Count;
             }
 
             foreach (var policy in parsed[i].Policies!)
@@ -101,7 +139,7 @@ internal static class BaselineLoader
             commitSha,
             settings.Ref,
             now,
-            declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedSpec = d.ServedSpec }),
+            declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedSpec = d.ServedSpec, Via = d.Via }),
             [.. parsed.SelectMany(p => p.Policies!).Select(d => d.Notice).OfType<string>()]);
     }
 

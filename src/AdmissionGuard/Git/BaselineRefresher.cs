@@ -92,9 +92,10 @@ internal sealed class BaselineRefresher(
     {
         try
         {
-            if (_persisted.Load(clock.GetUtcNow()) is { } baseline && store.Current is null)
+            if (_persisted.Load(clock.GetUtcNow()) is { } loaded && store.Current is null)
             {
-                store.Publish(store.State with { Baseline = baseline, Source = "persisted" });
+                var baseline = loaded.Baseline;
+                store.Publish(store.State with { Baseline = baseline, Source = "persisted", Sources = loaded.Sources });
                 logger.LogWarning(
                     "Enforcing the persisted baseline {Commit} ({ObjectCount} NetworkPolicies) until Git answers",
                     baseline.Commit, baseline.Count);
@@ -135,12 +136,13 @@ internal sealed class BaselineRefresher(
                 return false;
             }
 
-            var (baseline, files) = _source.Load(commit, now);
+            var loaded = _source.Load(commit, now, cancel);
+            var baseline = loaded.Baseline;
             metrics.RefreshSucceeded();
             LogChange(state.Baseline, baseline, fetched, System.Diagnostics.Stopwatch.GetElapsedTime(started) - fetched);
-            store.Publish(new BaselineState(baseline, "git", state.LastError, now, state.LastFailureAt, 0));
+            store.Publish(new BaselineState(baseline, "git", state.LastError, now, state.LastFailureAt, 0) { Sources = loaded.Sources });
             _rejectedCommit = null;
-            Persist(baseline, files, now);
+            Persist(loaded, now);
             return true;
         }
         catch (Exception e) when (e is BaselineLoadException or LibGit2Sharp.LibGit2SharpException or IOException
@@ -165,11 +167,12 @@ internal sealed class BaselineRefresher(
         return false;
     }
 
-    private void Persist(Baseline baseline, IReadOnlyList<ManifestFile> files, DateTimeOffset now)
+    private void Persist(LoadedCommit loaded, DateTimeOffset now)
     {
+        var baseline = loaded.Baseline;
         try
         {
-            _persisted.Save(baseline.Commit, files, now);
+            _persisted.Save(loaded, now);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -12,6 +12,9 @@ public sealed record BaselineState(
     int ConsecutiveFailures)
 {
     public static BaselineState Empty { get; } = new(null, "none", null, null, null, 0);
+
+    /// <summary>The sources the baseline in force was read through (empty for <c>Git:Paths</c>).</summary>
+    public IReadOnlyList<Sources.SourceReport> Sources { get; init; } = [];
 }
 
 /// <summary>A refresh that failed: the message, and the commit and file that were rejected, when known.</summary>

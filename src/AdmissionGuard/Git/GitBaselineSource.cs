@@ -20,11 +20,15 @@ internal sealed class GitBaselineSource
     private readonly GitSettings _settings;
     private readonly GitRepositoryCache _cache;
     private readonly ResiliencePipeline _network;
+    private readonly Sources.SourcePlan _plan;
 
     public GitBaselineSource(GitSettings settings, TimeProvider clock, TimeSpan? firstRetryDelay = null)
     {
         _settings = settings;
         _cache = new GitRepositoryCache(settings);
+
+        // Validated at start-up (SettingsCompiler): the problems are not reported twice.
+        _plan = Sources.SourcePlan.Compile(settings, []);
         var transient = new PredicateBuilder()
             .Handle<LibGit2Sharp.LibGit2SharpException>(e => e is not LibGit2Sharp.NotFoundException)
             .Handle<IOException>()
@@ -55,11 +59,17 @@ internal sealed class GitBaselineSource
         _network.Execute(token => _cache.FetchAndResolve(token), cancel);
 
     /// <summary>Reads and validates one fetched commit; throws <see cref="BaselineLoadException"/> when it is not usable.</summary>
-    public (Baseline Baseline, IReadOnlyList<ManifestFile> Files) Load(string commit, DateTimeOffset now)
+    public LoadedCommit Load(string commit, DateTimeOffset now, CancellationToken cancel = default)
     {
         using var repo = _cache.Open();
-        var files = BaselineLoader.ReadFiles(repo, commit, _settings);
-        return (BaselineLoader.Build(commit, files, _settings, now), files);
+        if (!_plan.UsesSources)
+        {
+            var files = BaselineLoader.ReadFiles(repo, commit, _settings);
+            return new LoadedCommit(BaselineLoader.Build(commit, files, _settings, now), files, []);
+        }
+
+        var (rendered, sources) = new Sources.SourceReader(_settings, _plan).Read(repo, commit, cancel);
+        return BaselineLoader.BuildFromSources(commit, rendered, sources, _settings, now);
     }
 
     /// <summary>Fetch and load at once, for the one-shot verbs.</summary>

@@ -12,6 +12,21 @@ public sealed class GitSettings
 
     public string DefaultNamespace { get; set; } = "default";
 
+    /// <summary>Folders read as plain or rendered manifests; with <see cref="Discover"/>, they replace <see cref="Paths"/>.</summary>
+    public List<Sources.SourceSettings>? Sources { get; set; }
+
+    /// <summary><c>None</c> (default), <c>Flux</c>, <c>ArgoCD</c> or <c>All</c>: sources read from the GitOps tools' own objects in the repository.</summary>
+    public string? Discover { get; set; }
+
+    /// <summary>GitRepository names a Flux Kustomization may name to belong to this repository; default <c>flux-system</c>.</summary>
+    [Microsoft.Extensions.Configuration.ConfigurationKeyName("Discover:FluxSources")]
+    public List<string>? DiscoverFluxSources { get; set; }
+
+    /// <summary>Other URLs of this repository, as GitOps objects name it (often the SSH form).</summary>
+    public List<string>? RepositoryAliases { get; set; }
+
+    public Sources.KustomizeSettings Kustomize { get; set; } = new();
+
     /// <summary>"30s", "5m" or "00:00:30"; validated at start-up.</summary>
     public string? RefreshInterval { get; set; }
 

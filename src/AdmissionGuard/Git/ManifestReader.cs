@@ -6,8 +6,12 @@ using YamlDotNet.Core.Events;
 namespace AdmissionGuard.Git;
 
 /// <summary>A NetworkPolicy declared in a manifest file, with its place in the file.</summary>
+/// <param name="Path">The file that declares it: for a rendered source, the base or component file kustomize read it from.</param>
 internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, string Location, byte[]? ServedSpec)
 {
+    /// <summary>The folder of the rendered source whose build produced it; null for a plain file.</summary>
+    public string? Via { get; init; }
+
     /// <summary>Something about the manifest worth fixing that does not make it invalid here (a <c>status</c> field).</summary>
     public string? Notice { get; init; }
 }
@@ -35,11 +39,18 @@ internal static class ManifestReader
 {
     public const int MaxFileBytes = 8 * 1024 * 1024;
 
-    public static IReadOnlyList<DeclaredPolicy> Read(string path, string text, string defaultNamespace)
+    /// <summary>kustomize records where it read each object from in this annotation (<c>buildMetadata: [originAnnotations]</c>).</summary>
+    public const string OriginAnnotation = "config.kubernetes.io/origin";
+
+    public static IReadOnlyList<DeclaredPolicy> Read(string path, string text, string defaultNamespace) =>
+        Read(path, text, new ManifestReadOptions(defaultNamespace));
+
+    public static IReadOnlyList<DeclaredPolicy> Read(string path, string text, ManifestReadOptions options)
     {
-        if (text.Length > MaxFileBytes)
+        var limit = options.RenderedFrom is null ? MaxFileBytes : Sources.KustomizeBuild.MaxOutputBytes;
+        if (text.Length > limit)
         {
-            throw new ManifestException(path, null, $"file is larger than {MaxFileBytes / 1024 / 1024} MiB");
+            throw new ManifestException(path, null, $"file is larger than {limit / 1024 / 1024} MiB");
         }
 
         // Parsed once into indexed events; the nesting is checked there, before anything recursive runs,
@@ -63,7 +74,7 @@ internal static class ManifestReader
             {
                 try
                 {
-                    ReadDocument(nodes, root, path, index, defaultNamespace, result);
+                    ReadDocument(nodes, root, path, index, options, result);
                 }
                 catch (Exception e) when (IsYamlFailure(e) || e is PolicyFormatException or JsonException)
                 {
@@ -75,7 +86,7 @@ internal static class ManifestReader
         return result;
     }
 
-    private static void ReadDocument(YamlNodes nodes, int root, string path, int index, string defaultNamespace, List<DeclaredPolicy> result)
+    private static void ReadDocument(YamlNodes nodes, int root, string path, int index, ManifestReadOptions options, List<DeclaredPolicy> result)
     {
         var kind = nodes.ScalarValue(root, "kind");
         if (kind is "List" or "NetworkPolicyList")
@@ -88,7 +99,7 @@ internal static class ManifestReader
                 {
                     if (nodes[node] is MappingStart && nodes.ScalarValue(node, "kind") == PolicyReader.Kind)
                     {
-                        result.Add(ReadPolicy(nodes, node, path, index, $"{path}: document {index} item {item}", defaultNamespace, $"items[{item}]."));
+                        result.Add(ReadPolicy(nodes, node, path, index, $"{path}: document {index} item {item}", options, $"items[{item}]."));
                     }
 
                     item++;
@@ -97,13 +108,20 @@ internal static class ManifestReader
         }
         else if (kind == PolicyReader.Kind)
         {
-            result.Add(ReadPolicy(nodes, root, path, index, $"{path}: document {index}", defaultNamespace, ""));
+            result.Add(ReadPolicy(nodes, root, path, index, $"{path}: document {index}", options, ""));
         }
     }
 
     /// <param name="itemPrefix">How the policy's fields are named within its document: <c>items[2].</c> in a List.</param>
-    private static DeclaredPolicy ReadPolicy(YamlNodes nodes, int node, string path, int index, string location, string defaultNamespace, string itemPrefix)
+    private static DeclaredPolicy ReadPolicy(YamlNodes nodes, int node, string path, int index, string location, ManifestReadOptions options, string itemPrefix)
     {
+        // A rendered object is located by the file kustomize read it from: its place in the render means nothing to anyone.
+        var origin = options.RenderedFrom is { } from ? Origin(nodes, node, from) : null;
+        if (origin is not null)
+        {
+            location = $"{origin} via {options.Via}";
+        }
+
         try
         {
             var apiVersion = nodes.ScalarValue(node, "apiVersion");
@@ -116,24 +134,80 @@ internal static class ManifestReader
             }
 
             using var json = YamlToJson.Convert(nodes, node);
-            var policy = PolicyReader.Read(json.RootElement, defaultNamespace: defaultNamespace, strict: true);
+            var policy = PolicyReader.Read(json.RootElement, defaultNamespace: options.DefaultNamespace, strict: true);
             if (policy.Name.Length == 0)
             {
                 throw new PolicyFormatException("metadata.name", "required") { Segments = ["metadata"] };
             }
 
-            return new DeclaredPolicy(policy, path, index, location, ServedSpec.Render(json.RootElement, policy.Spec))
+            if (options.RenderedFrom is not null && policy.Annotations.ContainsKey(OriginAnnotation))
             {
+                policy = policy with { Annotations = policy.Annotations.Remove(OriginAnnotation) };
+            }
+
+            if (options.TargetNamespace is { } target)
+            {
+                policy = policy with { Namespace = target };
+            }
+
+            return new DeclaredPolicy(policy, origin ?? path, index, location, ServedSpec.Render(json.RootElement, policy.Spec))
+            {
+                Via = origin is null ? null : options.Via,
                 Notice = nodes.Value(node, "status") >= 0
                     ? $"{location}: {itemPrefix}status: API servers from Kubernetes 1.28 refuse this field (strict decoding error: unknown field \"status\"), "
                         + "so the GitOps sync of this file fails there; remove it"
                     : null,
             };
         }
+        catch (PolicyFormatException e) when (origin is not null)
+        {
+            throw new ManifestException(origin, null, $"{e.Message} (rendered by {options.Via})");
+        }
         catch (PolicyFormatException e)
         {
             throw new ManifestException(path, index, $"{Line(nodes, node, e.Segments)}: {itemPrefix}{e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The repository path of the file an object was rendered from, from its origin annotation (<c>path: ../base/x.yaml</c>,
+    /// relative to the rendered folder; <c>configuredIn</c> for a generated object).
+    /// </summary>
+    private static string? Origin(YamlNodes nodes, int node, string renderedFrom)
+    {
+        var metadata = nodes.Value(node, "metadata");
+        var annotations = metadata >= 0 && nodes[nodes.Resolve(metadata)] is MappingStart ? nodes.Value(nodes.Resolve(metadata), "annotations") : -1;
+        var text = annotations >= 0 && nodes[nodes.Resolve(annotations)] is MappingStart ? nodes.ScalarValue(nodes.Resolve(annotations), OriginAnnotation) : null;
+        if (text is null)
+        {
+            return null;
+        }
+
+        var line = text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("path:", StringComparison.Ordinal))
+            ?? text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("configuredIn:", StringComparison.Ordinal));
+        if (line is null)
+        {
+            return null;
+        }
+
+        var relative = line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+        var parts = new List<string>(renderedFrom.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        foreach (var part in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+            }
+            else if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+
+        return string.Join('/', parts);
     }
 
     /// <summary><c>line L, column C</c> of the field a path names, following it through the YAML (or of the deepest part found).</summary>

@@ -15,11 +15,11 @@ internal sealed class PersistedBaseline(GitSettings settings)
 {
     public string FilePath { get; } = Path.Combine(settings.EffectiveCacheDirectory, $"baseline-{Fingerprint(settings)}.json");
 
-    public void Save(string commit, IReadOnlyList<ManifestFile> files, DateTimeOffset savedAt)
+    public void Save(LoadedCommit loaded, DateTimeOffset savedAt)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
         var temporary = FilePath + ".tmp";
-        var snapshot = new Snapshot(settings.DisplayRepository, settings.Ref, commit, savedAt, [.. files]);
+        var snapshot = new Snapshot(settings.DisplayRepository, settings.Ref, loaded.Baseline.Commit, savedAt, [.. loaded.Files]) { Sources = [.. loaded.Sources] };
         using (var stream = File.Create(temporary))
         {
             JsonSerializer.Serialize(stream, snapshot, PersistedJson.Default.Snapshot);
@@ -29,8 +29,8 @@ internal sealed class PersistedBaseline(GitSettings settings)
         File.Move(temporary, FilePath, overwrite: true);
     }
 
-    /// <returns>The persisted baseline, or null when there is none.</returns>
-    public Baseline? Load(DateTimeOffset now)
+    /// <returns>The persisted baseline, or null when there is none. Renders were persisted as their output: nothing is rendered again.</returns>
+    public LoadedCommit? Load(DateTimeOffset now)
     {
         if (!File.Exists(FilePath))
         {
@@ -48,16 +48,25 @@ internal sealed class PersistedBaseline(GitSettings settings)
             throw new BaselineLoadException($"persisted baseline {FilePath} is unreadable: {e.Message}");
         }
 
-        return snapshot is null ? null : BaselineLoader.Build(snapshot.Commit, snapshot.Files, settings, now);
+        return snapshot is null ? null : BaselineLoader.BuildFromSources(snapshot.Commit, snapshot.Files, snapshot.Sources ?? [], settings, now);
     }
 
     private static string Fingerprint(GitSettings settings)
     {
-        var identity = string.Join('\n', [RepositoryUrl.WithoutCredentials(settings.Repository), settings.Ref, settings.DefaultNamespace, .. settings.EffectivePaths]);
+        var identity = string.Join('\n', [RepositoryUrl.WithoutCredentials(settings.Repository), settings.Ref, settings.DefaultNamespace, .. settings.EffectivePaths, SourcesIdentity(settings)]);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
     }
 
-    internal sealed record Snapshot(string Repository, string Ref, string Commit, DateTimeOffset SavedAt, List<ManifestFile> Files);
+    /// <summary>The sources settings, so that changing them never reuses a baseline read through other ones; empty without them.</summary>
+    private static string SourcesIdentity(GitSettings settings) =>
+        settings.Sources is null && settings.Discover is null && settings.RepositoryAliases is null && settings.DiscoverFluxSources is null
+            ? ""
+            : JsonSerializer.Serialize(new { settings.Sources, settings.Discover, settings.RepositoryAliases, settings.DiscoverFluxSources, settings.Kustomize });
+
+    internal sealed record Snapshot(string Repository, string Ref, string Commit, DateTimeOffset SavedAt, List<ManifestFile> Files)
+    {
+        public List<Sources.SourceReport>? Sources { get; init; }
+    }
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

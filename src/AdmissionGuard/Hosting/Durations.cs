@@ -32,4 +32,11 @@ public static class Durations
 
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration > TimeSpan.Zero;
     }
+
+    /// <summary>A duration as operators write it: <c>60s</c>, <c>5m</c>, <c>250ms</c>.</summary>
+    public static string Format(TimeSpan duration) =>
+        duration.TotalMilliseconds % 1000 != 0 ? $"{duration.TotalMilliseconds:0}ms"
+        : duration.TotalSeconds % 60 != 0 || duration < TimeSpan.FromMinutes(1) ? $"{duration.TotalSeconds:0}s"
+        : duration.TotalMinutes % 60 != 0 || duration < TimeSpan.FromHours(1) ? $"{duration.TotalMinutes:0}m"
+        : $"{duration.TotalHours:0}h";
 }

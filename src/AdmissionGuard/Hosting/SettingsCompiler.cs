@@ -44,6 +44,7 @@ public static class SettingsCompiler
         }
 
         ParseDuration(options.Git.RefreshInterval, $"{key}:Git:RefreshInterval", TimeSpan.Zero, problems);
+        Git.Sources.SourcePlan.Compile(options.Git, problems, $"{key}:Git");
         LogFlushInterval(options, problems);
 
         settings = settings with

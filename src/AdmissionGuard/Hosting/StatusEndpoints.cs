@@ -29,7 +29,8 @@ public static class StatusEndpoints
         state.LastSuccessAt,
         state.LastFailureAt,
         state.ConsecutiveFailures,
-        state.Baseline?.Notices ?? []);
+        state.Baseline?.Notices ?? [],
+        state.Sources);
 }
 
 public sealed record StatusReport(
@@ -44,7 +45,8 @@ public sealed record StatusReport(
     DateTimeOffset? LastSuccessAt,
     DateTimeOffset? LastFailureAt,
     int ConsecutiveFailures,
-    IReadOnlyList<string> Notices);
+    IReadOnlyList<string> Notices,
+    IReadOnlyList<Git.Sources.SourceReport> Sources);
 
 public sealed record StatusError(string Message, string? Commit, string? Path, DateTimeOffset At);
 

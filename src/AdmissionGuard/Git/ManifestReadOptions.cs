@@ -1,0 +1,15 @@
+namespace AdmissionGuard.Git;
+
+/// <summary>How the policies of one manifest text are placed: their default namespace, and for a render, where it came from.</summary>
+/// <param name="DefaultNamespace">For objects that name none.</param>
+internal sealed record ManifestReadOptions(string DefaultNamespace)
+{
+    /// <summary>Every policy is put in this namespace (Flux's <c>targetNamespace</c>).</summary>
+    public string? TargetNamespace { get; init; }
+
+    /// <summary>For kustomize output: the folder the origin annotations' paths are relative to.</summary>
+    public string? RenderedFrom { get; init; }
+
+    /// <summary>For kustomize output: the source folder, as messages name it (<c>apps/base/db.yaml via apps/overlays/prod</c>).</summary>
+    public string? Via { get; init; }
+}

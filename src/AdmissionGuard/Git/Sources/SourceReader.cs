@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using LibGit2Sharp;
+using Microsoft.Extensions.FileSystemGlobbing;
+
+namespace AdmissionGuard.Git.Sources;
+
+/// <summary>
+/// Reads one commit through its sources: plain folders as files, kustomize roots rendered by the real kustomize
+/// on a checkout of the commit (in parallel, two at a time), each placed and substituted as its GitOps tool does.
+/// The result is the manifest texts of the baseline; a source that cannot be rendered makes the commit invalid.
+/// </summary>
+internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
+{
+    /// <returns>The manifest texts (files and renders) and a report per source, in the order sources were found.</returns>
+    public (IReadOnlyList<ManifestFile> Files, IReadOnlyList<SourceReport> Sources) Read(Repository repo, string commitSha, CancellationToken cancel = default)
+    {
+        var commit = repo.Lookup<Commit>(commitSha) ?? throw new BaselineLoadException($"commit {commitSha} not found", commitSha);
+        var blobs = new Dictionary<string, Blob>(StringComparer.Ordinal);
+        Collect(commit.Tree, "", blobs);
+        var sources = plan.Configured.AddRange(SourceDiscovery.Find(plan, blobs, commitSha));
+
+        var rendered = sources.Where(s => s.NotRendered is null && RenderOf(s, blobs) == RenderMode.Kustomize).ToList();
+        RepositoryCheckout? checkout = null;
+        try
+        {
+            if (rendered.Count > 0)
+            {
+                checkout = RepositoryCheckout.Extract(commit.Tree, Path.Combine(settings.EffectiveCacheDirectory, "checkouts"), commitSha);
+                Prepare(checkout, rendered, commitSha);
+            }
+
+            var results = new (IReadOnlyList<ManifestFile> Files, SourceReport Report)[sources.Length];
+            var renders = new List<Task>();
+            for (var i = 0; i < sources.Length; i++)
+            {
+                var (index, source) = (i, sources[i]);
+                if (source.NotRendered is { } reason)
+                {
+                    results[index] = ([], new SourceReport(source.DisplayPath, source.FoundBy, "not rendered", null, 0, reason));
+                }
+                else if (RenderOf(source, blobs) == RenderMode.Plain)
+                {
+                    results[index] = (Plain(source, blobs, commitSha), new SourceReport(source.DisplayPath, source.FoundBy, "plain", null, 0, null));
+                }
+                else
+                {
+                    renders.Add(Task.Run(async () => results[index] = await RenderAsync(source, checkout!, commitSha, cancel).ConfigureAwait(false), cancel));
+                }
+            }
+
+            try
+            {
+                Task.WaitAll([.. renders], cancel);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is RenderException or BaselineLoadException) is { } first)
+            {
+                // The first failing source in the order they were found, as a sequential read would report it.
+                var failed = renders.Select(t => t.Exception?.InnerException).OfType<Exception>().FirstOrDefault() ?? first;
+                throw failed is RenderException render
+                    ? new BaselineLoadException(render.Message, commitSha, render.File, render)
+                    : failed;
+            }
+
+            return ([.. results.SelectMany(r => r.Files)], [.. results.Select(r => r.Report)]);
+        }
+        finally
+        {
+            checkout?.Dispose();
+        }
+    }
+
+    /// <summary>Auto is kustomize when the folder holds a kustomization file.</summary>
+    private static RenderMode RenderOf(ManifestSource source, Dictionary<string, Blob> blobs) => source.Render switch
+    {
+        RenderMode.Auto => KustomizationScan.FileNames.Any(name => blobs.ContainsKey(Join(source.Path, name))) ? RenderMode.Kustomize : RenderMode.Plain,
+        var mode => mode,
+    };
+
+    /// <summary>Checks every kustomization the renders will read and marks them for origin annotations, one at a time, before any render runs.</summary>
+    private static void Prepare(RepositoryCheckout checkout, List<ManifestSource> rendered, string commitSha)
+    {
+        var scan = new KustomizationScan(checkout);
+        foreach (var source in rendered)
+        {
+            var folder = checkout.Full(source.Path);
+            if (!Directory.Exists(folder))
+            {
+                throw new BaselineLoadException($"{source}: folder not found in the commit", commitSha, source.Path);
+            }
+
+            try
+            {
+                scan.Visit(folder);
+            }
+            catch (RenderException e)
+            {
+                throw new BaselineLoadException($"{e.Message} (rendering {source})", commitSha, e.File, e);
+            }
+        }
+    }
+
+    private List<ManifestFile> Plain(ManifestSource source, Dictionary<string, Blob> blobs, string commitSha)
+    {
+        var prefix = source.Path.Length == 0 ? "" : source.Path + "/";
+        var matcher = new Matcher(StringComparison.Ordinal);
+        matcher.AddIncludePatterns(source.Include);
+        var inside = blobs.Keys.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p[prefix.Length..]).ToList();
+        var files = new List<ManifestFile>();
+        foreach (var relative in matcher.Match(inside).Files.Select(f => f.Path).Order(StringComparer.Ordinal))
+        {
+            var path = prefix + relative;
+            var blob = blobs[path];
+            if (blob.Size > ManifestReader.MaxFileBytes)
+            {
+                throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
+            }
+
+            var text = Substituted(ManifestText.Decode(path, blob, commitSha), source, path, commitSha);
+            files.Add(new ManifestFile(path, text) { Namespace = source.Namespace, TargetNamespace = source.TargetNamespace, Source = source.ToString() });
+        }
+
+        return files;
+    }
+
+    private async Task<(IReadOnlyList<ManifestFile>, SourceReport)> RenderAsync(ManifestSource source, RepositoryCheckout shared, string commitSha, CancellationToken cancel)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var own = source.Edits.IsEmpty ? null : shared.Copy();
+        var checkout = own ?? shared;
+        var folder = checkout.Full(source.Path);
+        var file = checkout.Relative(KustomizationScan.FileIn(folder)!)!;
+        if (own is not null)
+        {
+            KustomizationEdit.Apply(KustomizationScan.FileIn(folder)!, source.Edits, file);
+        }
+
+        var output = await new KustomizeBuild(plan.Kustomize).RunAsync(folder, file, cancel).ConfigureAwait(false);
+        var text = Substituted(output, source, file, commitSha);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        ManifestFile[] files = [new ManifestFile(source.Path, text) { Namespace = source.Namespace, TargetNamespace = source.TargetNamespace ?? source.Edits.Namespace, Rendered = true, Source = source.ToString() }];
+        return (files, new SourceReport(source.DisplayPath, source.FoundBy, "kustomize", seconds, 0, null));
+    }
+
+    /// <summary>Flux's post-build substitution, object by object; an object annotated <c>substitute: disabled</c> is left alone.</summary>
+    private string Substituted(string text, ManifestSource source, string file, string commitSha)
+    {
+        if (source.Substitute.IsEmpty && !plan.Kustomize.StrictSubstitution)
+        {
+            return text;
+        }
+
+        var documents = DocumentSplit.Split(text);
+        var missing = new SortedSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < documents.Count; i++)
+        {
+            if (!DocumentSplit.SubstitutionDisabled(documents[i]))
+            {
+                documents[i] = Substitution.Apply(documents[i], source.Substitute, missing);
+            }
+        }
+
+        if (missing.Count > 0 && plan.Kustomize.StrictSubstitution)
+        {
+            throw new BaselineLoadException(
+                $"{file}: variable {string.Join(", ", missing.Select(m => "${" + m + "}"))} is not set and has no default (AdmissionGuard:Git:Kustomize:StrictSubstitution; rendering {source})",
+                commitSha,
+                file);
+        }
+
+        return DocumentSplit.Join(documents);
+    }
+
+    private static string Join(string folder, string name) => folder.Length == 0 ? name : $"{folder}/{name}";
+
+    private static void Collect(Tree tree, string prefix, Dictionary<string, Blob> blobs)
+    {
+        foreach (var entry in tree)
+        {
+            switch (entry.Target)
+            {
+                case Tree subtree:
+                    Collect(subtree, prefix + entry.Name + "/", blobs);
+                    break;
+                case Blob blob when entry.Mode != Mode.SymbolicLink:
+                    blobs[prefix + entry.Name] = blob;
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace AdmissionGuard.Git.Sources;
+
+/// <summary>One source of the baseline in force, as /status lists it: how it was found, how it was read, and what came of it.</summary>
+/// <param name="Path">The folder (<c>.</c> for the root).</param>
+/// <param name="FoundBy"><c>configured</c>, <c>Flux Kustomization ns/name</c> or <c>Argo CD Application ns/name</c>.</param>
+/// <param name="Render"><c>plain</c>, <c>kustomize</c>, or <c>not rendered</c>.</param>
+public sealed record SourceReport(string Path, string FoundBy, string Render, double? RenderSeconds, int Policies, string? Problem)
+{
+    /// <summary>As messages and <see cref="ManifestFile.Source"/> name the source.</summary>
+    public string Name => ManifestSource.Describe(Path, FoundBy);
+}
