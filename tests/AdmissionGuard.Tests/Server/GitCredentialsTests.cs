@@ -55,9 +55,16 @@ public sealed class GitCredentialsTests
         var commit = repository.Commit(GitOpsRepository.Files());
         await using var git = await SmartHttpGitServer.StartAsync(Path.GetDirectoryName(repository.Path)!, "gitops-reader", Token);
         var url = $"{git.BaseUrl.Replace("http://", $"http://gitops-reader:{Token}@", StringComparison.Ordinal)}/{Path.GetFileName(repository.Path)}";
-        await using var host = await GuardHost.StartAsync(url, new Dictionary<string, string?> { ["Git:CacheDirectory"] = cache.Path });
-
-        await host.WaitForCommitAsync(commit);
+        var host = await GuardHost.StartAsync(url, new Dictionary<string, string?> { ["Git:CacheDirectory"] = cache.Path });
+        try
+        {
+            await host.WaitForCommitAsync(commit);
+        }
+        finally
+        {
+            // Stopped before the cache is read: the last good baseline is persisted just after it is put in force.
+            await host.DisposeAsync();
+        }
 
         var config = Assert.Single(Directory.GetFiles(cache.Path, "config", SearchOption.AllDirectories));
         Assert.Contains($"url = {git.BaseUrl}/{Path.GetFileName(repository.Path)}", File.ReadAllText(config), StringComparison.Ordinal);
