@@ -69,12 +69,15 @@ internal static class BaselineLoader
         string commitSha, IReadOnlyList<ManifestFile> files, IReadOnlyList<Sources.SourceReport> sources, GitSettings settings, DateTimeOffset now)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var baseline = Build(commitSha, files, settings, now, counts);
+        var unrendered = sources.Where(s => s.Problem is not null).Select(s => $"{s.Name}: not rendered: {s.Problem}");
+        var baseline = Build(commitSha, files, settings, now, counts, [.. unrendered]);
         return new LoadedCommit(baseline, files, [.. sources.Select(s => s with { Policies = counts.GetValueOrDefault(s.Name) })]);
     }
 
     /// <param name="policiesBySource">When given, receives how many policies each source (<see cref="ManifestFile.Source"/>) declares.</param>
-    public static Baseline Build(string commitSha, IReadOnlyList<ManifestFile> files, GitSettings settings, DateTimeOffset now, Dictionary<string, int>? policiesBySource = null)
+    /// <param name="notices">Said about the commit besides what its manifests' readers note (sources not rendered).</param>
+    public static Baseline Build(
+        string commitSha, IReadOnlyList<ManifestFile> files, GitSettings settings, DateTimeOffset now, Dictionary<string, int>? policiesBySource = null, IReadOnlyList<string>? notices = null)
     {
         // Files are parsed in parallel, then taken in order: the first bad file and the first duplicate
         // are reported exactly as a sequential read would report them.
@@ -140,7 +143,7 @@ internal static class BaselineLoader
             settings.Ref,
             now,
             declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedSpec = d.ServedSpec, Via = d.Via }),
-            [.. parsed.SelectMany(p => p.Policies!).Select(d => d.Notice).OfType<string>()]);
+            [.. notices ?? [], .. parsed.SelectMany(p => p.Policies!).Select(d => d.Notice).OfType<string>()]);
     }
 
     private static void CollectBlobs(Tree tree, string prefix, List<(string Path, Blob Blob)> files)

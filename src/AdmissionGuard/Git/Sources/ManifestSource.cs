@@ -22,6 +22,9 @@ internal sealed record ManifestSource(string Path, RenderMode Render, string Fou
 
     public ImmutableArray<string> Include { get; init; } = DefaultInclude;
 
+    /// <summary>Globs of files a plain source leaves out (Argo CD's <c>directory.exclude</c>).</summary>
+    public ImmutableArray<string> Exclude { get; init; } = [];
+
     /// <summary>For objects that name no namespace; null: <c>Git:DefaultNamespace</c>.</summary>
     public string? Namespace { get; init; }
 
@@ -69,6 +72,9 @@ internal sealed record KustomizeEdits
 
     /// <summary>Component folders, relative to the source's folder.</summary>
     public ImmutableArray<string> Components { get; init; } = [];
+
+    /// <summary>The edits that need a build: a namespace alone is placed when the policies are read.</summary>
+    public KustomizeEdits WithoutNamespace => this with { Namespace = null };
 
     public bool IsEmpty => this == None || (NamePrefix is null && NameSuffix is null && Namespace is null && CommonLabels.IsEmpty
         && MetadataLabels.IsEmpty && CommonAnnotations.IsEmpty && Patches.IsEmpty && Components.IsEmpty);

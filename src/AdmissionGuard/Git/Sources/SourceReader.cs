@@ -17,7 +17,7 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
         var commit = repo.Lookup<Commit>(commitSha) ?? throw new BaselineLoadException($"commit {commitSha} not found", commitSha);
         var blobs = new Dictionary<string, Blob>(StringComparer.Ordinal);
         Collect(commit.Tree, "", blobs);
-        var sources = plan.Configured.AddRange(SourceDiscovery.Find(plan, blobs, commitSha));
+        var sources = plan.Configured.AddRange(SourceDiscovery.Find(plan, blobs, commitSha, settings.Ref));
 
         var rendered = sources.Where(s => s.NotRendered is null && RenderOf(s, blobs) == RenderMode.Kustomize).ToList();
         RepositoryCheckout? checkout = null;
@@ -69,12 +69,18 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
         }
     }
 
-    /// <summary>Auto is kustomize when the folder holds a kustomization file.</summary>
+    /// <summary>
+    /// Auto is kustomize when the folder holds a kustomization file, or when the tool's edits need a build: Flux then
+    /// generates a kustomization of the folder's manifests, and so does the guard.
+    /// </summary>
     private static RenderMode RenderOf(ManifestSource source, Dictionary<string, Blob> blobs) => source.Render switch
     {
-        RenderMode.Auto => KustomizationScan.FileNames.Any(name => blobs.ContainsKey(Join(source.Path, name))) ? RenderMode.Kustomize : RenderMode.Plain,
+        RenderMode.Auto => HasKustomization(source.Path, blobs) || !source.Edits.WithoutNamespace.IsEmpty ? RenderMode.Kustomize : RenderMode.Plain,
         var mode => mode,
     };
+
+    private static bool HasKustomization(string folder, Dictionary<string, Blob> blobs) =>
+        KustomizationScan.FileNames.Any(name => blobs.ContainsKey(Join(folder, name)));
 
     /// <summary>Checks every kustomization the renders will read and marks them for origin annotations, one at a time, before any render runs.</summary>
     private static void Prepare(RepositoryCheckout checkout, List<ManifestSource> rendered, string commitSha)
@@ -86,6 +92,11 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
             if (!Directory.Exists(folder))
             {
                 throw new BaselineLoadException($"{source}: folder not found in the commit", commitSha, source.Path);
+            }
+
+            if (KustomizationScan.FileIn(folder) is null)
+            {
+                GeneratedKustomization.Write(folder);
             }
 
             try
@@ -104,7 +115,13 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
         var prefix = source.Path.Length == 0 ? "" : source.Path + "/";
         var matcher = new Matcher(StringComparison.Ordinal);
         matcher.AddIncludePatterns(source.Include);
+        matcher.AddExcludePatterns(source.Exclude);
         var inside = blobs.Keys.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).Select(p => p[prefix.Length..]).ToList();
+        if (inside.Count == 0)
+        {
+            throw new BaselineLoadException($"{source}: folder not found in the commit", commitSha, source.Path);
+        }
+
         var files = new List<ManifestFile>();
         foreach (var relative in matcher.Match(inside).Files.Select(f => f.Path).Order(StringComparer.Ordinal))
         {
@@ -125,7 +142,7 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
     private async Task<(IReadOnlyList<ManifestFile>, SourceReport)> RenderAsync(ManifestSource source, RepositoryCheckout shared, string commitSha, CancellationToken cancel)
     {
         var started = Stopwatch.GetTimestamp();
-        using var own = source.Edits.IsEmpty ? null : shared.Copy();
+        using var own = source.Edits.WithoutNamespace.IsEmpty ? null : shared.Copy();
         var checkout = own ?? shared;
         var folder = checkout.Full(source.Path);
         var file = checkout.Relative(KustomizationScan.FileIn(folder)!)!;
