@@ -73,9 +73,32 @@ public sealed class GitOpsRepositoryCasesTests
         Assert.DoesNotContain(Git.ManifestReader.OriginAnnotation, entry.Policy.Annotations.Keys);
     }
 
+    [SkippableTheory]
+    [InlineData("monosense-io__k8s-gitops", "Flux")]
+    [InlineData("fabianlee__flux-bootstrap", "Flux")]
+    public void Discovered_from_the_repositorys_own_Flux_Kustomizations_each_renders_as_its_roots(string name, string discover)
+    {
+        var entry = Case(name);
+        var (baseline, folder) = LoadCase(entry, discover);
+
+        var expected = entry["expected_policies"]!.AsArray().Select(p => p!.GetValue<string>()).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, baseline.Entries.Select(e => e.Policy.Id.ToString()).Order(StringComparer.Ordinal));
+        var report = Core.Drift.Find(baseline, LiveFile.Read(Path.Combine(folder, "live.yaml"), "default"), AllNamespaces, [], DateTimeOffset.UtcNow);
+        Assert.False(report.HasDrift);
+    }
+
+    [SkippableFact]
+    public void Discovered_from_its_Argo_CD_Application_the_repository_with_a_duplicate_names_it()
+    {
+        var error = Assert.Throws<BaselineLoadException>(() => LoadCase(Case("lordmuffin__grill-stats"), "ArgoCD"));
+
+        Assert.Contains("NetworkPolicy grill-stats/encryption-service-network-policy is declared twice: ", error.Message, StringComparison.Ordinal);
+    }
+
     private static readonly DecisionSettings AllNamespaces = new() { ExcludedNamespaces = [] };
 
-    private static (Baseline Baseline, string Folder) LoadCase(JsonNode entry)
+    /// <param name="discover">Read the roots from the repository's own GitOps objects instead of configuring them.</param>
+    private static (Baseline Baseline, string Folder) LoadCase(JsonNode entry, string? discover = null)
     {
         var name = entry["case"]!.GetValue<string>();
         var folder = Path.Combine(Prerequisite.SharedFolder(Folder), name);
@@ -96,6 +119,13 @@ public sealed class GitOpsRepositoryCasesTests
                 Substitute = root["substitutions"]?.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>()),
             })],
         };
+        if (discover is not null)
+        {
+            settings.Sources = null;
+            settings.Discover = discover;
+            settings.RepositoryAliases = [entry["repo"]!.GetValue<string>()];
+        }
+
         var source = new GitBaselineSource(settings, TimeProvider.System);
         return (source.Load(source.Fetch(CancellationToken.None), DateTimeOffset.UtcNow).Baseline, folder);
     }

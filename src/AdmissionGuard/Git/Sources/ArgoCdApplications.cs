@@ -23,15 +23,18 @@ internal static class ArgoCdApplications
             foreach (var source in sources)
             {
                 var url = DeclaredObject.Text(source, "repoURL");
-                if (!plan.Repository.Names(url))
-                {
-                    continue;
-                }
-
                 var folder = DeclaredObject.Folder(DeclaredObject.Text(source, "path"));
                 var found = new ManifestSource(folder ?? "", RenderMode.Auto, foundBy) { Namespace = destination };
                 var revision = DeclaredObject.Text(source, "targetRevision");
-                if (NotRendered(source, folder, revision, gitRef, blobs) is { } reason)
+                if (DeclaredObject.Text(source, "chart") is { } chart)
+                {
+                    yield return found with { NotRendered = $"a Helm chart ({chart} from {url}) is not rendered: see docs/sources.md for the rendered-manifests pattern ({application.File})" };
+                }
+                else if (!plan.Repository.Names(url))
+                {
+                    yield return found with { NotRendered = $"its repoURL {url} is not this repository (add it to AdmissionGuard:Git:RepositoryAliases if it is) ({application.File})" };
+                }
+                else if (NotRendered(source, folder, revision, gitRef, blobs) is { } reason)
                 {
                     yield return found with { NotRendered = $"{reason} ({application.File})" };
                 }
@@ -71,11 +74,6 @@ internal static class ArgoCdApplications
 
     private static string? NotRendered(JsonNode source, string? folder, string? revision, string gitRef, Dictionary<string, Blob> blobs)
     {
-        if (DeclaredObject.Text(source, "chart") is { } chart)
-        {
-            return $"a Helm chart ({chart}) is not rendered: see docs/sources.md for the rendered-manifests pattern";
-        }
-
         if (folder is null)
         {
             return $"path {DeclaredObject.Text(source, "path")} leaves the repository";

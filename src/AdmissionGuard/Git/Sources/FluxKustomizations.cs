@@ -77,6 +77,12 @@ internal static class FluxKustomizations
             return $"its source is a {kind} ({refNamespace}/{name}), not this Git repository";
         }
 
+        // The name flux bootstrap gives the repository it bootstraps from: its URL is often another form of this one.
+        if (plan.FluxSources.Contains(name))
+        {
+            return null;
+        }
+
         var declared = repositories.FirstOrDefault(r => r.Name == name && (r.Namespace ?? "flux-system") == refNamespace);
         if (declared is not null)
         {
@@ -90,9 +96,7 @@ internal static class FluxKustomizations
             return branch is { Length: > 0 } && branch != gitRef ? $"its GitRepository {refNamespace}/{name} follows branch {branch}, and the guard reads {gitRef}" : null;
         }
 
-        return plan.FluxSources.Contains(name)
-            ? null
-            : $"its GitRepository {refNamespace}/{name} is not declared in the repository nor named in AdmissionGuard:Git:Discover:FluxSources";
+        return $"its GitRepository {refNamespace}/{name} is not declared in the repository nor named in AdmissionGuard:Git:Discover:FluxSources";
     }
 
     /// <summary>The substitution variables, or why they cannot be known from Git.</summary>
