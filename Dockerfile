@@ -18,10 +18,17 @@ COPY examples/ examples/
 RUN dotnet publish src/AdmissionGuard/AdmissionGuard.csproj -c Release -r "$RID" --self-contained false \
       --no-restore -o /app
 
+# kustomize renders the Kustomize sources of Git:Sources. Pinned by tag and digest: bump both together
+# (docs/installing.md, "kustomize in the image"). Its binary, /app/kustomize, is static: it runs on chiseled.
+FROM registry.k8s.io/kustomize/kustomize:v5.7.1@sha256:937e7832dc0b09288b1398399dadb97382a27bbc35bee8fdcac47c7de4fff14d AS kustomize
+
 # Ubuntu chiseled: no shell, no package manager, runs as the non-root `app` user (UID 1654).
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS runtime
 WORKDIR /app
 COPY --from=build /app ./
+# /usr/local/bin is on the image's PATH (the default PATH: the base sets none), so the guard finds
+# `kustomize build` without AdmissionGuard__Git__Kustomize__Command. 0755: the non-root user runs it.
+COPY --from=kustomize --chmod=0755 /app/kustomize /usr/local/bin/kustomize
 
 # In-cluster defaults; the Deployment sets the same values explicitly.
 # ASPNETCORE_HTTP_PORTS is cleared: the listeners come from Kestrel:Endpoints.
