@@ -37,9 +37,23 @@ public static class SettingKeys
     /// (<c>Trusted:Users:0</c>, <c>NamespaceModes:shop</c>). The binder ignores any other key without a word,
     /// and a list given one value (<c>ExcludedNamespaces=shop</c>) too.
     /// </summary>
-    public static bool Sets(string key) => All.Any(k => k.EntrySuffix.Length == 0
-        ? key.Equals(k.Key, StringComparison.OrdinalIgnoreCase)
-        : key.StartsWith(k.Key + ":", StringComparison.OrdinalIgnoreCase) && key[(k.Key.Length + 1)..] is { Length: > 0 } entry && !entry.Contains(':', StringComparison.Ordinal));
+    public static bool Sets(string key)
+    {
+        var parts = key.Split(':');
+        return All.Any(k =>
+        {
+            var pattern = k.Key.Split(':');
+            var entry = k.EntrySuffix.Length == 0 ? 0 : 1;
+            return parts.Length == pattern.Length + entry
+                && pattern.Select((p, i) => p == ListIndex ? IsIndex(parts[i]) : parts[i].Equals(p, StringComparison.OrdinalIgnoreCase)).All(m => m)
+                && (entry == 0 || parts[^1].Length > 0);
+        });
+    }
+
+    /// <summary>Stands for an entry's number in the key of a list of settings groups (<c>Git:Sources:#:Path</c>).</summary>
+    private const string ListIndex = "#";
+
+    private static bool IsIndex(string part) => part.Length > 0 && part.All(char.IsAsciiDigit);
 
     private static string? Argument(string name, string? value, Func<string, string, bool> matches)
     {
@@ -54,7 +68,7 @@ public static class SettingKeys
             match = All.FirstOrDefault(k => matches(name, Squashed(k.Key[(k.Key.LastIndexOf(':') + 1)..])));
         }
 
-        return match.Key is null ? null : $"--{GuardOptions.Section}:{match.Key}{match.EntrySuffix}={value ?? "VALUE"}";
+        return match.Key is null ? null : $"--{GuardOptions.Section}:{match.Key.Replace($":{ListIndex}:", ":0:", StringComparison.Ordinal)}{match.EntrySuffix}={value ?? "VALUE"}";
     }
 
     private static string Squashed(string name) =>
@@ -65,14 +79,27 @@ public static class SettingKeys
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod?.IsPublic == true))
         {
             var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            var key = prefix + property.Name;
+            var name = property.GetCustomAttribute<Microsoft.Extensions.Configuration.ConfigurationKeyNameAttribute>()?.Name ?? property.Name;
+            var key = prefix + name;
             if (propertyType.IsAssignableTo(typeof(IDictionary)))
             {
                 yield return (key, ":NAME");
             }
             else if (propertyType != typeof(string) && propertyType.IsAssignableTo(typeof(IEnumerable)))
             {
-                yield return (key, ":0");
+                var item = propertyType.IsGenericType ? propertyType.GetGenericArguments()[0] : typeof(string);
+                if (item.IsClass && item != typeof(string))
+                {
+                    // A list of settings groups: each entry's keys under its number.
+                    foreach (var nested in Keys(item, $"{key}:{ListIndex}:"))
+                    {
+                        yield return nested;
+                    }
+                }
+                else
+                {
+                    yield return (key, ":0");
+                }
             }
             else if (propertyType.IsClass && propertyType != typeof(string))
             {

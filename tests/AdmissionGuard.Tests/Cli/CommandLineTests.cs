@@ -116,8 +116,9 @@ public sealed class CommandLineTests
             .TakeWhile(line => line.StartsWith('|'));
         var keys = rows
             .SelectMany(row => row.Split('|')[1].Split(',').Select(k => k.Trim().Trim('`')))
-            .Select(k => k.Replace("<glob>", "shop", StringComparison.Ordinal).Replace("<n>", "0", StringComparison.Ordinal))
-            .Select(k => k.Split(':')[^1] is "Users" or "Groups" or "SystemDeleters" or "AllowedGroups" or "Paths" or "GovernedNamespaces" or "ExcludedNamespaces" or "IgnoredMetadataKeys" ? k + ":0" : k)
+            .Select(k => k.Replace("<glob>", "shop", StringComparison.Ordinal).Replace("<n>", "0", StringComparison.Ordinal).Replace("<name>", "CLUSTER", StringComparison.Ordinal))
+            .Select(k => k.Split(':')[^1] is "Users" or "Groups" or "SystemDeleters" or "AllowedGroups" or "Paths" or "GovernedNamespaces" or "ExcludedNamespaces"
+                or "IgnoredMetadataKeys" or "Include" or "FluxSources" or "RepositoryAliases" ? k + ":0" : k)
             .ToList();
         Assert.True(keys.Count > 30, string.Join(", ", keys));
 

@@ -26,7 +26,40 @@ public sealed class SettingsCompilerTests
         { "Git:RefreshInterval", "-5s", "AdmissionGuard:Git:RefreshInterval: \"-5s\" is not a duration" },
         { "BreakGlass:Annotation", " ", "AdmissionGuard:BreakGlass:Annotation: must not be empty" },
         { "LogFlushInterval", "soon", "AdmissionGuard:LogFlushInterval: \"soon\" is not a duration" },
+        { "Git:Sources:0:Path", "../elsewhere", "AdmissionGuard:Git:Sources:0:Path: \"../elsewhere\" must be a folder inside the repository" },
+        { "Git:Sources:0:Render", "Helm", "AdmissionGuard:Git:Sources:0:Render: \"Helm\" is not Auto, Plain or Kustomize" },
+        { "Git:Sources:0:Namespace", "Shop", "AdmissionGuard:Git:Sources:0:Namespace: invalid namespace \"Shop\"" },
+        { "Git:Sources:0:TargetNamespace", "${NS}", "AdmissionGuard:Git:Sources:0:TargetNamespace: invalid namespace \"${NS}\"" },
+        { "Git:Sources:0:Substitute:1ST", "x", "AdmissionGuard:Git:Sources:0:Substitute:1ST: a variable name is letters, digits and '_'" },
+        { "Git:Discover", "Flux, ArgoCD", "AdmissionGuard:Git:Discover: \"Flux, ArgoCD\" is not None, Flux, ArgoCD or All" },
+        { "Git:Kustomize:LoadRestrictor", "LoadRestrictionsNone", "AdmissionGuard:Git:Kustomize:LoadRestrictor: \"LoadRestrictionsNone\" is not None or RootOnly" },
+        { "Git:Kustomize:Timeout", "never", "AdmissionGuard:Git:Kustomize:Timeout: \"never\" is not a duration" },
+        { "Git:Kustomize:StrictSubstitution", "strict", "AdmissionGuard:Git:Kustomize:StrictSubstitution: \"strict\" is not true or false" },
     };
+
+    [Fact]
+    public void Sources_discovery_and_its_Flux_sources_are_read_from_the_keys_DESIGN_names()
+    {
+        var options = Options(
+            ("Git:Sources:0:Path", "./apps/prod/"),
+            ("Git:Sources:0:Substitute:CLUSTER", "eu-1"),
+            ("Git:Sources:1:Path", ""),
+            ("Git:Sources:1:Render", "plain"),
+            ("Git:Discover", "All"),
+            ("Git:Discover:FluxSources:0", "gitops"),
+            ("Git:RepositoryAliases:0", "git@github.com:example/gitops.git"));
+
+        SettingsCompiler.Compile(options, out var problems);
+        var plan = Git.Sources.SourcePlan.Compile(options.Git, []);
+
+        Assert.Empty(problems);
+        Assert.Equal(["apps/prod", ""], plan.Configured.Select(s => s.Path));
+        Assert.Equal("eu-1", plan.Configured[0].Substitute["CLUSTER"]);
+        Assert.Equal(Git.Sources.RenderMode.Plain, plan.Configured[1].Render);
+        Assert.Equal(Git.Sources.DiscoverTools.All, plan.Discover);
+        Assert.Equal(["gitops"], plan.FluxSources.ToArray());
+        Assert.True(plan.Repository.Names("https://github.com/example/gitops"));
+    }
 
     [Theory]
     [MemberData(nameof(InvalidSettings))]
