@@ -22,12 +22,18 @@ public sealed record DriftItem(string Namespace, string Name, DriftType Type, Im
 {
     public PolicyKey Id => new(Namespace, Name);
 
+    /// <summary>The rendered source (a kustomize root) whose build declares it; null for a plain file.</summary>
+    public string? Via { get; init; }
+
+    /// <summary>Where Git declares it: <c>apps/base/db.yaml</c>, or <c>apps/base/db.yaml via apps/overlays/prod</c>.</summary>
+    public string? Where => GitPath is null ? null : Via is null ? GitPath : $"{GitPath} via {Via}";
+
     /// <summary>One line for logs: what is wrong with this policy.</summary>
     public string Describe() => Type switch
     {
-        DriftType.Missing => $"NetworkPolicy {Id} is declared in Git ({GitPath}) but not in the cluster",
+        DriftType.Missing => $"NetworkPolicy {Id} is declared in Git ({Where}) but not in the cluster",
         DriftType.Unmanaged => $"NetworkPolicy {Id} is in the cluster but not declared in Git",
-        _ => $"NetworkPolicy {Id} differs from Git ({GitPath}): {string.Join("; ", Differences)}",
+        _ => $"NetworkPolicy {Id} differs from Git ({Where}): {string.Join("; ", Differences)}",
     };
 }
 
@@ -92,7 +98,7 @@ public static class Drift
             else if (!Decide.Equivalent(declared.Policy, actual, settings))
             {
                 var differences = PolicyDiff.Between(declared.Policy, actual, settings.CompareMetadata);
-                items.Add(new DriftItem(actual.Namespace, actual.Name, DriftType.Modified, differences, declared.SourcePath));
+                items.Add(new DriftItem(actual.Namespace, actual.Name, DriftType.Modified, differences, declared.SourcePath) { Via = declared.Via });
             }
         }
 
@@ -107,7 +113,7 @@ public static class Drift
             declaredCount++;
             if (!seen.Contains(entry.Policy.Id))
             {
-                items.Add(new DriftItem(entry.Policy.Namespace, entry.Policy.Name, DriftType.Missing, [], entry.SourcePath));
+                items.Add(new DriftItem(entry.Policy.Namespace, entry.Policy.Name, DriftType.Missing, [], entry.SourcePath) { Via = entry.Via });
             }
         }
 

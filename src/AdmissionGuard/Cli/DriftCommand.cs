@@ -127,7 +127,15 @@ public static class DriftCommand
                     await output.WriteLineAsync(DriftJson.Serialize(report)).ConfigureAwait(false);
                     break;
                 case "sarif":
-                    var texts = files.ToDictionary(f => f.Path, f => f.Text, StringComparer.Ordinal);
+                    var texts = files.Where(f => !f.Rendered).ToDictionary(f => f.Path, f => f.Text, StringComparer.Ordinal);
+                    foreach (var path in baseline.Entries.Where(e => e.Via is not null).Select(e => e.SourcePath).Distinct(StringComparer.Ordinal))
+                    {
+                        if (source.ReadText(baseline.Commit, path) is { } origin)
+                        {
+                            texts[path] = origin;
+                        }
+                    }
+
                     await output.WriteLineAsync(DriftSarif.Serialize(report, baseline, texts, options.Git.Repository!)).ConfigureAwait(false);
                     break;
                 default:

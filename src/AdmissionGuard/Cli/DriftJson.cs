@@ -26,7 +26,7 @@ public static class DriftJson
         report.Ref,
         report.ScannedAt,
         new DriftSummary(report.Declared, report.Live, report.Missing, report.Unmanaged, report.Modified),
-        [.. report.Items.Select(i => new DriftDocumentItem(i.Namespace, i.Name, TypeName(i.Type), [.. i.Differences], i.GitPath))]);
+        [.. report.Items.Select(i => new DriftDocumentItem(i.Namespace, i.Name, TypeName(i.Type), [.. i.Differences], i.GitPath) { Via = i.Via })]);
 
     public static string TypeName(DriftType type) => type switch
     {
@@ -41,7 +41,12 @@ public sealed record DriftDocument(string Commit, string Ref, DateTimeOffset Sca
 /// <summary><c>declared</c> and <c>live</c> count the NetworkPolicies in scope on each side.</summary>
 public sealed record DriftSummary(int Declared, int Live, int Missing, int Unmanaged, int Modified);
 
-public sealed record DriftDocumentItem(string Namespace, string Name, string Type, IReadOnlyList<string> Differences, string? GitPath);
+public sealed record DriftDocumentItem(string Namespace, string Name, string Type, IReadOnlyList<string> Differences, string? GitPath)
+{
+    /// <summary>The rendered source whose build declares the policy (<see cref="GitPath"/> is the base or component file); absent for a plain file.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Via { get; init; }
+}
 
 [JsonSerializable(typeof(DriftDocument))]
 internal sealed partial class DriftJsonContext : JsonSerializerContext;

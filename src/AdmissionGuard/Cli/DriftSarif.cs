@@ -56,7 +56,9 @@ public static class DriftSarif
                 };
                 if (files.TryGetValue(path, out var text) && baseline.Find(item.Id) is { } entry)
                 {
-                    physical["region"] = new JsonObject { ["startLine"] = StartLine(text, entry.DocumentIndex) };
+                    // A rendered policy's document index is its place in the render: in its own file it is found by name.
+                    var index = entry.Via is null ? entry.DocumentIndex : DocumentDeclaring(text, item.Name);
+                    physical["region"] = new JsonObject { ["startLine"] = StartLine(text, index) };
                 }
 
                 location["physicalLocation"] = physical;
@@ -138,6 +140,59 @@ public static class DriftSarif
         }
 
         return 1;
+    }
+
+    /// <summary>
+    /// The document of a base or component file that declares a rendered policy: the NetworkPolicy of that name, else the
+    /// one whose name the rendered name contains (a name prefix or suffix was added), else the first.
+    /// </summary>
+    public static int DocumentDeclaring(string text, string renderedName)
+    {
+        var names = new List<string?>();
+        try
+        {
+            var parser = new Parser(new StringReader(text));
+            var depth = 0;
+            string? kind = null, name = null;
+            var inMetadata = false;
+            string? key = null;
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case DocumentStart:
+                        (depth, kind, name, inMetadata, key) = (0, null, null, false, null);
+                        break;
+                    case DocumentEnd:
+                        names.Add(kind == "NetworkPolicy" ? name ?? "" : null);
+                        break;
+                    case MappingStart or SequenceStart:
+                        depth++;
+                        inMetadata = depth == 2 && key == "metadata";
+                        key = null;
+                        break;
+                    case MappingEnd or SequenceEnd:
+                        depth--;
+                        inMetadata &= depth >= 2;
+                        key = null;
+                        break;
+                    case Scalar scalar when key is null && (depth == 1 || (depth == 2 && inMetadata)):
+                        key = scalar.Value;
+                        break;
+                    case Scalar scalar:
+                        (kind, name) = (depth == 1 && key == "kind" ? scalar.Value : kind, inMetadata && key == "name" ? scalar.Value : name);
+                        key = null;
+                        break;
+                }
+            }
+        }
+        catch (YamlException)
+        {
+            return 0;
+        }
+
+        var exact = names.IndexOf(renderedName);
+        return exact >= 0 ? exact : Math.Max(0, names.FindIndex(n => n is { Length: > 0 } && renderedName.Contains(n, StringComparison.Ordinal)));
     }
 
     private static string RepositoryUri(string repository)

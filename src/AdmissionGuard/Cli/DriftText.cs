@@ -47,7 +47,7 @@ public static class DriftText
         foreach (var item in report.Items)
         {
             var id = Markup.Escape(item.Id.ToString().PadRight(width));
-            var where = item.GitPath is { } path ? Markup.Escape($"{path}@{report.ShortCommit}") : "";
+            var where = item.Where is { } path ? Markup.Escape($"{path}@{report.ShortCommit}") : "";
             var note = item.Type switch
             {
                 DriftType.Missing => " [grey](not in the cluster)[/]",

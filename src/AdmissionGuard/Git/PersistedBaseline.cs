@@ -61,7 +61,17 @@ internal sealed class PersistedBaseline(GitSettings settings)
     private static string SourcesIdentity(GitSettings settings) =>
         settings.Sources is null && settings.Discover is null && settings.RepositoryAliases is null && settings.DiscoverFluxSources is null
             ? ""
-            : JsonSerializer.Serialize(new { settings.Sources, settings.Discover, settings.RepositoryAliases, settings.DiscoverFluxSources, settings.Kustomize });
+            : JsonSerializer.Serialize(new
+            {
+                settings.Sources,
+                settings.Discover,
+                settings.RepositoryAliases,
+                settings.DiscoverFluxSources,
+
+                // Which kustomize runs, and how long it may take, do not change what a render is.
+                settings.Kustomize.LoadRestrictor,
+                settings.Kustomize.StrictSubstitution,
+            });
 
     internal sealed record Snapshot(string Repository, string Ref, string Commit, DateTimeOffset SavedAt, List<ManifestFile> Files)
     {

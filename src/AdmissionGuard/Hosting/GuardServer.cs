@@ -111,7 +111,8 @@ public static class GuardServer
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.Configure<GitSettings>(git => Copy(options.Git, git));
+        // The settings as bound above, whole: every Git setting reaches the refresher as the compiler checked it.
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Git));
         builder.Services.AddSingleton<BaselineStore>();
         builder.Services.AddSingleton<BaselineRefresher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BaselineRefresher>());
@@ -222,18 +223,4 @@ public static class GuardServer
             connection.Items[ServedOn.ConnectionItem] = name;
             return next(connection);
         });
-
-    private static void Copy(GitSettings from, GitSettings to)
-    {
-        to.Repository = from.Repository;
-        to.Ref = from.Ref;
-        to.Paths = from.Paths;
-        to.DefaultNamespace = from.DefaultNamespace;
-        to.RefreshInterval = from.RefreshInterval;
-        to.Username = from.Username;
-        to.TokenFile = from.TokenFile;
-        to.CaFile = from.CaFile;
-        to.CacheDirectory = from.CacheDirectory;
-        to.WebhookSecret = from.WebhookSecret;
-    }
 }
