@@ -7,4 +7,7 @@ public sealed class BaselineLoadException(string message, string? commit = null,
     public string? Commit { get; } = commit;
 
     public string? Path { get; } = path;
+
+    /// <summary>The source that could not be rendered, as /status and metrics name it; null when no render failed.</summary>
+    public string? FailedSource { get; init; }
 }

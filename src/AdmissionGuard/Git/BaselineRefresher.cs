@@ -150,6 +150,11 @@ internal sealed class BaselineRefresher(
         {
             metrics.RefreshFailed();
             var failure = e as BaselineLoadException;
+            if (failure?.FailedSource is { } source)
+            {
+                metrics.RenderFailed(source);
+            }
+
             _rejectedCommit = failure?.Commit;
             var error = new RefreshError(GitBaselineSource.Describe(e), failure?.Commit ?? commit, failure?.Path, now);
             store.Publish(state with { LastError = error, LastFailureAt = now, ConsecutiveFailures = state.ConsecutiveFailures + 1 });

@@ -19,6 +19,7 @@ public sealed class GuardMetrics
     private readonly Counter.Child _badRequests;
     private readonly Counter.Child _refreshSucceeded;
     private readonly Counter.Child _refreshFailed;
+    private readonly Counter _renderFailures;
 
     public GuardMetrics(BaselineStore store, DriftStore drift, TimeProvider clock)
     {
@@ -72,6 +73,36 @@ public sealed class GuardMetrics
             failures.Set(state.ConsecutiveFailures);
         });
 
+        var renderSeconds = factory.CreateGauge("admissionguard_source_render_seconds", "How long each rendered source of the baseline in force took to render.", "source");
+        var sourcePolicies = factory.CreateGauge("admissionguard_source_policies", "NetworkPolicies each source of the baseline in force declares.", "source");
+        var notRendered = factory.CreateGauge("admissionguard_source_not_rendered", "1 for each discovered source the guard does not render (Helm, a plugin, another repository); see /status.", "source");
+        _renderFailures = factory.CreateCounter("admissionguard_source_render_failures_total", "Renders that failed and made a commit invalid, by source.", "source");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var sources = store.State.Sources;
+            foreach (var gauge in new[] { renderSeconds, sourcePolicies, notRendered })
+            {
+                foreach (var labels in gauge.GetAllLabelValues().ToList())
+                {
+                    gauge.RemoveLabelled(labels);
+                }
+            }
+
+            foreach (var source in sources)
+            {
+                sourcePolicies.WithLabels(source.Name).Set(source.Policies);
+                if (source.RenderSeconds is { } seconds)
+                {
+                    renderSeconds.WithLabels(source.Name).Set(seconds);
+                }
+
+                if (source.Problem is not null)
+                {
+                    notRendered.WithLabels(source.Name).Set(1);
+                }
+            }
+        });
+
         // Only the replica that holds the drift Lease has a report; the others export no drift series.
         var driftItems = factory.CreateGauge("admissionguard_drift_items", "Drift between Git and the cluster by type (missing, unmanaged, modified), from the reporting replica.", "type");
         Registry.AddBeforeCollectCallback(() =>
@@ -111,6 +142,8 @@ public sealed class GuardMetrics
     public void RefreshSucceeded() => _refreshSucceeded.Inc();
 
     public void RefreshFailed() => _refreshFailed.Inc();
+
+    public void RenderFailed(string source) => _renderFailures.WithLabels(source).Inc();
 
     private static int ResultIndex(Decision decision) =>
         decision.BreakGlassUsed ? 3 : decision.Warned ? 2 : decision.Allowed ? 0 : 1;

@@ -111,7 +111,7 @@ public sealed class MetricsTests
         Assert.All(queried, name => Assert.Contains(name, exported));
     }
 
-    private static double Value(string exposition, string series)
+    internal static double Value(string exposition, string series)
     {
         var line = exposition.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal))
             ?? throw new Xunit.Sdk.XunitException($"{series} not in /metrics:\n{exposition}");

@@ -38,6 +38,28 @@ public sealed class RenderedServerTests
         var source = Assert.Single(status["sources"]!.AsArray())!;
         Assert.Equal(("apps/overlays/prod", "configured", "kustomize", 2), (source["path"]!.GetValue<string>(), source["foundBy"]!.GetValue<string>(), source["render"]!.GetValue<string>(), source["policies"]!.GetValue<int>()));
         Assert.True(source["renderSeconds"]!.GetValue<double>() > 0);
+        var metrics = await host.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Equal(2, MetricsTests.Value(metrics, "admissionguard_source_policies{source=\"apps/overlays/prod\"}"));
+        Assert.True(MetricsTests.Value(metrics, "admissionguard_source_render_seconds{source=\"apps/overlays/prod\"}") > 0);
+    }
+
+    [SkippableFact]
+    public async Task A_render_that_fails_is_counted_for_its_source_and_named_in_status()
+    {
+        Prerequisite.Command("kubectl", "rendered sources are built with kubectl kustomize when kustomize is not installed");
+        using var repository = new GitRepository();
+        var files = Files();
+        files["apps/overlays/prod/kustomization.yaml"] = "resources: [../../base, https://example.com/remote.yaml]\n";
+        var commit = repository.Commit(files);
+        await using var host = await GuardHost.StartAsync(repository.Path, Sources().Where(s => s.Value is not null).ToDictionary());
+
+        var status = await host.WaitForErrorAsync();
+
+        Assert.Equal(commit, status["lastError"]!["commit"]!.GetValue<string>());
+        Assert.Equal("apps/overlays/prod/kustomization.yaml", status["lastError"]!["path"]!.GetValue<string>());
+        Assert.StartsWith("apps/overlays/prod/kustomization.yaml: resources: \"https://example.com/remote.yaml\" is remote", status["lastError"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        var metrics = await host.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Equal(1, MetricsTests.Value(metrics, "admissionguard_source_render_failures_total{source=\"apps/overlays/prod\"}"));
     }
 
     [SkippableFact]

@@ -44,7 +44,19 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
                 }
                 else
                 {
-                    renders.Add(Task.Run(async () => results[index] = await RenderAsync(source, checkout!, commitSha, cancel).ConfigureAwait(false), cancel));
+                    renders.Add(Task.Run(
+                        async () =>
+                        {
+                            try
+                            {
+                                results[index] = await RenderAsync(source, checkout!, commitSha, cancel).ConfigureAwait(false);
+                            }
+                            catch (RenderException e)
+                            {
+                                throw new BaselineLoadException($"{e.Message} (rendering {source})", commitSha, e.File, e) { FailedSource = source.ToString() };
+                            }
+                        },
+                        cancel));
                 }
             }
 
@@ -52,13 +64,10 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
             {
                 Task.WaitAll([.. renders], cancel);
             }
-            catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is RenderException or BaselineLoadException) is { } first)
+            catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is BaselineLoadException) is { } first)
             {
                 // The first failing source in the order they were found, as a sequential read would report it.
-                var failed = renders.Select(t => t.Exception?.InnerException).OfType<Exception>().FirstOrDefault() ?? first;
-                throw failed is RenderException render
-                    ? new BaselineLoadException(render.Message, commitSha, render.File, render)
-                    : failed;
+                throw renders.Select(t => t.Exception?.InnerException).OfType<BaselineLoadException>().FirstOrDefault() ?? first;
             }
 
             return ([.. results.SelectMany(r => r.Files)], [.. results.Select(r => r.Report)]);
@@ -105,7 +114,7 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
             }
             catch (RenderException e)
             {
-                throw new BaselineLoadException($"{e.Message} (rendering {source})", commitSha, e.File, e);
+                throw new BaselineLoadException($"{e.Message} (rendering {source})", commitSha, e.File, e) { FailedSource = source.ToString() };
             }
         }
     }
