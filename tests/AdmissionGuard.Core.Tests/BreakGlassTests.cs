@@ -5,7 +5,7 @@ using static AdmissionGuard.Core.Tests.Requests;
 
 namespace AdmissionGuard.Core.Tests;
 
-/// <summary>DESIGN.md rule 3: when the break-glass annotations are honoured, and what a refusal says.</summary>
+/// <summary>Rule 7 of README.md's "How it decides": when the break-glass annotations are honoured, and what a refusal says.</summary>
 public class BreakGlassTests
 {
     private const string ReasonKey = "admissionguard.io/break-glass";

@@ -3,7 +3,7 @@ using static AdmissionGuard.Core.Tests.Requests;
 
 namespace AdmissionGuard.Core.Tests;
 
-/// <summary>One row per decision rule of DESIGN.md ("Decision rules" 1-10).</summary>
+/// <summary>One row per decision rule, numbered as README.md's "How it decides" numbers them (1-9).</summary>
 public class DecideTests
 {
     public sealed record Row(string Behaviour, AdmissionInput Input, bool Allowed, DecisionReason Reason)
@@ -61,49 +61,49 @@ public class DecideTests
         new("2: system deleter UPDATE is judged like anyone's", Update(Web(Declared), Web(Widened), NamespaceController), false, DecisionReason.DiffersFromGit),
         new("2: system deleter CREATE is judged like anyone's", Create(Other(Opened), GarbageCollector), false, DecisionReason.UnmanagedDenied),
 
-        new("CONNECT is not a NetworkPolicy write and is allowed", new AdmissionInput(Operation.Connect, "shop", "web", null, null, Alice, false), true, DecisionReason.GovernedStateUnchanged),
+        new("CONNECT is not a NetworkPolicy write and is allowed", new AdmissionInput(Operation.Connect, "shop", "web", null, null, Alice, false), true, DecisionReason.NotAWrite),
 
-        // Rule 4.
-        new("4: CREATE equal to Git is allowed", Create(Web(Declared)), true, DecisionReason.MatchesGit),
-        new("4: CREATE as the API server defaulted it is still equal to Git", Create(Web(DeclaredAsServed)), true, DecisionReason.MatchesGit),
-        new("4: CREATE that differs from Git is denied", Create(Web(Opened)), false, DecisionReason.DiffersFromGit)
+        // Rule 3.
+        new("3: CREATE equal to Git is allowed", Create(Web(Declared)), true, DecisionReason.MatchesGit),
+        new("3: CREATE as the API server defaulted it is still equal to Git", Create(Web(DeclaredAsServed)), true, DecisionReason.MatchesGit),
+        new("3: CREATE that differs from Git is denied", Create(Web(Opened)), false, DecisionReason.DiffersFromGit)
         {
             Says = ["spec.ingress: rule added: from ipBlock 0.0.0.0/0 port TCP/5432", $"{SourcePath}@0123456"],
         },
-        new("4/7: CREATE that Git does not declare is denied by default", Create(Other(Declared)), false, DecisionReason.UnmanagedDenied)
+        new("3/6: CREATE that Git does not declare is denied by default", Create(Other(Declared)), false, DecisionReason.UnmanagedDenied)
         {
             Says = ["shop/undeclared", "not declared in Git"],
         },
-        new("4/7: CREATE that Git does not declare is allowed with UnmanagedObjects=Allow", Create(Other(Declared)), true, DecisionReason.UnmanagedAllowed)
+        new("3/6: CREATE that Git does not declare is allowed with UnmanagedObjects=Allow", Create(Other(Declared)), true, DecisionReason.UnmanagedAllowed)
         {
             Settings = Requests.Settings with { UnmanagedObjects = Fallback.Allow },
         },
 
-        // Rule 5.
-        new("5: UPDATE to what Git declares is allowed, even from drift", Update(Web(Opened), Web(DeclaredAsServed)), true, DecisionReason.MatchesGit),
-        new("5: metadata-only UPDATE of a drifted object is allowed", Update(Web(Opened), Web(Opened, """{"labels":{"touched":"yes"}}""")), true, DecisionReason.GovernedStateUnchanged),
-        new("5: UPDATE that changes the spec away from Git is denied", Update(Web(Declared), Web(Widened)), false, DecisionReason.DiffersFromGit)
+        // Rule 4.
+        new("4: UPDATE to what Git declares is allowed, even from drift", Update(Web(Opened), Web(DeclaredAsServed)), true, DecisionReason.MatchesGit),
+        new("4: metadata-only UPDATE of a drifted object is allowed", Update(Web(Opened), Web(Opened, """{"labels":{"touched":"yes"}}""")), true, DecisionReason.GovernedStateUnchanged),
+        new("4: UPDATE that changes the spec away from Git is denied", Update(Web(Declared), Web(Widened)), false, DecisionReason.DiffersFromGit)
         {
             Says = ["spec.ingress: rule from podSelector app=frontend: port TCP/9090 added", $"{SourcePath}@0123456"],
             DoesNotSay = ["already differs"],
         },
-        new("5: changing UPDATE of a drifted object says the live object already differs", Update(Web(Opened), Web(Widened)), false, DecisionReason.DiffersFromGit)
+        new("4: changing UPDATE of a drifted object says the live object already differs", Update(Web(Opened), Web(Widened)), false, DecisionReason.DiffersFromGit)
         {
             Says = ["live object already differs from Git"],
         },
-        new("5/7: governed-state-changing UPDATE of an unmanaged policy is denied by default", Update(Other(Declared), Other(Widened)), false, DecisionReason.UnmanagedDenied),
-        new("5/7: governed-state-changing UPDATE of an unmanaged policy follows UnmanagedObjects=Allow", Update(Other(Declared), Other(Widened)), true, DecisionReason.UnmanagedAllowed)
+        new("4/6: governed-state-changing UPDATE of an unmanaged policy is denied by default", Update(Other(Declared), Other(Widened)), false, DecisionReason.UnmanagedDenied),
+        new("4/6: governed-state-changing UPDATE of an unmanaged policy follows UnmanagedObjects=Allow", Update(Other(Declared), Other(Widened)), true, DecisionReason.UnmanagedAllowed)
         {
             Settings = Requests.Settings with { UnmanagedObjects = Fallback.Allow },
         },
-        new("5/7: metadata-only UPDATE of an unmanaged policy is allowed", Update(Other(Widened), Other(Widened, """{"annotations":{"note":"x"}}""")), true, DecisionReason.GovernedStateUnchanged),
+        new("4/6: metadata-only UPDATE of an unmanaged policy is allowed", Update(Other(Widened), Other(Widened, """{"annotations":{"note":"x"}}""")), true, DecisionReason.GovernedStateUnchanged),
 
-        // Rule 6.
-        new("6: DELETE of a declared policy is denied", Delete(Web(Declared)), false, DecisionReason.DeleteDeclaredInGit)
+        // Rule 5.
+        new("5: DELETE of a declared policy is denied", Delete(Web(Declared)), false, DecisionReason.DeleteDeclaredInGit)
         {
             Says = ["shop/web", $"{SourcePath}@0123456"],
         },
-        new("6/7: DELETE of an undeclared policy is allowed", Delete(Other(Opened)), true, DecisionReason.UnmanagedAllowed),
+        new("5/6: DELETE of an undeclared policy is allowed", Delete(Other(Opened)), true, DecisionReason.UnmanagedAllowed),
 
         // Rule 8.
         new("8: Warn mode allows a would-be deny, with a warning", Create(Web(Opened)), true, DecisionReason.DiffersFromGit)
@@ -135,20 +135,20 @@ public class DecideTests
             Warned = true,
         },
 
-        // Rule 10.
-        new("10: no baseline denies untrusted changes by default", Create(Web(Declared)), false, DecisionReason.BaselineUnavailableDenied)
+        // Rule 9.
+        new("9: no baseline denies untrusted changes by default", Create(Web(Declared)), false, DecisionReason.BaselineUnavailableDenied)
         {
             Baseline = null,
             Says = ["not loaded its Git baseline"],
         },
-        new("10: no baseline allows untrusted changes with WhenBaselineUnavailable=Allow", Create(Web(Opened)), true, DecisionReason.BaselineUnavailableAllowed)
+        new("9: no baseline allows untrusted changes with WhenBaselineUnavailable=Allow", Create(Web(Opened)), true, DecisionReason.BaselineUnavailableAllowed)
         {
             Baseline = null,
             Settings = Requests.Settings with { WhenBaselineUnavailable = Fallback.Allow },
             Says = ["not loaded its Git baseline"],
         },
-        new("10: no baseline still lets the namespace controller delete", Delete(Web(Declared), NamespaceController), true, DecisionReason.SystemDeleter) { Baseline = null },
-        new("10: no baseline in Warn mode warns instead of denying", Delete(Web(Declared)), true, DecisionReason.BaselineUnavailableDenied)
+        new("9: no baseline still lets the namespace controller delete", Delete(Web(Declared), NamespaceController), true, DecisionReason.SystemDeleter) { Baseline = null },
+        new("9: no baseline in Warn mode warns instead of denying", Delete(Web(Declared)), true, DecisionReason.BaselineUnavailableDenied)
         {
             Baseline = null,
             Settings = Requests.Settings with { Mode = GuardMode.Warn },
@@ -156,45 +156,45 @@ public class DecideTests
             Warned = true,
         },
 
-        // Rule 3.
-        new("3: valid break-glass lets a change through", Create(Web(Opened, BreakGlassAnnotations()), Admin), true, DecisionReason.BreakGlass)
+        // Rule 7.
+        new("7: valid break-glass lets a change through", Create(Web(Opened, BreakGlassAnnotations()), Admin), true, DecisionReason.BreakGlass)
         {
             Says = ["admin", "INC-42 database failover", "2026-11-27T14:00:00Z", "spec.ingress: rule added"],
         },
-        new("3: valid break-glass on oldObject lets a DELETE through", Delete(Web(Declared, BreakGlassAnnotations()), Admin), true, DecisionReason.BreakGlass),
-        new("3: DELETE without break-glass on oldObject is denied even for system:masters", Delete(Web(Declared), Admin), false, DecisionReason.DeleteDeclaredInGit),
-        new("3: break-glass is honoured before any baseline loaded", Create(Web(Opened, BreakGlassAnnotations()), Admin), true, DecisionReason.BreakGlass) { Baseline = null },
-        new("3: break-glass is honoured in Warn mode, as a break-glass use", Create(Web(Opened, BreakGlassAnnotations()), Admin), true, DecisionReason.BreakGlass)
+        new("7: valid break-glass on oldObject lets a DELETE through", Delete(Web(Declared, BreakGlassAnnotations()), Admin), true, DecisionReason.BreakGlass),
+        new("7: DELETE without break-glass on oldObject is denied even for system:masters", Delete(Web(Declared), Admin), false, DecisionReason.DeleteDeclaredInGit),
+        new("7: break-glass is honoured before any baseline loaded", Create(Web(Opened, BreakGlassAnnotations()), Admin), true, DecisionReason.BreakGlass) { Baseline = null },
+        new("7: break-glass is honoured in Warn mode, as a break-glass use", Create(Web(Opened, BreakGlassAnnotations()), Admin), true, DecisionReason.BreakGlass)
         {
             Settings = Requests.Settings with { Mode = GuardMode.Warn },
             Mode = GuardMode.Warn,
         },
-        new("3: break-glass on a change that is allowed anyway is not a break-glass use", Create(Web(Declared, BreakGlassAnnotations()), Admin), true, DecisionReason.MatchesGit),
-        new("3: expired break-glass is refused and the deny says why", Update(Web(Declared), Web(Widened, BreakGlassAnnotations(expires: TimeSpan.FromMinutes(-1))), Admin), false, DecisionReason.DiffersFromGit)
+        new("7: break-glass on a change that is allowed anyway is not a break-glass use", Create(Web(Declared, BreakGlassAnnotations()), Admin), true, DecisionReason.MatchesGit),
+        new("7: expired break-glass is refused and the deny says why", Update(Web(Declared), Web(Widened, BreakGlassAnnotations(expires: TimeSpan.FromMinutes(-1))), Admin), false, DecisionReason.DiffersFromGit)
         {
             Says = ["Break-glass not honoured", "expired at 2026-11-27T11:59:00Z"],
         },
-        new("3: break-glass beyond MaxDuration is refused", Update(Web(Declared), Web(Widened, BreakGlassAnnotations(expires: TimeSpan.FromHours(5))), Admin), false, DecisionReason.DiffersFromGit)
+        new("7: break-glass beyond MaxDuration is refused", Update(Web(Declared), Web(Widened, BreakGlassAnnotations(expires: TimeSpan.FromHours(5))), Admin), false, DecisionReason.DiffersFromGit)
         {
             Says = ["Break-glass not honoured", "more than 4h from now"],
         },
-        new("3: break-glass without a reason is refused", Update(Web(Declared), Web(Widened, BreakGlassAnnotations(reason: " ")), Admin), false, DecisionReason.DiffersFromGit)
+        new("7: break-glass without a reason is refused", Update(Web(Declared), Web(Widened, BreakGlassAnnotations(reason: " ")), Admin), false, DecisionReason.DiffersFromGit)
         {
             Says = ["Break-glass not honoured", "must state a reason"],
         },
-        new("3: break-glass without an expiry is refused", Update(Web(Declared), Web(Widened, BreakGlassAnnotations(withExpiry: false)), Admin), false, DecisionReason.DiffersFromGit)
+        new("7: break-glass without an expiry is refused", Update(Web(Declared), Web(Widened, BreakGlassAnnotations(withExpiry: false)), Admin), false, DecisionReason.DiffersFromGit)
         {
             Says = ["Break-glass not honoured", "admissionguard.io/break-glass-expires is missing"],
         },
-        new("3: break-glass by a user outside AllowedGroups is refused", Update(Web(Declared), Web(Widened, BreakGlassAnnotations())), false, DecisionReason.DiffersFromGit)
+        new("7: break-glass by a user outside AllowedGroups is refused", Update(Web(Declared), Web(Widened, BreakGlassAnnotations())), false, DecisionReason.DiffersFromGit)
         {
             Says = ["Break-glass not honoured", "alice is not in a group allowed to break glass (system:masters)"],
         },
-        new("3: refused break-glass on DELETE is read from oldObject", Delete(Web(Declared, BreakGlassAnnotations(expires: TimeSpan.FromHours(-1))), Admin), false, DecisionReason.DeleteDeclaredInGit)
+        new("7: refused break-glass on DELETE is read from oldObject", Delete(Web(Declared, BreakGlassAnnotations(expires: TimeSpan.FromHours(-1))), Admin), false, DecisionReason.DeleteDeclaredInGit)
         {
             Says = ["Break-glass not honoured", "expired"],
         },
-        new("3: a stale break-glass annotation does not block a harmless edit", Update(Web(Opened, BreakGlassAnnotations(expires: TimeSpan.FromHours(-3))), Web(Opened, BreakGlassAnnotations(expires: TimeSpan.FromHours(-3)).Replace("INC-42", "INC-43"))), true, DecisionReason.GovernedStateUnchanged),
+        new("7: a stale break-glass annotation does not block a harmless edit", Update(Web(Opened, BreakGlassAnnotations(expires: TimeSpan.FromHours(-3))), Web(Opened, BreakGlassAnnotations(expires: TimeSpan.FromHours(-3)).Replace("INC-42", "INC-43"))), true, DecisionReason.GovernedStateUnchanged),
 
         // CompareMetadata.
         new("metadata: label change is judged when metadata is compared", Update(Web(Declared), Web(Declared, """{"labels":{"team":"b"}}""")), false, DecisionReason.DiffersFromGit)

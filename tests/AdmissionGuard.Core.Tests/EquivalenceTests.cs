@@ -2,7 +2,7 @@ using AdmissionGuard.Core.Decisions;
 
 namespace AdmissionGuard.Core.Tests;
 
-/// <summary>DESIGN.md "Equivalence": spellings the API server treats alike compare equal; changes in meaning do not.</summary>
+/// <summary>How README.md's "How it decides" defines equivalence: spellings the API server treats alike compare equal; changes in meaning do not.</summary>
 public class EquivalenceTests
 {
     public static TheoryData<string, string, string> SameMeaning => new()

@@ -2,7 +2,7 @@ using AdmissionGuard.Core.Decisions;
 
 namespace AdmissionGuard.Core.Tests;
 
-/// <summary>Who counts as the GitOps flow (DESIGN.md rule 2), and who are Kubernetes' own deleters.</summary>
+/// <summary>Who counts as the GitOps flow (rule 2 of README.md's "How it decides"), and who are Kubernetes' own deleters.</summary>
 public class TrustedAccountsTests
 {
     private static readonly TrustedAccounts Trusted = new(

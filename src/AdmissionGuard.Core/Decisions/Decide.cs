@@ -4,7 +4,7 @@ using AdmissionGuard.Core.Policy;
 namespace AdmissionGuard.Core.Decisions;
 
 /// <summary>
-/// The decision rules of DESIGN.md as one pure function: request, baseline, settings and clock in,
+/// The decision rules as one pure function: request, baseline, settings and clock in,
 /// allow or deny (with the reason and the message people read) out.
 /// </summary>
 public static class Decide
@@ -13,13 +13,13 @@ public static class Decide
     {
         var mode = settings.ModeFor(input.Namespace);
 
-        // Rule 1.
+        // Rule 1: an excluded or ungoverned namespace.
         if (!settings.IsGoverned(input.Namespace))
         {
             return Allow(DecisionReason.NamespaceNotGoverned, mode);
         }
 
-        // Rule 2.
+        // Rule 2: the GitOps accounts, and Kubernetes' own deleters.
         if (settings.Trusted.IsTrusted(input.User))
         {
             return Allow(DecisionReason.TrustedUser, mode) with
@@ -35,17 +35,17 @@ public static class Decide
 
         if (input.Operation == Operation.Connect)
         {
-            return Allow(DecisionReason.GovernedStateUnchanged, mode);
+            return Allow(DecisionReason.NotAWrite, mode);
         }
 
-        // Rules 4-7 and 10: what would happen without break-glass.
+        // Rules 3-6 and 9: what would happen without break-glass.
         var verdict = baseline is null ? WithoutBaseline(input, settings) : Judge(input, baseline, settings);
         if (verdict.Allowed)
         {
             return verdict.Mode == mode ? verdict : verdict with { Mode = mode };
         }
 
-        // Rule 3: break-glass counts only when it is what lets the change through.
+        // Rule 7: break-glass counts only when it is what lets the change through.
         var annotated = input.Operation == Operation.Delete ? input.OldObject : input.Object;
         var breakGlass = BreakGlass.Evaluate(annotated, input.User, settings.BreakGlass, now);
         if (breakGlass.Valid)

@@ -11,7 +11,6 @@ public enum DecisionReason
     MatchesGit,
     GovernedStateUnchanged,
     UnmanagedAllowed,
-    NotDeclaredInGit,
     BaselineUnavailableAllowed,
     BreakGlass,
     DiffersFromGit,
@@ -19,6 +18,9 @@ public enum DecisionReason
     DeleteDeclaredInGit,
     BaselineUnavailableDenied,
     NotANetworkPolicy,
+
+    /// <summary>CONNECT: not a write of a NetworkPolicy (none exists; the webhook's rules do not ask for it).</summary>
+    NotAWrite,
 }
 
 /// <summary>

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace AdmissionGuard.Core.Decisions;
 
 /// <summary>
-/// The settings the decision rules read, already validated and compiled. Defaults are DESIGN.md's.
+/// The settings the decision rules read, already validated and compiled. Defaults are the ones README.md's settings table gives.
 /// </summary>
 public sealed record DecisionSettings
 {

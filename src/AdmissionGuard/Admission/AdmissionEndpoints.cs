@@ -116,21 +116,12 @@ public static class AdmissionEndpoints
 
     /// <summary>
     /// The W3C trace id when the caller sent a valid <c>traceparent</c>, so that logs and metrics join the caller's
-    /// trace; else null. An all-zero trace id is invalid (W3C Trace Context) and would join every such caller.
+    /// trace; else null. The runtime's parser refuses what W3C Trace Context calls invalid (all-zero ids, upper case).
     /// </summary>
-    private static string? TraceId(HttpContext context)
-    {
-        var traceparent = context.Request.Headers["traceparent"].ToString();
-        if (traceparent.Length < 55 || traceparent[2] != '-' || traceparent[35] != '-')
-        {
-            return null;
-        }
-
-        var traceId = traceparent.AsSpan(3, 32);
-        return !traceId.ContainsAnyExcept(HexDigits) && traceId.ContainsAnyExcept('0') ? traceId.ToString() : null;
-    }
-
-    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
+    private static string? TraceId(HttpContext context) =>
+        context.Request.Headers["traceparent"] is { Count: 1 } header && ActivityContext.TryParse(header[0], null, out var parent)
+            ? parent.TraceId.ToHexString()
+            : null;
 
     private static Task BadRequest(HttpContext context, DecisionAudit audit, GuardMetrics metrics, string? traceId, string problem)
     {

@@ -25,6 +25,9 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
     private static readonly MessageTemplate BreakGlassTemplate = new MessageTemplateParser().Parse("Break-glass: {Operation} {Namespace}/{Name} by {User} allowed outside Git");
 
     private const int PropertyCapacity = 18;
+
+    /// <summary>Operations as the AdmissionReview and the metrics spell them (<c>CREATE</c>), so a log query and a metric label agree.</summary>
+    private static readonly ScalarValue[] Operations = [.. Enum.GetValues<Operation>().Select(o => new ScalarValue(o.ToString().ToUpperInvariant()))];
     private static readonly ScalarValue True = new(true);
     private static readonly ScalarValue False = new(false);
     private static readonly ScalarValue Empty = new("");
@@ -45,7 +48,7 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
         {
             ["Uid"] = new ScalarValue(uid),
             ["RequestId"] = new ScalarValue(requestId),
-            ["Operation"] = Scalars<Operation>.Of(input.Operation),
+            ["Operation"] = Operations[(int)input.Operation],
             ["Namespace"] = new ScalarValue(Excerpt.Of(input.Namespace)),
             ["Name"] = new ScalarValue(Excerpt.Of(input.Name, NameLength)),
             ["User"] = new ScalarValue(Excerpt.Of(input.User.Username, BreakGlass.UserLength)),

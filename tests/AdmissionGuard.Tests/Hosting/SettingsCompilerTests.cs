@@ -38,7 +38,7 @@ public sealed class SettingsCompilerTests
     };
 
     [Fact]
-    public void Sources_discovery_and_its_Flux_sources_are_read_from_the_keys_DESIGN_names()
+    public void Sources_discovery_and_its_Flux_sources_are_read_from_the_documented_keys()
     {
         var options = Options(
             ("Git:Sources:0:Path", "./apps/prod/"),

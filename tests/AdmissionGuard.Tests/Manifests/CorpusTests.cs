@@ -92,7 +92,7 @@ public class CorpusTests
     public void Two_documents_of_one_corpus_file_declare_the_same_policy()
     {
         Prerequisite.SharedFolder("corpus");
-        // A baseline must refuse such a commit (DESIGN.md "Git baseline"); reading the file reports both.
+        // A baseline must refuse such a commit (README.md, "The Git baseline"); reading the file reports both.
         const string file = "np-guard__netpol-analyzer/np_bad_path_test_1.yaml";
 
         var policies = ManifestReader.Read(file, File.ReadAllText(Path.Combine(Corpus, file)), "default");

@@ -54,6 +54,8 @@ public sealed class MetricsTests
 
         await Traced("traced", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
         await Traced("zero-trace", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"); // invalid in W3C Trace Context
+        await Traced("zero-span", "00-5bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"); // so is an all-zero parent id
+        await Traced("upper-case", "00-6BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"); // and upper-case hex
         await host.ReviewAsync(Reviews.Load("create").WithUid("untraced"));
 
         using var scrape = new HttpRequestMessage(HttpMethod.Get, "/metrics");
@@ -64,6 +66,8 @@ public sealed class MetricsTests
         Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", CollectingSink.Scalar(host.Logs.Decision("traced")!, "RequestId"));
         Assert.Equal("untraced", CollectingSink.Scalar(host.Logs.Decision("untraced")!, "RequestId"));
         Assert.Equal("zero-trace", CollectingSink.Scalar(host.Logs.Decision("zero-trace")!, "RequestId"));
+        Assert.Equal("zero-span", CollectingSink.Scalar(host.Logs.Decision("zero-span")!, "RequestId"));
+        Assert.Equal("upper-case", CollectingSink.Scalar(host.Logs.Decision("upper-case")!, "RequestId"));
         Assert.DoesNotContain("trace_id=\"00000000000000000000000000000000\"", exposition, StringComparison.Ordinal);
         Assert.Contains(
             exposition.Split('\n'),

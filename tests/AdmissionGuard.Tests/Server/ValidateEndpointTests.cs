@@ -141,7 +141,7 @@ public sealed class ValidateEndpointTests(EnforcingServer server) : IClassFixtur
         var events = Host.Logs.Events.Where(e => CollectingSink.Scalar(e, "Uid") as string == "audited").ToList();
         var audit = Assert.Single(events);
         Assert.Equal(LogEventLevel.Information, audit.Level);
-        Assert.Equal("Create", CollectingSink.Scalar(audit, "Operation")?.ToString());
+        Assert.Equal("CREATE", CollectingSink.Scalar(audit, "Operation")?.ToString());
         Assert.Equal("default", CollectingSink.Scalar(audit, "Namespace"));
         Assert.Equal("allow-np", CollectingSink.Scalar(audit, "Name"));
         Assert.Equal(Admin, CollectingSink.Scalar(audit, "User"));
