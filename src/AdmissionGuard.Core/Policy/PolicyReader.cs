@@ -223,27 +223,19 @@ public static class PolicyReader
             {
                 if (field.NameEquals("podSelector"u8))
                 {
-                    path.Push("podSelector");
-                    podSelector = ReadSelector(field.Value, path) ?? LabelSelector.Everything;
-                    path.Pop();
+                    podSelector = Child(field.Value, path, "podSelector", ReadSelector) ?? LabelSelector.Everything;
                 }
                 else if (field.NameEquals("ingress"u8))
                 {
-                    path.Push("ingress");
-                    ingress = ReadRules(field.Value, path, "from"u8, "from", KnownFields.IngressRule);
-                    path.Pop();
+                    ingress = Child(field.Value, path, "ingress", static (rules, path) => ReadRules(rules, path, ingress: true));
                 }
                 else if (field.NameEquals("egress"u8))
                 {
-                    path.Push("egress");
-                    egress = ReadRules(field.Value, path, "to"u8, "to", KnownFields.EgressRule);
-                    path.Pop();
+                    egress = Child(field.Value, path, "egress", static (rules, path) => ReadRules(rules, path, ingress: false));
                 }
                 else if (field.NameEquals("policyTypes"u8))
                 {
-                    path.Push("policyTypes");
-                    policyTypes = ReadSet(field.Value, path, StringSet.PolicyType);
-                    path.Pop();
+                    policyTypes = Child(field.Value, path, "policyTypes", static (list, path) => ReadSet(list, path, StringSet.PolicyType));
                 }
                 else
                 {
@@ -266,85 +258,69 @@ public static class PolicyReader
     private static readonly ImmutableArray<string> IngressOnly = ["Ingress"];
     private static readonly ImmutableArray<string> IngressAndEgress = ["Egress", "Ingress"];
 
-    private static ImmutableArray<PolicyRule> ReadRules(JsonElement rules, FieldPath path, ReadOnlySpan<byte> peersField, string peersFieldName, string[] known)
-    {
-        if (!IsList(rules, path, out var count))
-        {
-            return [];
-        }
+    private static ImmutableArray<PolicyRule> ReadRules(JsonElement rules, FieldPath path, bool ingress) =>
+        ReadList(rules, path, ingress ? IngressRule : EgressRule, static r => r.Key);
 
-        var result = new PolicyRule[count];
-        var index = 0;
-        foreach (var rule in rules.EnumerateArray())
+    private static readonly Func<JsonElement, FieldPath, PolicyRule> IngressRule = static (rule, path) => ReadRule(rule, path, "from"u8, "from", KnownFields.IngressRule);
+    private static readonly Func<JsonElement, FieldPath, PolicyRule> EgressRule = static (rule, path) => ReadRule(rule, path, "to"u8, "to", KnownFields.EgressRule);
+
+    private static PolicyRule ReadRule(JsonElement rule, FieldPath path, ReadOnlySpan<byte> peersField, string peersFieldName, string[] known)
+    {
+        RequireKind(rule, JsonValueKind.Object, path);
+        var peers = ImmutableArray<Peer>.Empty;
+        var ports = ImmutableArray<PolicyPort>.Empty;
+        foreach (var field in rule.EnumerateObject())
         {
-            path.Push(index);
-            RequireKind(rule, JsonValueKind.Object, path);
-            var peers = ImmutableArray<Peer>.Empty;
-            var ports = ImmutableArray<PolicyPort>.Empty;
-            foreach (var field in rule.EnumerateObject())
+            if (field.NameEquals(peersField))
             {
-                if (field.NameEquals(peersField))
-                {
-                    path.Push(peersFieldName);
-                    peers = ReadPeers(field.Value, path);
-                    path.Pop();
-                }
-                else if (field.NameEquals("ports"u8))
-                {
-                    path.Push("ports");
-                    ports = ReadPorts(field.Value, path);
-                    path.Pop();
-                }
-                else
-                {
-                    throw path.Error(field.Name, KnownFields.Unknown(field.Name, known));
-                }
+                peers = Child(field.Value, path, peersFieldName, static (list, path) => ReadList(list, path, ReadPeer, static p => p.Key));
             }
-
-            result[index++] = new PolicyRule(peers, ports);
-            path.Pop();
+            else if (field.NameEquals("ports"u8))
+            {
+                ports = Child(field.Value, path, "ports", static (list, path) => ReadList(list, path, ReadPort, static p => p.Text));
+            }
+            else
+            {
+                throw path.Error(field.Name, KnownFields.Unknown(field.Name, known));
+            }
         }
 
-        return Canonical(result, index, static r => r.Key);
+        return new PolicyRule(peers, ports);
     }
 
-    private static ImmutableArray<Peer> ReadPeers(JsonElement list, FieldPath path)
+    /// <summary>
+    /// A list read item by item (the path names each item's index), as a canonical set: an absent or null list is
+    /// empty, anything but a list is an error.
+    /// </summary>
+    private static ImmutableArray<T> ReadList<T>(JsonElement list, FieldPath path, Func<JsonElement, FieldPath, T> readItem, Func<T, string> key)
     {
         if (!IsList(list, path, out var count))
         {
             return [];
         }
 
-        var peers = new Peer[count];
+        var items = new T[count];
         var index = 0;
         foreach (var item in list.EnumerateArray())
         {
             path.Push(index);
-            peers[index++] = ReadPeer(item, path);
+            items[index++] = readItem(item, path);
             path.Pop();
         }
 
-        return Canonical(peers, index, static p => p.Key);
+        return Canonical(items, index, key);
     }
 
-    private static ImmutableArray<PolicyPort> ReadPorts(JsonElement list, FieldPath path)
+    /// <summary>A field's value read with its name on the path.</summary>
+    private static T Child<T>(JsonElement value, FieldPath path, string name, Func<JsonElement, FieldPath, T> read)
     {
-        if (!IsList(list, path, out var count))
-        {
-            return [];
-        }
-
-        var ports = new PolicyPort[count];
-        var index = 0;
-        foreach (var item in list.EnumerateArray())
-        {
-            path.Push(index);
-            ports[index++] = ReadPort(item, path);
-            path.Pop();
-        }
-
-        return Canonical(ports, index, static p => p.Text);
+        path.Push(name);
+        var result = read(value, path);
+        path.Pop();
+        return result;
     }
+
+
 
     private static Peer ReadPeer(JsonElement peer, FieldPath path)
     {
@@ -355,21 +331,15 @@ public static class PolicyReader
         {
             if (field.NameEquals("podSelector"u8))
             {
-                path.Push("podSelector");
-                pods = ReadSelector(field.Value, path);
-                path.Pop();
+                pods = Child(field.Value, path, "podSelector", ReadSelector);
             }
             else if (field.NameEquals("namespaceSelector"u8))
             {
-                path.Push("namespaceSelector");
-                namespaces = ReadSelector(field.Value, path);
-                path.Pop();
+                namespaces = Child(field.Value, path, "namespaceSelector", ReadSelector);
             }
             else if (field.NameEquals("ipBlock"u8))
             {
-                path.Push("ipBlock");
-                block = IsNull(field.Value) ? null : ReadIpBlock(field.Value, path);
-                path.Pop();
+                block = IsNull(field.Value) ? null : Child(field.Value, path, "ipBlock", ReadIpBlock);
             }
             else
             {
@@ -399,15 +369,11 @@ public static class PolicyReader
         {
             if (field.NameEquals("cidr"u8))
             {
-                path.Push("cidr");
-                cidr = Network(RequireString(field.Value, path), path);
-                path.Pop();
+                cidr = Child(field.Value, path, "cidr", static (value, path) => Network(RequireString(value, path), path));
             }
             else if (field.NameEquals("except"u8))
             {
-                path.Push("except");
-                except = ReadSet(field.Value, path, StringSet.Network);
-                path.Pop();
+                except = Child(field.Value, path, "except", static (list, path) => ReadSet(list, path, StringSet.Network));
             }
             else
             {
@@ -519,9 +485,7 @@ public static class PolicyReader
             }
             else if (field.NameEquals("matchExpressions"u8))
             {
-                path.Push("matchExpressions");
-                expressions = ReadRequirements(field.Value, path);
-                path.Pop();
+                expressions = Child(field.Value, path, "matchExpressions", static (list, path) => ReadList(list, path, ReadRequirement, static r => r.Text));
             }
             else
             {
@@ -532,24 +496,6 @@ public static class PolicyReader
         return labels.IsEmpty && expressions.IsEmpty ? LabelSelector.Everything : new LabelSelector(labels, expressions);
     }
 
-    private static ImmutableArray<SelectorRequirement> ReadRequirements(JsonElement list, FieldPath path)
-    {
-        if (!IsList(list, path, out var count))
-        {
-            return [];
-        }
-
-        var requirements = new SelectorRequirement[count];
-        var index = 0;
-        foreach (var item in list.EnumerateArray())
-        {
-            path.Push(index);
-            requirements[index++] = ReadRequirement(item, path);
-            path.Pop();
-        }
-
-        return Canonical(requirements, index, static r => r.Text);
-    }
 
     private static SelectorRequirement ReadRequirement(JsonElement requirement, FieldPath path)
     {
@@ -560,21 +506,15 @@ public static class PolicyReader
         {
             if (field.NameEquals("key"u8))
             {
-                path.Push("key");
-                key = RequireString(field.Value, path);
-                path.Pop();
+                key = Child(field.Value, path, "key", RequireString);
             }
             else if (field.NameEquals("operator"u8))
             {
-                path.Push("operator");
-                op = RequireString(field.Value, path);
-                path.Pop();
+                op = Child(field.Value, path, "operator", RequireString);
             }
             else if (field.NameEquals("values"u8))
             {
-                path.Push("values");
-                values = ReadSet(field.Value, path, StringSet.Any);
-                path.Pop();
+                values = Child(field.Value, path, "values", static (list, path) => ReadSet(list, path, StringSet.Any));
             }
             else
             {
@@ -637,24 +577,14 @@ public static class PolicyReader
     private static string Network(string text, FieldPath path) =>
         Cidr.TryNormalise(text, out var network) ? network : throw path.Error(null, $"invalid CIDR {Excerpt.Quoted(text)}");
 
-    private static ImmutableArray<string> ReadSet(JsonElement list, FieldPath path, StringSet kind)
-    {
-        if (!IsList(list, path, out var count))
-        {
-            return [];
-        }
+    private static ImmutableArray<string> ReadSet(JsonElement list, FieldPath path, StringSet kind) => ReadList(list, path, SetItems[(int)kind], static s => s);
 
-        var items = new string[count];
-        var index = 0;
-        foreach (var item in list.EnumerateArray())
-        {
-            path.Push(index);
-            items[index++] = Convert(kind, RequireString(item, path), path);
-            path.Pop();
-        }
-
-        return Canonical(items, index, static s => s);
-    }
+    private static readonly Func<JsonElement, FieldPath, string>[] SetItems =
+    [
+        static (item, path) => RequireString(item, path),
+        static (item, path) => Convert(StringSet.PolicyType, RequireString(item, path), path),
+        static (item, path) => Convert(StringSet.Network, RequireString(item, path), path),
+    ];
 
     /// <summary>
     /// A sorted set: duplicates (same canonical key) dropped, the first of them kept, then ordered by key (ordinal).

@@ -24,23 +24,9 @@ public sealed class OversizedReviewMemoryTests
         using var repository = new GitRepository();
         using var work = new TempDirectory();
         var commit = repository.Commit(GitOpsRepository.Files());
-        var (webhookPort, opsPort) = (Ports.Free(), Ports.Free());
-        using var server = Executable.Start(work.Path, new Dictionary<string, string>
-        {
-            ["DOTNET_GCHeapHardLimit"] = "0x" + HeapLimit.ToString("x", System.Globalization.CultureInfo.InvariantCulture),
-            ["Kestrel__Endpoints__Webhook__Url"] = $"https://127.0.0.1:{webhookPort}",
-            ["Kestrel__Endpoints__Webhook__Certificate__Path"] = DevCertificates.CertificatePath,
-            ["Kestrel__Endpoints__Webhook__Certificate__KeyPath"] = DevCertificates.KeyPath,
-            ["Kestrel__Endpoints__Ops__Url"] = $"http://127.0.0.1:{opsPort}",
-            ["AdmissionGuard__Git__Repository"] = repository.Path,
-            ["AdmissionGuard__Git__CacheDirectory"] = work.Combine("cache"),
-        });
-        var output = new StringBuilder();
-        var reading = ReadLines(server, output);
+        var (server, webhookPort, output, reading) = await StartAsync(repository.Path, work, commit);
         try
         {
-            using var ops = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{opsPort}"), Timeout = TimeSpan.FromSeconds(10) };
-            await WaitForCommit(ops, commit, server);
             using var webhook = DevCertificates.TrustingClient(new Uri($"https://127.0.0.1:{webhookPort}"));
             webhook.Timeout = TimeSpan.FromMinutes(2);
             var body = Encoding.UTF8.GetBytes(ReviewWithHugeLabel().ToJsonString());
@@ -80,6 +66,41 @@ public sealed class OversizedReviewMemoryTests
             {
                 server.Kill(entireProcessTree: true);
             }
+
+            server.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The executable with the Deployment's heap limit, serving the commit. Ports are picked free and bound a moment later
+    /// by another process: when another test took one meanwhile, the server exits, and it is started again on others.
+    /// </summary>
+    private static async Task<(System.Diagnostics.Process Server, int WebhookPort, StringBuilder Output, Task Reading)> StartAsync(string repository, TempDirectory work, string commit)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (webhookPort, opsPort) = (Ports.Free(), Ports.Free());
+            var server = Executable.Start(work.Path, new Dictionary<string, string>
+            {
+                ["DOTNET_GCHeapHardLimit"] = "0x" + HeapLimit.ToString("x", System.Globalization.CultureInfo.InvariantCulture),
+                ["Kestrel__Endpoints__Webhook__Url"] = $"https://127.0.0.1:{webhookPort}",
+                ["Kestrel__Endpoints__Webhook__Certificate__Path"] = DevCertificates.CertificatePath,
+                ["Kestrel__Endpoints__Webhook__Certificate__KeyPath"] = DevCertificates.KeyPath,
+                ["Kestrel__Endpoints__Ops__Url"] = $"http://127.0.0.1:{opsPort}",
+                ["AdmissionGuard__Git__Repository"] = repository,
+                ["AdmissionGuard__Git__CacheDirectory"] = work.Combine("cache"),
+            });
+            var output = new StringBuilder();
+            var reading = ReadLines(server, output);
+            using var ops = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{opsPort}"), Timeout = TimeSpan.FromSeconds(10) };
+            if (await WaitForCommit(ops, commit, server))
+            {
+                return (server, webhookPort, output, reading);
+            }
+
+            var errors = await server.StandardError.ReadToEndAsync();
+            server.Dispose();
+            Assert.True(attempt < 3, $"the server did not start: {errors}");
         }
     }
 
@@ -88,16 +109,21 @@ public sealed class OversizedReviewMemoryTests
         {"podSelector":{"matchLabels":{"app":"{{{new string('v', 5_000_000)}}}"}},"ingress":[{"from":[{"ipBlock":{"cidr":"0.0.0.0/0"}}]}]}
         """);
 
-    private static async Task WaitForCommit(HttpClient ops, string commit, System.Diagnostics.Process server)
+    /// <returns>False when the server exited first.</returns>
+    private static async Task<bool> WaitForCommit(HttpClient ops, string commit, System.Diagnostics.Process server)
     {
         for (var attempt = 0; attempt < 240; attempt++)
         {
-            Assert.False(server.HasExited, "the server exited");
+            if (server.HasExited)
+            {
+                return false;
+            }
+
             try
             {
                 if ((await ops.GetStringAsync(new Uri("/status", UriKind.Relative))).Contains(commit, StringComparison.Ordinal))
                 {
-                    return;
+                    return true;
                 }
             }
             catch (HttpRequestException)
@@ -108,6 +134,7 @@ public sealed class OversizedReviewMemoryTests
         }
 
         Assert.Fail("the baseline did not load");
+        return false;
     }
 
     private static Task ReadLines(System.Diagnostics.Process server, StringBuilder output) => Task.Run(async () =>
