@@ -48,7 +48,9 @@ public sealed class OversizedReviewMemoryTests
             Assert.True(peak < MemoryLimit, $"peak resident memory {peak / 1024 / 1024} MiB");
 
             // Every audit line is one JSON object, a few KiB at most, with the full count and the hash.
-            server.Kill(entireProcessTree: true);
+            // SIGTERM, as Kubernetes stops a pod: the log writer writes what it still holds.
+            Processes.Run("kill", work.Path, "-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await server.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
             await reading.WaitAsync(TimeSpan.FromSeconds(30));
             var decisions = output.ToString().Split('\n').Where(line => line.Contains("\"Reason\":\"DiffersFromGit\"", StringComparison.Ordinal)).ToList();
             Assert.Equal(Concurrent, decisions.Count);
