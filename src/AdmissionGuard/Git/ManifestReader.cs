@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AdmissionGuard.Core;
 using AdmissionGuard.Core.Policy;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -8,15 +9,15 @@ namespace AdmissionGuard.Git;
 /// <summary>A NetworkPolicy declared in a manifest file, with its place in the file.</summary>
 internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, string Location, byte[]? ServedSpec);
 
-/// <summary>A manifest that cannot be read, located by file and document (index from 0).</summary>
+/// <summary>A manifest that cannot be read, located by file and document (index from 0), in one line (<see cref="OneLine"/>).</summary>
 internal sealed class ManifestException(string path, int? documentIndex, string problem)
-    : Exception(documentIndex is { } index ? $"{path}: document {index}: {problem}" : $"{path}: {problem}")
+    : Exception(documentIndex is { } index ? $"{OneLine.Escape(path)}: document {index}: {OneLine.Escape(problem)}" : $"{OneLine.Escape(path)}: {OneLine.Escape(problem)}")
 {
     public string Path { get; } = path;
 
     public int? DocumentIndex { get; } = documentIndex;
 
-    public string Problem { get; } = problem;
+    public string Problem { get; } = OneLine.Escape(problem);
 }
 
 /// <summary>
