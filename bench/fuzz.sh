@@ -53,7 +53,7 @@ for assembly in "${assemblies[@]}"; do
     { cat "$run/instrument-$assembly.log"; exit 1; }
 done
 
-fuzz=(dotnet "$bin/AdmissionGuard.Fuzz.dll" "$target")
+fuzz=("$(command -v dotnet)" "$bin/AdmissionGuard.Fuzz.dll" "$target")
 shared=$root/../shared
 case "$target" in
   review | policy)
@@ -108,7 +108,7 @@ per_second=$(awk -v e="$execs" -v t="$run_time" 'BEGIN { printf "%.0f", (t > 0 ?
   echo "execs         $execs"
   echo "execs/s       $per_second"
   echo "corpus        $corpus (seeds: $(find "$run/seeds" -type f | wc -l))"
-  echo "edges found   $(stat edges_found) ($(stat bitmap_cvg) of the map)"
+  echo "edges found   $(stat edges_found) ($(stat bitmap_cvg) of the map, stability $(stat stability))"
   echo "crashes       $crashes"
   echo "hangs         $hangs"
   echo "findings      $run/findings/default"
