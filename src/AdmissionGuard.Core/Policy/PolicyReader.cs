@@ -33,7 +33,24 @@ public static class PolicyReader
     /// names, label keys and label values it would refuse, are errors. Objects the API server itself serves were
     /// checked when they were written, and a newer server may add metadata fields, so they are read without it.
     /// </param>
+    /// <exception cref="PolicyFormatException">The object is not a NetworkPolicy the API server would accept, or holds a
+    /// string that is not valid Unicode (invalid UTF-8, an escaped lone surrogate: JSON elements are decoded only when read).</exception>
     public static CanonicalPolicy Read(JsonElement policy, string? namespaceOverride = null, string defaultNamespace = "default", bool strict = false)
+    {
+        try
+        {
+            return ReadElement(policy, namespaceOverride, defaultNamespace, strict);
+        }
+        catch (InvalidOperationException e) when (t_path is { } path && e.Message.Contains("UTF-", StringComparison.Ordinal))
+        {
+            // System.Text.Json's "Cannot transcode invalid UTF-8 ..." and "... invalid UTF-16 JSON text ...", not a wrong-kind read.
+            var problem = $"has a string that is not valid Unicode: {e.Message.ReplaceLineEndings(" ")}";
+            var located = path.Error(null, problem);
+            throw located.Path.Length > 0 ? located : new PolicyFormatException("(object)", problem);
+        }
+    }
+
+    private static CanonicalPolicy ReadElement(JsonElement policy, string? namespaceOverride, string defaultNamespace, bool strict)
     {
         if (policy.ValueKind != JsonValueKind.Object)
         {

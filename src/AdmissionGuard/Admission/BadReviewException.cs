@@ -1,3 +1,5 @@
+using AdmissionGuard.Core;
+
 namespace AdmissionGuard.Admission;
 
 /// <summary>An AdmissionReview that cannot be answered: HTTP 400 with this one-line reason, whatever the request held.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AdmissionGuard.Core;
 using AdmissionGuard.Core.Policy;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -16,9 +17,9 @@ internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int D
     public string? Notice { get; init; }
 }
 
-/// <summary>A manifest that cannot be read, located by file and document (index from 0).</summary>
+/// <summary>A manifest that cannot be read, located by file and document (index from 0), in one line.</summary>
 internal sealed class ManifestException(string path, int? documentIndex, string problem)
-    : Exception(documentIndex is { } index ? $"{path}: document {index}: {Bounded(problem)}" : $"{path}: {Bounded(problem)}")
+    : Exception(documentIndex is { } index ? $"{Core.Excerpt.Of(path, 300)}: document {index}: {Bounded(problem)}" : $"{Core.Excerpt.Of(path, 300)}: {Bounded(problem)}")
 {
     public string Path { get; } = path;
 
