@@ -122,8 +122,10 @@ public sealed class MetricsTests
         Assert.DoesNotContain("RequestPath", decision.Properties.Keys);
     }
 
-    [Fact]
-    public async Task Every_series_the_grafana_dashboard_queries_is_exported()
+    [Theory]
+    [InlineData("grafana/admissionguard-dashboard.json")]
+    [InlineData("components/alerts/prometheusrule.yaml")]
+    public async Task Every_series_the_dashboard_and_the_alert_rules_query_is_exported(string file)
     {
         using var repository = new GitRepository();
         var commit = repository.Commit(GitOpsRepository.Files());
@@ -131,16 +133,17 @@ public sealed class MetricsTests
         await host.WaitForCommitAsync(commit);
         await host.ReviewAsync(Reviews.Load("create"));
         var exported = (await host.Ops.GetStringAsync("/metrics")).Split('\n')
-            .Where(line => line.StartsWith("admissionguard_", StringComparison.Ordinal))
+            .Where(line => line.Length > 0 && line[0] != '#')
             .Select(line => line.Split('{', ' ')[0])
             .ToHashSet(StringComparer.Ordinal);
-        var dashboard = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "grafana", "admissionguard-dashboard.json"));
+        var queries = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", file));
 
-        var queried = System.Text.RegularExpressions.Regex.Matches(dashboard, "admissionguard_[a-z_]+")
+        var queried = System.Text.RegularExpressions.Regex.Matches(queries, @"\b(admissionguard_[a-z_]+|process_[a-z_]+)")
             .Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
 
-        // Drift series come only from the replica that reports drift; the scanner tests check them.
-        queried.Remove("admissionguard_drift_items");
+        // Drift series come only with the drift scanner on (admissionguard_drift_items only from the replica that
+        // reports); the scanner tests check them.
+        queried.RemoveWhere(name => name.StartsWith("admissionguard_drift_", StringComparison.Ordinal));
 
         Assert.NotEmpty(queried);
         Assert.All(queried, name => Assert.Contains(name, exported));
