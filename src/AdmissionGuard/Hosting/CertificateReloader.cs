@@ -39,6 +39,9 @@ public sealed class CertificateReloader : IDisposable
     /// <summary>The current certificate with its chain, ready for a TLS handshake.</summary>
     public SslStreamCertificateContext Context => _current;
 
+    /// <summary>When the certificate in force expires (its <c>notAfter</c>), for the expiry metric.</summary>
+    public DateTimeOffset NotAfter => new(_current.TargetCertificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+
     /// <summary>Where reloads are reported; set once the host's logging is up.</summary>
     public ILogger? Logger { get; set; }
 

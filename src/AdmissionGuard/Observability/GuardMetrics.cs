@@ -21,7 +21,8 @@ public sealed class GuardMetrics
     private readonly Counter.Child _refreshFailed;
     private readonly Counter _renderFailures;
 
-    public GuardMetrics(BaselineStore store, DriftStore drift, TimeProvider clock)
+    /// <param name="certificate">The webhook's serving certificate, when it is read from PEM files (null otherwise).</param>
+    public GuardMetrics(BaselineStore store, DriftStore drift, TimeProvider clock, Hosting.CertificateReloader? certificate = null)
     {
         Registry = Metrics.NewCustomRegistry();
         DotNetStats.Register(Registry);
@@ -55,6 +56,11 @@ public sealed class GuardMetrics
         var age = factory.CreateGauge("admissionguard_baseline_age_seconds", "Seconds since the baseline in force was loaded.");
         var objects = factory.CreateGauge("admissionguard_baseline_objects", "NetworkPolicies declared by the baseline in force.");
         var failures = factory.CreateGauge("admissionguard_baseline_consecutive_failures", "Refreshes that failed in a row.");
+        // Absent until Git first answers: a baseline that Git never confirmed (persisted, or none) has no such time.
+        var lastSuccess = factory.CreateGauge(
+            "admissionguard_baseline_last_success_timestamp_seconds",
+            "Unix time of the last refresh that reached Git and confirmed or replaced the baseline in force (re-fetching the same commit counts; the baseline's age does not move then).",
+            new GaugeConfiguration { SuppressInitialValue = true });
         Registry.AddBeforeCollectCallback(() =>
         {
             var state = store.State;
@@ -71,7 +77,19 @@ public sealed class GuardMetrics
             }
 
             failures.Set(state.ConsecutiveFailures);
+            if (state.LastSuccessAt is { } succeeded)
+            {
+                lastSuccess.Set(succeeded.ToUnixTimeMilliseconds() / 1000.0);
+            }
         });
+
+        if (certificate is not null)
+        {
+            var expiry = factory.CreateGauge(
+                "admissionguard_serving_certificate_expiry_timestamp_seconds",
+                "Unix time at which the webhook's serving certificate in force expires (its notAfter); follows a reloaded certificate.");
+            Registry.AddBeforeCollectCallback(() => expiry.Set(certificate.NotAfter.ToUnixTimeSeconds()));
+        }
 
         var renderSeconds = factory.CreateGauge("admissionguard_source_render_seconds", "How long each rendered source of the baseline in force took to render.", "source");
         var sourcePolicies = factory.CreateGauge("admissionguard_source_policies", "NetworkPolicies each source of the baseline in force declares.", "source");
@@ -104,6 +122,15 @@ public sealed class GuardMetrics
         });
 
         // Only the replica that holds the drift Lease has a report; the others export no drift series.
+        // admissionguard_drift_reporting says which replica that is, and is absent when the scanner is off.
+        if (drift.State.Enabled)
+        {
+            var reporting = factory.CreateGauge(
+                "admissionguard_drift_reporting",
+                "1 on the replica that holds the drift Lease and has a drift report, 0 on the others (absent when the drift scanner is off).");
+            Registry.AddBeforeCollectCallback(() => reporting.Set(drift.Current is null ? 0 : 1));
+        }
+
         var driftItems = factory.CreateGauge("admissionguard_drift_items", "Drift between Git and the cluster by type (missing, unmanaged, modified), from the reporting replica.", "type");
         Registry.AddBeforeCollectCallback(() =>
         {

@@ -19,6 +19,9 @@ public static class Kustomize
     public static Rendered Render(string kustomization) =>
         Cache.GetOrAdd(kustomization, k => new Lazy<Rendered>(() => new Rendered(k, Parse(Run(k))))).Value;
 
+    /// <summary>Renders a kustomization anywhere on disk (a test's own overlay), without caching.</summary>
+    public static Rendered RenderFolder(string folder) => new(folder, Parse(RunIn(folder, folder)));
+
     private static IReadOnlyList<YamlMappingNode> Parse(string output)
     {
         var stream = new YamlStream();
@@ -26,10 +29,12 @@ public static class Kustomize
         return [.. stream.Documents.Select(d => d.RootNode).OfType<YamlMappingNode>()];
     }
 
-    private static string Run(string kustomization)
+    private static string Run(string kustomization) =>
+        RunIn(Path.Combine(RepositoryRoot, "deploy", kustomization), "deploy/" + kustomization);
+
+    private static string RunIn(string folder, string kustomization)
     {
         Prerequisite.Command("kubectl", "the deploy tests render deploy/ with kubectl kustomize");
-        var folder = Path.Combine(RepositoryRoot, "deploy", kustomization);
         if (!Directory.Exists(folder))
         {
             throw new DirectoryNotFoundException(folder);
@@ -61,13 +66,13 @@ public static class Kustomize
             if (!process.WaitForExit(Timeout))
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"kubectl kustomize deploy/{kustomization} took longer than {Timeout}");
+                throw new TimeoutException($"kubectl kustomize {kustomization} took longer than {Timeout}");
             }
 
             process.WaitForExit();
             if (process.ExitCode != 0)
             {
-                throw new InvalidOperationException($"kubectl kustomize deploy/{kustomization} exited {process.ExitCode}: {stderr.Result}");
+                throw new InvalidOperationException($"kubectl kustomize {kustomization} exited {process.ExitCode}: {stderr.Result}");
             }
 
             return stdout.Result;

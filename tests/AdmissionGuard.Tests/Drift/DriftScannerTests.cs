@@ -34,9 +34,12 @@ public sealed class DriftScannerTests : IDisposable
         await using var host = await GuardHost.StartAsync(_repository.Path);
 
         using var response = await host.Ops.GetAsync("/drift");
+        var metrics = await host.Ops.GetStringAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("AdmissionGuard:Drift:Enabled", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(Server.MetricsTests.Exported(metrics, "admissionguard_drift_reporting"));
+        Assert.False(Server.MetricsTests.Exported(metrics, "admissionguard_drift_items"));
     }
 
     [Fact]
@@ -154,9 +157,11 @@ public sealed class DriftScannerTests : IDisposable
             var review = await second.ReviewAsync(Reviews.Load("create"));
             var listsWhileFirstLeads = stub.Lists;
             var loggedBySecond = Logged(second, "Drift found");
+            var (firstMetrics, secondMetrics) = (await first.Ops.GetStringAsync("/metrics"), await second.Ops.GetStringAsync("/metrics"));
             firstStopped = true;
             await first.DisposeAsync();
             var takenOver = await WaitForDriftAsync(second, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+            var afterTakeOver = await second.Ops.GetStringAsync("/metrics");
 
             Assert.Contains("this replica does not report drift: the Lease admissionguard/admissionguard-drift is held by guard-a", refusal["error"]!.GetValue<string>(), StringComparison.Ordinal);
             Assert.Equal("7d38d3e3-24a0-4500-b566-160b100043dc", review["uid"]!.GetValue<string>());
@@ -164,6 +169,11 @@ public sealed class DriftScannerTests : IDisposable
             Assert.Empty(loggedBySecond);
             Assert.Equal(_commit, takenOver["commit"]!.GetValue<string>());
             Assert.Equal("guard-b", stub.LeaseHolder("admissionguard", "admissionguard-drift"));
+            Assert.Equal(1, Server.MetricsTests.Value(firstMetrics, "admissionguard_drift_reporting"));
+            Assert.Equal(0, Server.MetricsTests.Value(secondMetrics, "admissionguard_drift_reporting"));
+            Assert.False(Server.MetricsTests.Exported(secondMetrics, "admissionguard_drift_items"));
+            Assert.Equal(1, Server.MetricsTests.Value(afterTakeOver, "admissionguard_drift_reporting"));
+            Assert.Equal(1, Server.MetricsTests.Value(afterTakeOver, "admissionguard_drift_items{type=\"missing\"}"));
         }
         finally
         {
@@ -198,10 +208,12 @@ public sealed class DriftScannerTests : IDisposable
 
         var refusal = await WaitForUnavailableAsync(host, r => r["lastError"] is not null);
         await Eventually(() => stub.Requests.Count(r => r.Contains("/leases/", StringComparison.Ordinal)) >= 3, "the Lease was not retried");
+        var metrics = await host.Ops.GetStringAsync("/metrics");
 
         Assert.Contains("answered 403 Forbidden: leases.coordination.k8s.io \"admissionguard-drift\" is forbidden", refusal["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Single(host.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Drift Lease {Lease}: ", StringComparison.Ordinal));
         Assert.Equal(0, stub.Lists);
+        Assert.Equal(0, Server.MetricsTests.Value(metrics, "admissionguard_drift_reporting"));
     }
 
     public static TheoryData<string, string, string> StartUpProblems => new()

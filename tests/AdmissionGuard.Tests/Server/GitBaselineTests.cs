@@ -102,12 +102,15 @@ public sealed class GitBaselineTests
         var equal = await restarted.ReviewAsync(Reviews.Load("create"));
         var changed = await restarted.ReviewAsync(Reviews.Load("create").WithSpec(Port8080Spec));
         var failing = await restarted.WaitForErrorAsync();
+        var metrics = await restarted.Ops.GetStringAsync("/metrics");
 
         Assert.Equal("persisted", status["source"]!.GetValue<string>());
         Assert.True(equal["allowed"]!.GetValue<bool>());
         Assert.False(changed["allowed"]!.GetValue<bool>());
         Assert.Equal("persisted", failing["source"]!.GetValue<string>());
         Assert.Equal(commit, failing["commit"]!.GetValue<string>());
+        Assert.False(MetricsTests.Exported(metrics, "admissionguard_baseline_last_success_timestamp_seconds"));
+        Assert.True(MetricsTests.Value(metrics, "admissionguard_baseline_consecutive_failures") >= 1);
     }
 
     private static HttpRequestMessage Signed(string body, string secret)

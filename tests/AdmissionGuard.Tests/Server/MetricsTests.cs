@@ -12,6 +12,7 @@ public sealed class MetricsTests
     {
         using var repository = new GitRepository();
         var commit = repository.Commit(GitOpsRepository.Files());
+        var started = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         await using var host = await GuardHost.StartAsync(repository.Path);
         await host.WaitForCommitAsync(commit);
 
@@ -22,6 +23,8 @@ public sealed class MetricsTests
         using var bad = await host.PostAsync("not json");
         var metrics = await host.Ops.GetStringAsync("/metrics");
         using var onWebhook = await host.Webhook.GetAsync("/metrics");
+        var status = await host.StatusAsync();
+        using var serving = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(DevCertificates.CertificatePath);
 
         Assert.Equal(2, Value(metrics, """admissionguard_decisions_total{operation="CREATE",result="allowed",mode="Enforce"}"""));
         Assert.Equal(1, Value(metrics, """admissionguard_decisions_total{operation="CREATE",result="denied",mode="Enforce"}"""));
@@ -32,7 +35,39 @@ public sealed class MetricsTests
         Assert.Equal(1, Value(metrics, $$"""admissionguard_baseline_info{commit="{{commit}}",ref="main",source="git"}"""));
         Assert.Equal(2, Value(metrics, "admissionguard_baseline_objects"));
         Assert.True(Value(metrics, """admissionguard_baseline_refresh_total{result="success"}""") >= 1);
+        Assert.Equal(
+            status["lastSuccessAt"]!.GetValue<DateTimeOffset>().ToUnixTimeMilliseconds() / 1000.0,
+            Value(metrics, "admissionguard_baseline_last_success_timestamp_seconds"));
+        Assert.InRange(Value(metrics, "admissionguard_baseline_last_success_timestamp_seconds"), started, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        Assert.Equal(
+            new DateTimeOffset(serving.NotAfter.ToUniversalTime(), TimeSpan.Zero).ToUnixTimeSeconds(),
+            Value(metrics, "admissionguard_serving_certificate_expiry_timestamp_seconds"));
+        Assert.False(Exported(metrics, "admissionguard_drift_reporting"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, onWebhook.StatusCode);
+    }
+
+    [Fact]
+    public async Task Fetching_the_same_commit_again_moves_the_last_success_but_not_the_time_the_baseline_was_loaded()
+    {
+        using var repository = new GitRepository();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        await using var host = await GuardHost.StartAsync(repository.Path, new Dictionary<string, string?> { ["Git:RefreshInterval"] = "1s" });
+        var loaded = await host.WaitForCommitAsync(commit);
+        var first = Value(await host.Ops.GetStringAsync("/metrics"), "admissionguard_baseline_last_success_timestamp_seconds");
+
+        var later = first;
+        for (var attempt = 0; attempt < 100 && later <= first; attempt++)
+        {
+            await Task.Delay(100);
+            later = Value(await host.Ops.GetStringAsync("/metrics"), "admissionguard_baseline_last_success_timestamp_seconds");
+        }
+
+        var status = await host.StatusAsync();
+
+        Assert.True(later > first, "no second successful refresh within 10 s");
+        Assert.Equal(commit, status["commit"]!.GetValue<string>());
+        Assert.Equal(loaded["loadedAt"]!.GetValue<DateTimeOffset>(), status["loadedAt"]!.GetValue<DateTimeOffset>());
+        Assert.True(status["lastSuccessAt"]!.GetValue<DateTimeOffset>().ToUnixTimeMilliseconds() / 1000.0 >= later);
     }
 
     [Fact]
@@ -91,8 +126,10 @@ public sealed class MetricsTests
         Assert.DoesNotContain("RequestPath", decision.Properties.Keys);
     }
 
-    [Fact]
-    public async Task Every_series_the_grafana_dashboard_queries_is_exported()
+    [Theory]
+    [InlineData("grafana/admissionguard-dashboard.json")]
+    [InlineData("components/alerts/prometheusrule.yaml")]
+    public async Task Every_series_the_dashboard_and_the_alert_rules_query_is_exported(string file)
     {
         using var repository = new GitRepository();
         var commit = repository.Commit(GitOpsRepository.Files());
@@ -100,20 +137,25 @@ public sealed class MetricsTests
         await host.WaitForCommitAsync(commit);
         await host.ReviewAsync(Reviews.Load("create"));
         var exported = (await host.Ops.GetStringAsync("/metrics")).Split('\n')
-            .Where(line => line.StartsWith("admissionguard_", StringComparison.Ordinal))
+            .Where(line => line.Length > 0 && line[0] != '#')
             .Select(line => line.Split('{', ' ')[0])
             .ToHashSet(StringComparer.Ordinal);
-        var dashboard = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "grafana", "admissionguard-dashboard.json"));
+        var queries = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", file));
 
-        var queried = System.Text.RegularExpressions.Regex.Matches(dashboard, "admissionguard_[a-z_]+")
+        var queried = System.Text.RegularExpressions.Regex.Matches(queries, @"\b(admissionguard_[a-z_]+|process_[a-z_]+)")
             .Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
 
-        // Drift series come only from the replica that reports drift; the scanner tests check them.
-        queried.Remove("admissionguard_drift_items");
+        // Drift series come only with the drift scanner on (admissionguard_drift_items only from the replica that
+        // reports); the scanner tests check them.
+        queried.RemoveWhere(name => name.StartsWith("admissionguard_drift_", StringComparison.Ordinal));
 
         Assert.NotEmpty(queried);
         Assert.All(queried, name => Assert.Contains(name, exported));
     }
+
+    /// <summary>Whether a sample of <paramref name="series"/> (exactly, labels included) is exported; HELP and TYPE lines do not count.</summary>
+    internal static bool Exported(string exposition, string series) =>
+        exposition.Split('\n').Any(l => l.StartsWith(series + " ", StringComparison.Ordinal) || l.StartsWith(series + "{", StringComparison.Ordinal));
 
     internal static double Value(string exposition, string series)
     {

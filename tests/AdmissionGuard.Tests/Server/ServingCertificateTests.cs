@@ -89,6 +89,50 @@ public sealed class ServingCertificateTests
         Assert.DoesNotContain('\n', problem);
     }
 
+    [Fact]
+    public async Task The_expiry_of_the_certificate_in_force_is_exported_and_follows_a_reload()
+    {
+        using var repository = new GitRepository();
+        using var tls = new TempDirectory();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        var firstExpiry = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(10).ToUnixTimeSeconds());
+        var renewedExpiry = firstExpiry.AddDays(80);
+        WriteServing(tls.Path, firstExpiry, "tls");
+        await using var host = await GuardHost.StartAsync(repository.Path, configuration: GuardHost.ServedWith(tls.Path));
+        await host.WaitForCommitAsync(commit);
+        const string Series = "admissionguard_serving_certificate_expiry_timestamp_seconds";
+
+        var before = MetricsTests.Value(await host.Ops.GetStringAsync("/metrics"), Series);
+
+        // Renewed as the kubelet updates a Secret volume: new files renamed into place.
+        WriteServing(tls.Path, renewedExpiry, "new");
+        File.Move(tls.Combine("new.key"), tls.Combine("tls.key"), overwrite: true);
+        File.Move(tls.Combine("new.crt"), tls.Combine("tls.crt"), overwrite: true);
+        var after = before;
+        for (var attempt = 0; attempt < 300 && after == before; attempt++)
+        {
+            await Task.Delay(100);
+            after = MetricsTests.Value(await host.Ops.GetStringAsync("/metrics"), Series);
+        }
+
+        Assert.Equal(firstExpiry.ToUnixTimeSeconds(), before);
+        Assert.Equal(renewedExpiry.ToUnixTimeSeconds(), after);
+    }
+
+    /// <summary>A self-signed serving certificate for 127.0.0.1 that expires at <paramref name="notAfter"/>, as NAME.crt and NAME.key.</summary>
+    private static void WriteServing(string folder, DateTimeOffset notAfter, string name)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=admissionguard.admissionguard.svc", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), notAfter);
+        File.WriteAllText(Path.Combine(folder, name + ".crt"), certificate.ExportCertificatePem() + "\n");
+        File.WriteAllText(Path.Combine(folder, name + ".key"), key.ExportPkcs8PrivateKeyPem() + "\n");
+    }
+
     private static StringContent Review() =>
         new(Reviews.Load("create").ToJsonString(), Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
 
