@@ -23,6 +23,9 @@ public sealed record ManifestFile(string Path, string Text)
     /// <summary>The source it was read through, as /status names it; null for <c>Git:Paths</c>.</summary>
     public string? Source { get; init; }
 
+    /// <summary>The Git blob of a file (null for a render): a file whose blob is unchanged is not read again.</summary>
+    public string? BlobId { get; init; }
+
     internal ManifestReadOptions ReadOptions(string defaultNamespace) => new(Namespace ?? defaultNamespace)
     {
         TargetNamespace = TargetNamespace,
@@ -41,7 +44,8 @@ internal static class BaselineLoader
     /// <summary>Below this many files, parsing in parallel costs more than it saves.</summary>
     private const int ParallelFromFiles = 64;
 
-    public static IReadOnlyList<ManifestFile> ReadFiles(Repository repo, string commitSha, GitSettings settings)
+    /// <param name="previous">The last commit's files: one whose blob is unchanged is taken as it is, not decoded again.</param>
+    public static IReadOnlyList<ManifestFile> ReadFiles(Repository repo, string commitSha, GitSettings settings, ParsedManifests? previous = null)
     {
         var commit = repo.Lookup<Commit>(commitSha) ?? throw new BaselineLoadException($"commit {commitSha} not found", commitSha);
         var matcher = new Matcher(StringComparison.Ordinal);
@@ -58,7 +62,7 @@ internal static class BaselineLoader
                 throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
             }
 
-            files.Add(new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)));
+            files.Add(previous?.File(path, blob.Sha) ?? new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha });
         }
 
         return files;
@@ -66,18 +70,25 @@ internal static class BaselineLoader
 
     /// <summary>As <see cref="Build"/>, and each source's report given the number of policies it declares.</summary>
     public static LoadedCommit BuildFromSources(
-        string commitSha, IReadOnlyList<ManifestFile> files, IReadOnlyList<Sources.SourceReport> sources, GitSettings settings, DateTimeOffset now)
+        string commitSha, IReadOnlyList<ManifestFile> files, IReadOnlyList<Sources.SourceReport> sources, GitSettings settings, DateTimeOffset now, ParsedManifests? reused = null)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var unrendered = sources.Where(s => s.Problem is not null).Select(s => $"{s.Name}: not rendered: {s.Problem}");
-        var baseline = Build(commitSha, files, settings, now, counts, [.. unrendered]);
+        var baseline = Build(commitSha, files, settings, now, counts, [.. unrendered], reused);
         return new LoadedCommit(baseline, files, [.. sources.Select(s => s with { Policies = counts.GetValueOrDefault(s.Name) })]);
     }
 
     /// <param name="policiesBySource">When given, receives how many policies each source (<see cref="ManifestFile.Source"/>) declares.</param>
     /// <param name="notices">Said about the commit besides what its manifests' readers note (sources not rendered).</param>
+    /// <param name="reused">What earlier builds read: a file they read is not parsed again; receives what this one reads.</param>
     public static Baseline Build(
-        string commitSha, IReadOnlyList<ManifestFile> files, GitSettings settings, DateTimeOffset now, Dictionary<string, int>? policiesBySource = null, IReadOnlyList<string>? notices = null)
+        string commitSha,
+        IReadOnlyList<ManifestFile> files,
+        GitSettings settings,
+        DateTimeOffset now,
+        Dictionary<string, int>? policiesBySource = null,
+        IReadOnlyList<string>? notices = null,
+        ParsedManifests? reused = null)
     {
         // Files are parsed in parallel, then taken in order: the first bad file and the first duplicate
         // are reported exactly as a sequential read would report them.
@@ -87,7 +98,7 @@ internal static class BaselineLoader
             var file = files[index];
             try
             {
-                parsed[index] = (ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace)), null);
+                parsed[index] = (reused?.Policies(file) ?? ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace)), null);
             }
             catch (Exception e)
             {
@@ -138,6 +149,7 @@ internal static class BaselineLoader
             }
         }
 
+        reused?.Keep(files, [.. parsed.Select(p => p.Policies!)]);
         return new Baseline(
             commitSha,
             settings.Ref,

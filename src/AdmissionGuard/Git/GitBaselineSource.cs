@@ -21,6 +21,7 @@ internal sealed class GitBaselineSource
     private readonly GitRepositoryCache _cache;
     private readonly ResiliencePipeline _network;
     private readonly Sources.SourcePlan _plan;
+    private readonly ParsedManifests _reused = new();
 
     public GitBaselineSource(GitSettings settings, TimeProvider clock, TimeSpan? firstRetryDelay = null)
     {
@@ -64,8 +65,8 @@ internal sealed class GitBaselineSource
         using var repo = _cache.Open();
         if (!_plan.UsesSources)
         {
-            var files = BaselineLoader.ReadFiles(repo, commit, _settings);
-            return new LoadedCommit(BaselineLoader.Build(commit, files, _settings, now), files, []);
+            var files = BaselineLoader.ReadFiles(repo, commit, _settings, _reused);
+            return new LoadedCommit(BaselineLoader.Build(commit, files, _settings, now, reused: _reused), files, []);
         }
 
         var (rendered, sources) = new Sources.SourceReader(_settings, _plan).Read(repo, commit, cancel);
