@@ -25,6 +25,21 @@ public sealed record DriftItem(string Namespace, string Name, DriftType Type, Im
     /// <summary>The rendered source (a kustomize root) whose build declares it; null for a plain file.</summary>
     public string? Via { get; init; }
 
+    /// <summary>Who last changed the live object, for modified and unmanaged items (<see cref="Core.LastChange"/>); null when unknown.</summary>
+    public ManagedFieldsEntry? LastChange { get; init; }
+
+    /// <summary>The live object's break-glass annotations; null when it carries none.</summary>
+    public DriftBreakGlass? BreakGlass { get; init; }
+
+    /// <summary><c>changed by kubectl-edit (Update) at 2026-12-01T21:48:59Z; break-glass "INC-7" expired 2026-12-01T23:00:00Z</c>; null when neither is known.</summary>
+    public string? Provenance => (LastChange, BreakGlass) switch
+    {
+        (null, null) => null,
+        ({ } change, null) => $"changed by {change}",
+        (null, { } breakGlass) => breakGlass.ToString(),
+        var (change, breakGlass) => $"changed by {change}; {breakGlass}",
+    };
+
     /// <summary>Where Git declares it: <c>apps/base/db.yaml</c>, or <c>apps/base/db.yaml via apps/overlays/prod</c>.</summary>
     public string? Where => GitPath is null ? null : Via is null ? GitPath : $"{GitPath} via {Via}";
 
@@ -48,6 +63,14 @@ public sealed record DriftReport(string Commit, string Ref, DateTimeOffset Scann
     public int Unmanaged { get; } = Items.Count(i => i.Type == DriftType.Unmanaged);
 
     public int Modified { get; } = Items.Count(i => i.Type == DriftType.Modified);
+
+    /// <summary>Drifted policies whose break-glass had expired at the scan: the exception is over, the drift is not.</summary>
+    public int BreakGlassExpired { get; } = Items.Count(i => i.BreakGlass is { Expired: true });
+
+    /// <summary>When the next break-glass on a drifted policy expires, after the scan; the report is out of date from then.</summary>
+    public DateTimeOffset? NextBreakGlassExpiry { get; } = Items
+        .Select(i => i.BreakGlass is { Expired: false, Expires: { } expires } ? expires : (DateTimeOffset?)null)
+        .Min();
 
     public bool HasDrift => !Items.IsEmpty;
 
@@ -93,12 +116,13 @@ public static class Drift
             var declared = baseline.Find(actual.Id);
             if (declared is null)
             {
-                items.Add(new DriftItem(actual.Namespace, actual.Name, DriftType.Unmanaged, [], null));
+                items.Add(Live(new DriftItem(actual.Namespace, actual.Name, DriftType.Unmanaged, [], null), null, actual, settings, now));
             }
             else if (!Decide.Equivalent(declared.Policy, actual, settings))
             {
                 var differences = PolicyDiff.Between(declared.Policy, actual, settings.CompareMetadata);
-                items.Add(new DriftItem(actual.Namespace, actual.Name, DriftType.Modified, differences, declared.SourcePath) { Via = declared.Via });
+                var item = new DriftItem(actual.Namespace, actual.Name, DriftType.Modified, differences, declared.SourcePath) { Via = declared.Via };
+                items.Add(Live(item, declared.Policy, actual, settings, now));
             }
         }
 
@@ -123,4 +147,13 @@ public static class Drift
             .ToImmutableArray();
         return new DriftReport(baseline.Commit, baseline.Ref, now, declaredCount, liveCount, sorted);
     }
+
+    /// <summary>What the live object tells about its drift: who changed it last, and its break-glass.</summary>
+    private static DriftItem Live(DriftItem item, CanonicalPolicy? declared, CanonicalPolicy live, DecisionSettings settings, DateTimeOffset now) => item with
+    {
+        LastChange = live.ManagedFields.IsEmpty
+            ? null
+            : Core.LastChange.Choose(live.ManagedFields, PolicyFields.Differing(declared, live, settings.CompareMetadata)),
+        BreakGlass = DriftBreakGlass.Of(live, settings.BreakGlass, now),
+    };
 }

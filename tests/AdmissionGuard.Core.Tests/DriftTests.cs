@@ -171,6 +171,125 @@ public class DriftTests
         Assert.Equal(3, report.Live);
     }
 
+    /// <summary>np-mf.yaml, the first version of the recorded policy (Fixtures/managedfields/README.md), as Git declares it.</summary>
+    private static readonly Baseline FirstVersion = new(Commit, "main", Now, [
+        new BaselineEntry(
+            Policies.Read("""
+                {"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"web-allow-frontend","namespace":"fx-mf"},
+                 "spec":{"podSelector":{"matchLabels":{"app":"web"}},"policyTypes":["Ingress"],
+                         "ingress":[{"from":[{"podSelector":{"matchLabels":{"role":"frontend"}}}],"ports":[{"protocol":"TCP","port":8080}]}]}}
+                """),
+            "fx-mf/web-allow-frontend.yaml", 0),
+    ]);
+
+    public static TheoryData<string, string, bool, string?> RecordedStates => new()
+    {
+        { "as first applied: no drift", "managedfields-01-apply.json", false, null },
+        { "the merge patch of the pod selector", "managedfields-02-patch-merge.json", false, "changed by kubectl-patch (Update) at 2026-12-01T21:48:56Z" },
+        { "the edit of the port is the latest differing field", "managedfields-03-edit.json", false, "changed by kubectl-edit (Update) at 2026-12-01T21:48:59Z" },
+        { "a later label does not differ from Git", "managedfields-04-label.json", false, "changed by kubectl-edit (Update) at 2026-12-01T21:48:59Z" },
+        { "a later label differs when every label is compared", "managedfields-04-label.json", true, "changed by kubectl-label (Update) at 2026-12-01T21:49:01Z" },
+        { "after the first server-side apply the edit is argocd-controller's", "managedfields-05-ssa-argocd-controller.json", false, "changed by argocd-controller (Apply) at 2026-12-01T21:49:10Z" },
+        { "two server-side applies share the fields: the latest", "managedfields-06-ssa-kustomize-controller.json", false, "changed by kustomize-controller (Apply) at 2026-12-01T21:49:12Z" },
+        { "a later annotation does not differ from Git", "managedfields-07-annotate.json", false, "changed by kustomize-controller (Apply) at 2026-12-01T21:49:12Z" },
+        { "the API server's answer for the same object", "managedfields-08-final-raw.json", false, "changed by kustomize-controller (Apply) at 2026-12-01T21:49:12Z" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RecordedStates))]
+    public void A_modified_item_names_who_changed_it_from_the_live_managedFields(string behaviour, string fixture, bool compareEveryKey, string? expected)
+    {
+        var settings = compareEveryKey ? new DecisionSettings { CompareMetadata = new MetadataFilter([]) } : new DecisionSettings();
+
+        var report = Drift.Find(FirstVersion, [LastChangeTests.Live(fixture)], settings, [], Now);
+
+        Assert.True(expected == report.Items.SingleOrDefault()?.Provenance, $"{behaviour}: got {report.Items.SingleOrDefault()?.Provenance ?? "no drift"}");
+    }
+
+    [Fact]
+    public void An_unmanaged_item_names_the_latest_writer_of_its_spec_and_a_missing_one_names_nobody()
+    {
+        var live = LastChangeTests.Live("managedfields-04-label.json") with { Name = "copy-of-web" };
+
+        var report = Drift.Find(FirstVersion, [live], new DecisionSettings(), [], Now);
+
+        Assert.Equal(
+            [
+                "fx-mf/copy-of-web Unmanaged changed by kubectl-edit (Update) at 2026-12-01T21:48:59Z",
+                "fx-mf/web-allow-frontend Missing -",
+            ],
+            report.Items.Select(i => $"{i.Id} {i.Type} {i.Provenance ?? "-"}"));
+    }
+
+    [Fact]
+    public void A_live_object_without_managedFields_names_nobody()
+    {
+        var live = LastChangeTests.Live("managedfields-03-edit.json") with { ManagedFields = [] };
+
+        var item = Assert.Single(Drift.Find(FirstVersion, [live], new DecisionSettings(), [], Now).Items);
+
+        Assert.Null(item.LastChange);
+        Assert.Null(item.Provenance);
+    }
+
+    public static TheoryData<string, string?, string?, string?, bool> BreakGlassAnnotations => new()
+    {
+        { "expired before the scan", "INC-7 open db", "2026-11-27T11:00:00Z", "break-glass \"INC-7 open db\" expired 2026-11-27T11:00:00Z", true },
+        { "expiring exactly at the scan", "INC-7 open db", "2026-11-27T12:00:00Z", "break-glass \"INC-7 open db\" expired 2026-11-27T12:00:00Z", true },
+        { "still valid", "INC-7 open db", "2026-11-27T13:30:00+01:00", "break-glass \"INC-7 open db\" expires 2026-11-27T12:30:00Z", false },
+        { "an expiry that is not a time", "INC-7", "tomorrow", "break-glass \"INC-7\" without a readable expiry", false },
+        { "an expiry without a reason", null, "2026-11-27T11:00:00Z", "break-glass without a reason expired 2026-11-27T11:00:00Z", true },
+        { "no break-glass", null, null, null, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(BreakGlassAnnotations))]
+    public void A_drifted_item_carries_its_break_glass_and_an_expired_one_is_counted(string behaviour, string? reason, string? expires, string? expected, bool expired)
+    {
+        var annotations = new System.Text.Json.Nodes.JsonObject();
+        if (reason is not null)
+        {
+            annotations["admissionguard.io/break-glass"] = reason;
+        }
+
+        if (expires is not null)
+        {
+            annotations["admissionguard.io/break-glass-expires"] = expires;
+        }
+
+        var live = Live(WebOpened, metadata: new System.Text.Json.Nodes.JsonObject { ["annotations"] = annotations }.ToJsonString());
+
+        var report = Drift.Find(Git, [live, InSync[1], InSync[2]], new DecisionSettings(), [], Now);
+
+        var item = Assert.Single(report.Items);
+        Assert.True(expected == item.BreakGlass?.ToString(), $"{behaviour}: got {item.BreakGlass}");
+        Assert.Equal(expired ? 1 : 0, report.BreakGlassExpired);
+    }
+
+    [Fact]
+    public void The_report_knows_when_its_next_break_glass_expires()
+    {
+        static CanonicalPolicy Annotated(string name, string expires) => Live(DenyAll, name, metadata:
+            """{"annotations":{"admissionguard.io/break-glass":"INC-7","admissionguard.io/break-glass-expires":"EXPIRES"}}""".Replace("EXPIRES", expires, StringComparison.Ordinal));
+
+        var report = Drift.Find(Git, [.. InSync, Annotated("a", "2026-11-27T15:00:00Z"), Annotated("b", "2026-11-27T13:00:00Z"), Annotated("c", "2026-11-27T11:00:00Z")],
+            new DecisionSettings(), [], Now);
+
+        Assert.Equal(new DateTimeOffset(2026, 11, 27, 13, 0, 0, TimeSpan.Zero), report.NextBreakGlassExpiry);
+        Assert.Equal(1, report.BreakGlassExpired);
+    }
+
+    [Fact]
+    public void Break_glass_annotations_are_read_under_the_configured_keys()
+    {
+        var settings = new DecisionSettings { BreakGlass = new BreakGlassSettings { Annotation = "example.com/why", ExpiresAnnotation = "example.com/until" } };
+        var live = Live(WebOpened, metadata: """{"annotations":{"example.com/why":"INC-9","example.com/until":"2026-11-27T11:00:00Z","admissionguard.io/break-glass":"ignored"}}""");
+
+        var item = Assert.Single(Drift.Find(Git, [live, InSync[1], InSync[2]], settings, [], Now).Items);
+
+        Assert.Equal("break-glass \"INC-9\" expired 2026-11-27T11:00:00Z", item.BreakGlass?.ToString());
+    }
+
     private static string Describe(DriftItem item) =>
         $"{item.Id} {item.Type.ToString().ToLowerInvariant()} {item.GitPath ?? "-"}"
         + (item.Differences.IsEmpty ? "" : ": " + string.Join("; ", item.Differences));

@@ -37,7 +37,7 @@ public sealed record BreakGlass(bool Present, bool Valid, string Reason, DateTim
             return Refused($"annotation {settings.ExpiresAnnotation} is missing (RFC 3339 time, at most {Hours(settings.MaxDuration)} ahead)");
         }
 
-        if (!DateTimeOffset.TryParseExact(expiresText!.Trim(), Rfc3339, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expires))
+        if (!TryParseTime(expiresText, out var expires))
         {
             return Refused($"{settings.ExpiresAnnotation} {Excerpt.Quoted(expiresText)} is not an RFC 3339 time such as {Format(now.AddHours(1))}");
         }
@@ -60,6 +60,14 @@ public sealed record BreakGlass(bool Present, bool Valid, string Reason, DateTim
         return new BreakGlass(true, true, reason, expires, "");
 
         static BreakGlass Refused(string why) => new(true, false, "", null, why);
+    }
+
+    /// <summary>An RFC 3339 time, surrounding spaces allowed: a break-glass expiry, a managedFields time.</summary>
+    public static bool TryParseTime(string? text, out DateTimeOffset time)
+    {
+        time = default;
+        return text is not null
+            && DateTimeOffset.TryParseExact(text.Trim(), Rfc3339, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
     }
 
     /// <summary>Longest user name shown whole: service account names reach about 300 characters.</summary>

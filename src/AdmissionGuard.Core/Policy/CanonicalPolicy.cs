@@ -15,6 +15,12 @@ public sealed record CanonicalPolicy(
     ImmutableSortedDictionary<string, string> Annotations)
 {
     public PolicyKey Id => new(Namespace, Name);
+
+    /// <summary>
+    /// Who wrote which fields (<see cref="Policy.ManagedFields"/>): kept for live objects only, to say who
+    /// changed a drifted one; empty for Git manifests and admission requests. Never part of equivalence.
+    /// </summary>
+    public ImmutableArray<ManagedFieldsEntry> ManagedFields { get; init; } = [];
 }
 
 public sealed record PolicySpec(

@@ -33,13 +33,14 @@ public static class PolicyReader
     /// names, label keys and label values it would refuse, are errors. Objects the API server itself serves were
     /// checked when they were written, and a newer server may add metadata fields, so they are read without it.
     /// </param>
+    /// <param name="live">A live object (the API server's, or kubectl's copy of it): keep its <see cref="CanonicalPolicy.ManagedFields"/>.</param>
     /// <exception cref="PolicyFormatException">The object is not a NetworkPolicy the API server would accept, or holds a
     /// string that is not valid Unicode (invalid UTF-8, an escaped lone surrogate: JSON elements are decoded only when read).</exception>
-    public static CanonicalPolicy Read(JsonElement policy, string? namespaceOverride = null, string defaultNamespace = "default", bool strict = false)
+    public static CanonicalPolicy Read(JsonElement policy, string? namespaceOverride = null, string defaultNamespace = "default", bool strict = false, bool live = false)
     {
         try
         {
-            return ReadElement(policy, namespaceOverride, defaultNamespace, strict);
+            return ReadElement(policy, namespaceOverride, defaultNamespace, strict, live);
         }
         catch (InvalidOperationException e) when (t_path is { } path && e.Message.Contains("UTF-", StringComparison.Ordinal))
         {
@@ -50,7 +51,7 @@ public static class PolicyReader
         }
     }
 
-    private static CanonicalPolicy ReadElement(JsonElement policy, string? namespaceOverride, string defaultNamespace, bool strict)
+    private static CanonicalPolicy ReadElement(JsonElement policy, string? namespaceOverride, string defaultNamespace, bool strict, bool live)
     {
         if (policy.ValueKind != JsonValueKind.Object)
         {
@@ -99,7 +100,10 @@ public static class PolicyReader
         }
 
         ns = namespaceOverride is { Length: > 0 } ? namespaceOverride : ns.Length > 0 ? ns : defaultNamespace;
-        return new CanonicalPolicy(ns, name, spec ?? ReadSpec(default, path), labels, annotations);
+        return new CanonicalPolicy(ns, name, spec ?? ReadSpec(default, path), labels, annotations)
+        {
+            ManagedFields = live ? ManagedFields.Read(policy) : [],
+        };
     }
 
     /// <summary>
@@ -824,7 +828,7 @@ public static class PolicyReader
         private int[] _indexes = new int[16];
         private int _depth;
 
-        /// <summary>Read as <see cref="Read(JsonElement, string?, string, bool)"/>'s strict mode describes.</summary>
+        /// <summary>Read as <see cref="Read(JsonElement, string?, string, bool, bool)"/>'s strict mode describes.</summary>
         public bool Strict { get; set; }
 
         public void Reset() => _depth = 0;

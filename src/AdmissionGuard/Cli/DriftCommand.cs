@@ -50,7 +50,7 @@ public static class DriftCommand
         var gitRef = new Option<string>("--ref") { Description = "branch, tag or commit; default: AdmissionGuard:Git:Ref (main)", HelpName = "REF" };
         var paths = new Option<string[]>("--path") { Description = "glob of manifest files in the repository (repeatable); default: AdmissionGuard:Git:Paths (**/*.yaml, **/*.yml)", HelpName = "GLOB" };
         var defaultNamespace = new Option<string>("--default-namespace") { Description = "namespace of manifests that name none; default: AdmissionGuard:Git:DefaultNamespace (default)", HelpName = "NAMESPACE" };
-        var live = new Option<string>("--live") { Description = "the cluster's NetworkPolicies saved with kubectl get networkpolicies -A -o yaml (or -o json)", HelpName = "FILE" };
+        var live = new Option<string>("--live") { Description = "the cluster's NetworkPolicies saved with kubectl get networkpolicies -A -o yaml --show-managed-fields (or -o json); without managedFields items do not say who changed them", HelpName = "FILE" };
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "read the cluster with this kubeconfig; default inside a pod: its service account", HelpName = "FILE" };
         var context = new Option<string>("--context") { Description = "kubeconfig context; default: its current context", HelpName = "NAME" };
         var namespaces = new Option<string[]>("--namespace", "-n") { Description = "only these namespaces (glob, repeatable); default: every governed namespace", HelpName = "GLOB" };

@@ -64,21 +64,33 @@ public static class DriftSarif
                 location["physicalLocation"] = physical;
             }
 
+            var provenance = item.Provenance is { } known ? $" ({known})" : "";
+            var properties = new JsonObject
+            {
+                ["namespace"] = item.Namespace,
+                ["name"] = item.Name,
+                ["driftType"] = DriftJson.TypeName(item.Type),
+                ["differences"] = new JsonArray([.. item.Differences.Select(d => (JsonNode)JsonValue.Create(d))]),
+            };
+            if (DriftJson.LastChangeOf(item.LastChange) is { } change)
+            {
+                properties["lastChange"] = new JsonObject { ["manager"] = change.Manager, ["operation"] = change.Operation, ["time"] = change.Time };
+            }
+
+            if (DriftJson.BreakGlassOf(item.BreakGlass) is { } breakGlass)
+            {
+                properties["breakGlass"] = new JsonObject { ["reason"] = breakGlass.Reason, ["expires"] = breakGlass.Expires, ["expired"] = breakGlass.Expired };
+            }
+
             results.Add(new JsonObject
             {
                 ["ruleId"] = Rules[rule].Id,
                 ["ruleIndex"] = rule,
                 ["level"] = "error",
-                ["message"] = new JsonObject { ["text"] = $"{item.Describe()}. {Rules[rule].Help}" },
+                ["message"] = new JsonObject { ["text"] = $"{item.Describe()}{provenance}. {Rules[rule].Help}" },
                 ["locations"] = new JsonArray(location),
                 ["partialFingerprints"] = new JsonObject { ["admissionguardDrift/v1"] = $"{DriftJson.TypeName(item.Type)}:{item.Id}" },
-                ["properties"] = new JsonObject
-                {
-                    ["namespace"] = item.Namespace,
-                    ["name"] = item.Name,
-                    ["driftType"] = DriftJson.TypeName(item.Type),
-                    ["differences"] = new JsonArray([.. item.Differences.Select(d => (JsonNode)JsonValue.Create(d))]),
-                },
+                ["properties"] = properties,
             });
         }
 

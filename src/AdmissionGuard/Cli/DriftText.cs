@@ -55,6 +55,11 @@ public static class DriftText
                 _ => "",
             };
             console.MarkupLine($"{Label(item.Type)}  {id}  {where}{note}");
+            if (Provenance(item) is { } provenance)
+            {
+                console.MarkupLine($"             {provenance}");
+            }
+
             foreach (var difference in item.Differences)
             {
                 console.MarkupLine($"             - {Markup.Escape(difference)}");
@@ -66,6 +71,12 @@ public static class DriftText
             .Where(t => report.Count(t) > 0)
             .Select(t => $"{report.Count(t)} {DriftJson.TypeName(t)}");
         console.MarkupLine($"[red bold]Drift:[/] {string.Join(", ", parts)} ({Counts(report)}).");
+        if (report.BreakGlassExpired > 0)
+        {
+            var expired = report.Items.Where(i => i.BreakGlass is { Expired: true }).Select(i => Markup.Escape(i.Id.ToString()));
+            console.MarkupLine($"[red bold]Break-glass expired:[/] {string.Join(", ", expired)} still {(report.BreakGlassExpired == 1 ? "differs" : "differ")} from Git.");
+        }
+
         if (report.Modified > 0)
         {
             console.MarkupLine("Fix modified: let the GitOps sync restore Git's version, or change the file in Git if the live version is right.");
@@ -80,6 +91,28 @@ public static class DriftText
         {
             console.MarkupLine("Fix unmanaged: add them to Git, or delete them (kubectl delete networkpolicy -n NAMESPACE NAME).");
         }
+
+        if (report.BreakGlassExpired > 0)
+        {
+            console.MarkupLine("Fix expired break-glass: commit the change to Git or restore Git's version, then remove the break-glass annotations.");
+        }
+    }
+
+    /// <summary><c>changed by kubectl-edit (Update) at ...; break-glass "INC-7" expired ...</c>, an expired break-glass in red.</summary>
+    private static string? Provenance(DriftItem item)
+    {
+        var parts = new List<string>(2);
+        if (item.LastChange is { } change)
+        {
+            parts.Add($"[grey]changed by {Markup.Escape(change.ToString())}[/]");
+        }
+
+        if (item.BreakGlass is { } breakGlass)
+        {
+            parts.Add(breakGlass.Expired ? $"[red]{Markup.Escape(breakGlass.ToString())}[/]" : $"[grey]{Markup.Escape(breakGlass.ToString())}[/]");
+        }
+
+        return parts.Count == 0 ? null : string.Join("[grey]; [/]", parts);
     }
 
     private static string Counts(DriftReport report) =>

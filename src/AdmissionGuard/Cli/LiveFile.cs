@@ -6,8 +6,9 @@ namespace AdmissionGuard.Cli;
 
 /// <summary>
 /// A saved copy of the cluster's NetworkPolicies: the output of <c>kubectl get networkpolicies -A -o yaml</c>
-/// or <c>-o json</c> (a <c>List</c>), or multi-document YAML. Server metadata (uid, resourceVersion,
-/// managedFields, status) is ignored, as the API server's defaults are.
+/// or <c>-o json</c> (a <c>List</c>), or multi-document YAML. Server metadata (uid, resourceVersion, status)
+/// is ignored, as the API server's defaults are; managedFields, which kubectl saves only with
+/// <c>--show-managed-fields</c>, say who last changed a drifted policy.
 /// </summary>
 internal static class LiveFile
 {
@@ -43,7 +44,7 @@ internal static class LiveFile
         IReadOnlyList<DeclaredPolicy> read;
         try
         {
-            read = ManifestReader.Read(path, text, defaultNamespace);
+            read = ManifestReader.Read(path, text, new ManifestReadOptions(defaultNamespace) { Live = true });
         }
         catch (ManifestException e)
         {

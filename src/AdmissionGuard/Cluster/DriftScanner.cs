@@ -203,7 +203,9 @@ internal sealed class DriftScanner(
                     continue;
                 }
 
-                if (previous is not null && baseline.Commit == previous.Commit && snapshot.Version == seenVersion)
+                // A break-glass that expires changes the report though nothing in the cluster or Git did.
+                if (previous is not null && baseline.Commit == previous.Commit && snapshot.Version == seenVersion
+                    && !(previous.NextBreakGlassExpiry <= clock.GetUtcNow()))
                 {
                     Publish(previous, null, live.LastError);
                     continue;
@@ -244,12 +246,18 @@ internal sealed class DriftScanner(
             if (!old.Remove((item.Id, item.Type), out var was))
             {
                 logger.LogWarning("Drift found: {Drift} [{DriftType} {Namespace}/{Name}, Git {Commit}]",
-                    item.Describe(), Lower(item.Type), item.Namespace, item.Name, after.ShortCommit);
+                    Detail(item), Lower(item.Type), item.Namespace, item.Name, after.ShortCommit);
             }
             else if (!was.Differences.SequenceEqual(item.Differences) || was.GitPath != item.GitPath)
             {
                 logger.LogWarning("Drift changed: {Drift} [{DriftType} {Namespace}/{Name}, Git {Commit}]",
-                    item.Describe(), Lower(item.Type), item.Namespace, item.Name, after.ShortCommit);
+                    Detail(item), Lower(item.Type), item.Namespace, item.Name, after.ShortCommit);
+            }
+
+            if (item.BreakGlass is { Expired: true } && was?.BreakGlass is not { Expired: true })
+            {
+                logger.LogWarning("Break-glass expired and NetworkPolicy {Policy} still differs from Git: {BreakGlass} [{DriftType}, Git {Commit}]",
+                    item.Id.ToString(), item.BreakGlass.ToString(), Lower(item.Type), after.ShortCommit);
             }
         }
 
@@ -267,6 +275,8 @@ internal sealed class DriftScanner(
     }
 
     private static string Lower(DriftType type) => type.ToString().ToLowerInvariant();
+
+    private static string Detail(DriftItem item) => item.Provenance is { } provenance ? $"{item.Describe()} ({provenance})" : item.Describe();
 
     private async Task Delay(TimeSpan delay, CancellationToken cancel)
     {

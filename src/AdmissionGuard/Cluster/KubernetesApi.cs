@@ -101,13 +101,13 @@ public static class KubernetesApi
         return (items, resourceVersion);
     }
 
-    /// <summary>The canonical form of a policy as the API server serves it.</summary>
+    /// <summary>The canonical form of a policy as the API server serves it, with its managedFields summary.</summary>
     public static CanonicalPolicy Canonical(V1NetworkPolicy policy)
     {
         using var json = JsonDocument.Parse(KubernetesJson.Serialize(policy));
         try
         {
-            return PolicyReader.Read(json.RootElement);
+            return PolicyReader.Read(json.RootElement, live: true);
         }
         catch (PolicyFormatException e)
         {

@@ -10,6 +10,9 @@ internal sealed record ManifestReadOptions(string DefaultNamespace)
     /// <summary>For kustomize output: the folder the origin annotations' paths are relative to.</summary>
     public string? RenderedFrom { get; init; }
 
+    /// <summary>The cluster's objects as kubectl saved them, not manifests: keep their managedFields summary.</summary>
+    public bool Live { get; init; }
+
     /// <summary>For kustomize output: the source folder, as messages name it (<c>apps/base/db.yaml via apps/overlays/prod</c>).</summary>
     public string? Via { get; init; }
 }

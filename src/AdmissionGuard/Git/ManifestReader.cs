@@ -135,7 +135,7 @@ internal static class ManifestReader
             }
 
             using var json = YamlToJson.Convert(nodes, node);
-            var policy = PolicyReader.Read(json.RootElement, defaultNamespace: options.DefaultNamespace, strict: true);
+            var policy = PolicyReader.Read(json.RootElement, defaultNamespace: options.DefaultNamespace, strict: true, live: options.Live);
             if (policy.Name.Length == 0)
             {
                 throw new PolicyFormatException("metadata.name", "required") { Segments = ["metadata"] };

@@ -132,6 +132,9 @@ public sealed class GuardMetrics
         }
 
         var driftItems = factory.CreateGauge("admissionguard_drift_items", "Drift between Git and the cluster by type (missing, unmanaged, modified), from the reporting replica.", "type");
+        var breakGlassExpired = factory.CreateGauge(
+            "admissionguard_drift_break_glass_expired", "Drifted NetworkPolicies whose break-glass has expired, from the reporting replica.",
+            new GaugeConfiguration { SuppressInitialValue = true });
         Registry.AddBeforeCollectCallback(() =>
         {
             if (drift.Current is { } report)
@@ -139,6 +142,7 @@ public sealed class GuardMetrics
                 driftItems.WithLabels("missing").Set(report.Missing);
                 driftItems.WithLabels("unmanaged").Set(report.Unmanaged);
                 driftItems.WithLabels("modified").Set(report.Modified);
+                breakGlassExpired.Set(report.BreakGlassExpired);
             }
             else
             {
@@ -146,6 +150,8 @@ public sealed class GuardMetrics
                 {
                     driftItems.RemoveLabelled(labels);
                 }
+
+                breakGlassExpired.Unpublish();
             }
         });
     }

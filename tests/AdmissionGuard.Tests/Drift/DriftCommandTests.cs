@@ -129,6 +129,8 @@ public sealed class DriftCommandTests : IDisposable
 
         var modified = results.Single(r => r["ruleId"]!.GetValue<string>() == "drift/modified");
         Assert.Contains("spec.ingress: rule added: from ipBlock 0.0.0.0/0 port TCP/5432", modified["message"]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("(changed by kubectl-edit (Update) at 2026-11-26T23:41:17Z)", modified["message"]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("""{"manager":"kubectl-edit","operation":"Update","time":"2026-11-26T23:41:17Z"}""", modified["properties"]!["lastChange"]!.ToJsonString());
         Assert.Equal("shop/db.yaml", modified["locations"]![0]!["physicalLocation"]!["artifactLocation"]!["uri"]!.GetValue<string>());
         var missing = results.Single(r => r["ruleId"]!.GetValue<string>() == "drift/missing");
         var where = missing["locations"]![0]!["physicalLocation"]!;
@@ -137,6 +139,60 @@ public sealed class DriftCommandTests : IDisposable
         var unmanaged = results.Single(r => r["ruleId"]!.GetValue<string>() == "drift/unmanaged");
         Assert.Null(unmanaged["locations"]![0]!["physicalLocation"]);
         Assert.Equal("shop/debug-allow-all", unmanaged["locations"]![0]!["logicalLocations"]![0]!["fullyQualifiedName"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Items_say_who_changed_them_and_when_and_an_expired_break_glass_from_kubectl_output_with_managed_fields()
+    {
+        var commit = _repository.Commit(new Dictionary<string, string> { ["fx-mf/web-allow-frontend.yaml"] = DriftFixtures.WebAllowFrontend });
+        var (expired, valid) = (DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(2));
+
+        // As kubectl get networkpolicies -A -o json --show-managed-fields writes a List, of two recorded objects:
+        // managedfields-03-edit.json (port 8081 by kubectl-edit, tier=backend by kubectl-patch), given an expired break-glass;
+        // managedfields-06-ssa-kustomize-controller.json, renamed so that Git does not declare it, given a valid one.
+        var edited = DriftFixtures.WithBreakGlass(DriftFixtures.Recorded("managedfields-03-edit.json"), "INC-7 open 8081 to the frontend", expired);
+        var copy = DriftFixtures.WithBreakGlass(DriftFixtures.Recorded("managedfields-06-ssa-kustomize-controller.json"), "INC-8", valid);
+        copy["metadata"]!["name"] = "web-copy";
+        var live = _work.Combine("live-managed-fields.json");
+        File.WriteAllText(live, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["items"] = new JsonArray(edited, copy),
+            ["kind"] = "List",
+            ["metadata"] = new JsonObject { ["resourceVersion"] = "" },
+        }.ToJsonString());
+
+        var text = Drift("--live", live, "--namespace", "fx-mf");
+        var json = Drift("--live", live, "--namespace", "fx-mf", "-o", "json");
+
+        Assert.Equal(1, text.ExitCode);
+        var lines = text.Output.Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.Equal(
+            [
+                $"MODIFIED   fx-mf/web-allow-frontend  fx-mf/web-allow-frontend.yaml@{commit[..7]}",
+                $"             changed by kubectl-edit (Update) at 2026-12-01T21:48:59Z; break-glass \"INC-7 open 8081 to the frontend\" expired {DriftFixtures.Time(expired)}",
+                "             - spec.podSelector: changed from app=web to app=web,tier=backend",
+                "             - spec.ingress: rule from podSelector role=frontend: port TCP/8081 added, port TCP/8080 removed",
+                "UNMANAGED  fx-mf/web-copy            (not in Git)",
+                $"             changed by kustomize-controller (Apply) at 2026-12-01T21:49:12Z; break-glass \"INC-8\" expires {DriftFixtures.Time(valid)}",
+            ],
+            lines.SkipWhile(l => !l.StartsWith("MODIFIED", StringComparison.Ordinal)).TakeWhile(l => l.Length > 0));
+        Assert.Contains("Break-glass expired: fx-mf/web-allow-frontend still differs from Git.", lines);
+
+        Assert.Equal(1, json.ExitCode);
+        var report = JsonNode.Parse(json.Output)!;
+        var items = report["items"]!.AsArray();
+        Assert.Equal(1, report["summary"]!["breakGlassExpired"]!.GetValue<int>());
+        Assert.Equal(
+            """{"manager":"kubectl-edit","operation":"Update","time":"2026-12-01T21:48:59Z"}""",
+            items[0]!["lastChange"]!.ToJsonString());
+        Assert.Equal(
+            $$"""{"reason":"INC-7 open 8081 to the frontend","expires":"{{DriftFixtures.Time(expired)}}","expired":true}""",
+            items[0]!["breakGlass"]!.ToJsonString());
+        Assert.Equal(
+            """{"manager":"kustomize-controller","operation":"Apply","time":"2026-12-01T21:49:12Z"}""",
+            items[1]!["lastChange"]!.ToJsonString());
+        Assert.False(items[1]!["breakGlass"]!["expired"]!.GetValue<bool>());
     }
 
     [Fact]

@@ -102,6 +102,53 @@ public static class DriftFixtures
         ["spec"] = JsonNode.Parse("""{"podSelector":{},"ingress":[{}],"policyTypes":["Ingress"]}"""),
     };
 
+    /// <summary>
+    /// np-mf.yaml: the first version of the NetworkPolicy whose life Fixtures/managedfields records (see its README),
+    /// as Git declares it.
+    /// </summary>
+    public const string WebAllowFrontend = """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata:
+          name: web-allow-frontend
+          namespace: fx-mf
+        spec:
+          podSelector:
+            matchLabels:
+              app: web
+          policyTypes:
+          - Ingress
+          ingress:
+          - from:
+            - podSelector:
+                matchLabels:
+                  role: frontend
+            ports:
+            - protocol: TCP
+              port: 8080
+        """;
+
+    /// <summary>One object of Fixtures/managedfields as kubectl saved it (with <c>--show-managed-fields</c>).</summary>
+    public static JsonObject Recorded(string file) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "managedfields", file)))!.AsObject();
+
+    /// <summary>Adds the break-glass annotations (default keys) to an object.</summary>
+    public static JsonObject WithBreakGlass(JsonObject policy, string reason, DateTimeOffset expires)
+    {
+        var metadata = policy["metadata"]!.AsObject();
+        if (metadata["annotations"] is not JsonObject annotations)
+        {
+            metadata["annotations"] = annotations = [];
+        }
+
+        annotations["admissionguard.io/break-glass"] = reason;
+        annotations["admissionguard.io/break-glass-expires"] = Time(expires);
+        return policy;
+    }
+
+    /// <summary>RFC 3339 in UTC, whole seconds, as kubectl annotate users write it.</summary>
+    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The items of a JSON drift report, one line each: "namespace/name type gitPath: differences".</summary>
     public static List<string> Items(JsonNode report) =>
         [.. report["items"]!.AsArray().Select(i =>

@@ -83,6 +83,57 @@ public sealed class DriftScannerTests : IDisposable
     }
 
     [Fact]
+    public async Task An_expired_break_glass_on_a_drifted_policy_is_reported_and_counted_by_its_gauge()
+    {
+        // shop/db of Fixtures/live/cluster.json (modified) with a break-glass that expired an hour ago, and
+        // fx-mf/web-allow-frontend as managedfields-03-edit.json recorded it (unmanaged here) with one that holds for two hours.
+        var expired = DateTimeOffset.UtcNow.AddHours(-1);
+        var objects = DriftFixtures.LiveObjects();
+        DriftFixtures.WithBreakGlass(objects.Single(o => o["metadata"]!["name"]!.GetValue<string>() == "db"), "INC-7 migration", expired);
+        var edited = DriftFixtures.WithBreakGlass(DriftFixtures.Recorded("managedfields-03-edit.json"), "INC-8", DateTimeOffset.UtcNow.AddHours(2));
+        await using var stub = await KubernetesApiStub.StartAsync([.. objects, edited]);
+        await using var host = await StartAsync(stub, "guard-a");
+
+        var report = await WaitForDriftAsync(host, r => r["commit"]?.GetValue<string>() == _commit);
+        var metrics = await host.Ops.GetStringAsync("/metrics");
+
+        Assert.Contains("admissionguard_drift_break_glass_expired 1\n", metrics, StringComparison.Ordinal);
+        Assert.Equal(1, report["summary"]!["breakGlassExpired"]!.GetValue<int>());
+        var db = Item(report, "shop", "db");
+        Assert.Equal($$"""{"reason":"INC-7 migration","expires":"{{DriftFixtures.Time(expired)}}","expired":true}""", db["breakGlass"]!.ToJsonString());
+        Assert.Equal("""{"manager":"kubectl-edit","operation":"Update","time":"2026-11-26T23:41:17Z"}""", db["lastChange"]!.ToJsonString());
+        var web = Item(report, "fx-mf", "web-allow-frontend");
+        Assert.Equal("unmanaged", web["type"]!.GetValue<string>());
+        Assert.Equal("""{"manager":"kubectl-edit","operation":"Update","time":"2026-12-01T21:48:59Z"}""", web["lastChange"]!.ToJsonString());
+        Assert.False(web["breakGlass"]!["expired"]!.GetValue<bool>());
+        Assert.Equal(["shop/db"], Logged(host, "Break-glass expired"));
+    }
+
+    [Fact]
+    public async Task A_break_glass_that_expires_while_nothing_changes_is_reported_expired_from_its_expiry()
+    {
+        // Far enough ahead for the first report to come before it, on a loaded machine too.
+        var expires = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddSeconds(20).ToUnixTimeSeconds());
+        var objects = DriftFixtures.LiveObjects();
+        DriftFixtures.WithBreakGlass(objects.Single(o => o["metadata"]!["name"]!.GetValue<string>() == "db"), "INC-7 migration", expires);
+        await using var stub = await KubernetesApiStub.StartAsync(objects);
+        await using var host = await StartAsync(stub, "guard-a");
+
+        var before = await WaitForDriftAsync(host, r => r["commit"]?.GetValue<string>() == _commit);
+        var gaugeBefore = await host.Ops.GetStringAsync("/metrics");
+        var after = await WaitForDriftAsync(host, r => r["summary"]!["breakGlassExpired"]!.GetValue<int>() == 1);
+        var gaugeAfter = await host.Ops.GetStringAsync("/metrics");
+
+        Assert.False(Item(before, "shop", "db")["breakGlass"]!["expired"]!.GetValue<bool>());
+        Assert.Contains("admissionguard_drift_break_glass_expired 0\n", gaugeBefore, StringComparison.Ordinal);
+        Assert.True(Item(after, "shop", "db")["breakGlass"]!["expired"]!.GetValue<bool>());
+        Assert.True(after["scannedAt"]!.GetValue<DateTimeOffset>() >= expires);
+        Assert.Contains("admissionguard_drift_break_glass_expired 1\n", gaugeAfter, StringComparison.Ordinal);
+        Assert.Equal(["shop/db"], Logged(host, "Break-glass expired"));
+        Assert.Equal(1, stub.Lists);
+    }
+
+    [Fact]
     public async Task A_new_baseline_commit_is_compared_at_once_without_a_cluster_change()
     {
         await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
@@ -307,6 +358,9 @@ public sealed class DriftScannerTests : IDisposable
             await Task.Delay(50);
         }
     }
+
+    private static JsonNode Item(JsonNode report, string ns, string name) =>
+        report["items"]!.AsArray().Single(i => i!["namespace"]!.GetValue<string>() == ns && i["name"]!.GetValue<string>() == name)!;
 
     /// <summary>The policies named by the log events whose message starts with <paramref name="prefix"/>, sorted.</summary>
     private static List<string> Logged(GuardHost host, string prefix) =>

@@ -16,6 +16,16 @@ namespace AdmissionGuard.Tests.Drift;
 /// and watch of NetworkPolicies in all namespaces, and get/create/replace of coordination.k8s.io
 /// Leases. Watches replay the events after the requested resource version, like the real one.
 /// </summary>
+/// <remarks>
+/// Its answers have the shapes a real API server gave, recorded in Fixtures/apiserver/cluster: lists as
+/// <c>list-01-limit-2-page1.json</c> and <c>list-02-limit-2-page2.json</c> (items without kind and apiVersion;
+/// <c>continue</c> and <c>remainingItemCount</c> only before the last page), watch events as
+/// <c>watch-01-create-modify-delete.jsonl</c> (whole objects, with kind and apiVersion), an expired watch as
+/// <c>watch-02-too-old-resourceversion-1.jsonl</c> (HTTP 200, then one ERROR event), refusals as
+/// <c>errors-403-forbidden-list.json</c>, <c>errors-403-forbidden-get.json</c>, <c>errors-404-not-found.json</c>
+/// and <c>lease-04-stale-update-409.json</c> (Status objects whose <c>details.kind</c> is the resource).
+/// The objects it serves are the tests'.
+/// </remarks>
 public sealed class KubernetesApiStub : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -172,22 +182,33 @@ public sealed class KubernetesApiStub : IAsyncDisposable
     {
         if (FailLists is { } status)
         {
+            // errors-403-forbidden-list.json, listing in all namespaces.
             return Status((int)status, status.ToString(),
-                "networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:ci:drift\" cannot list resource \"networkpolicies\" in API group \"networking.k8s.io\" at the cluster scope");
+                "networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:ci:drift\" cannot list resource \"networkpolicies\" in API group \"networking.k8s.io\" at the cluster scope",
+                new JsonObject { ["group"] = "networking.k8s.io", ["kind"] = "networkpolicies" });
         }
 
         var limit = int.TryParse(context.Request.Query["limit"], out var l) ? l : int.MaxValue;
         var offset = int.TryParse(context.Request.Query["continue"], out var c) ? c : 0;
         lock (_gate)
         {
-            var page = _policies.Values.Skip(offset).Take(limit).Select(p => p.DeepClone()).ToArray();
-            var more = offset + page.Length < _policies.Count;
+            var page = _policies.Values.Skip(offset).Take(limit).Select(ListItem).ToArray();
+            var remaining = _policies.Count - offset - page.Length;
             LastListVersion = _version;
+
+            // list-01-limit-2-page1.json and list-02-limit-2-page2.json.
+            var metadata = new JsonObject { ["resourceVersion"] = _version.ToString() };
+            if (remaining > 0)
+            {
+                metadata["continue"] = (offset + page.Length).ToString();
+                metadata["remainingItemCount"] = remaining;
+            }
+
             return Results.Json(new JsonObject
             {
-                ["apiVersion"] = "networking.k8s.io/v1",
                 ["kind"] = "NetworkPolicyList",
-                ["metadata"] = new JsonObject { ["resourceVersion"] = _version.ToString(), ["continue"] = more ? (offset + page.Length).ToString() : null },
+                ["apiVersion"] = "networking.k8s.io/v1",
+                ["metadata"] = metadata,
                 ["items"] = new JsonArray(page),
             });
         }
@@ -199,14 +220,20 @@ public sealed class KubernetesApiStub : IAsyncDisposable
         context.Response.ContentType = "application/json";
         int dropped;
         bool expired;
+        long oldest;
         lock (_gate)
         {
-            (dropped, expired, _expireNextWatch) = (_dropped, _expireNextWatch, false);
+            (dropped, expired, _expireNextWatch, oldest) = (_dropped, _expireNextWatch, false, _version);
         }
 
         if (expired)
         {
-            var gone = new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["reason"] = "Expired", ["code"] = 410, ["message"] = $"too old resource version: {sent}" };
+            // watch-02-too-old-resourceversion-1.jsonl: HTTP 200, then one ERROR event.
+            var gone = new JsonObject
+            {
+                ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Failure",
+                ["message"] = $"too old resource version: {sent} ({oldest})", ["reason"] = "Expired", ["code"] = 410,
+            };
             await context.Response.WriteAsync(new JsonObject { ["type"] = "ERROR", ["object"] = gone }.ToJsonString() + "\n");
             return;
         }
@@ -253,9 +280,11 @@ public sealed class KubernetesApiStub : IAsyncDisposable
 
     private IResult Lease(string ns, string name, JsonObject? body, bool create)
     {
+        var details = new JsonObject { ["name"] = name, ["group"] = "coordination.k8s.io", ["kind"] = "leases" };
         if (FailLeases is { } refusal)
         {
-            return Status((int)refusal, refusal.ToString(), $"leases.coordination.k8s.io \"{name}\" is forbidden: User \"system:serviceaccount:admissionguard:admissionguard\" cannot get resource \"leases\" in API group \"coordination.k8s.io\" in the namespace \"{ns}\"");
+            // errors-403-forbidden-get.json, for a Lease.
+            return Status((int)refusal, refusal.ToString(), $"leases.coordination.k8s.io \"{name}\" is forbidden: User \"system:serviceaccount:admissionguard:admissionguard\" cannot get resource \"leases\" in API group \"coordination.k8s.io\" in the namespace \"{ns}\"", details);
         }
 
         lock (_gate)
@@ -264,12 +293,14 @@ public sealed class KubernetesApiStub : IAsyncDisposable
             var exists = _leases.TryGetValue(key, out var current);
             if (body is null)
             {
-                return exists ? Results.Json(current) : Status(404, "NotFound", $"leases.coordination.k8s.io \"{name}\" not found");
+                // errors-404-not-found.json, for a Lease.
+                return exists ? Results.Json(current) : Status(404, "NotFound", $"leases.coordination.k8s.io \"{name}\" not found", details);
             }
 
             if (create ? exists : !exists || current!["metadata"]!["resourceVersion"]?.ToString() != body["metadata"]!["resourceVersion"]?.ToString())
             {
-                return Status(409, "Conflict", $"Operation cannot be fulfilled on leases.coordination.k8s.io \"{name}\": the object has been modified");
+                // lease-04-stale-update-409.json.
+                return Status(409, "Conflict", $"Operation cannot be fulfilled on leases.coordination.k8s.io \"{name}\": the object has been modified; please apply your changes to the latest version and try again", details);
             }
 
             body["metadata"]!["namespace"] = ns;
@@ -288,6 +319,16 @@ public sealed class KubernetesApiStub : IAsyncDisposable
         }
     }
 
+    /// <summary>A list's item: the object without kind and apiVersion, which only the list names.</summary>
+    private static JsonObject ListItem(JsonObject policy)
+    {
+        var item = policy.DeepClone().AsObject();
+        item.Remove("kind");
+        item.Remove("apiVersion");
+        return item;
+    }
+
+    /// <summary>watch-01-create-modify-delete.jsonl: each event's object is whole, with kind and apiVersion.</summary>
     private void Publish(string type, JsonObject policy)
     {
         _events.Add((_version, new JsonObject { ["type"] = type, ["object"] = policy.DeepClone() }.ToJsonString()));
@@ -301,7 +342,11 @@ public sealed class KubernetesApiStub : IAsyncDisposable
         changed.SetResult();
     }
 
-    private static IResult Status(int code, string reason, string message) => Results.Json(
-        new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Failure", ["message"] = message, ["reason"] = reason, ["code"] = code },
+    private static IResult Status(int code, string reason, string message, JsonObject details) => Results.Json(
+        new JsonObject
+        {
+            ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Failure",
+            ["message"] = message, ["reason"] = reason, ["details"] = details, ["code"] = code,
+        },
         statusCode: code);
 }
