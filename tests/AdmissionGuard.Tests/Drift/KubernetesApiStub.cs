@@ -26,7 +26,7 @@ namespace AdmissionGuard.Tests.Drift;
 /// and <c>lease-04-stale-update-409.json</c> (Status objects whose <c>details.kind</c> is the resource).
 /// The objects it serves are the tests'.
 /// </remarks>
-public sealed class KubernetesApiStub : IAsyncDisposable
+public sealed partial class KubernetesApiStub : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Lock _gate = new();
@@ -95,6 +95,7 @@ public sealed class KubernetesApiStub : IAsyncDisposable
         });
         stub._app.MapPut(Leases + "/{name}", async (string ns, string name, HttpRequest request) =>
             stub.Lease(ns, name, (await JsonNode.ParseAsync(request.Body))!.AsObject(), create: false));
+        stub.MapPolicyWrites();
         await stub._app.StartAsync();
         return stub;
     }
