@@ -8,34 +8,35 @@
 # Publishes and starts the guard as bench/load.sh does (Release, ReadyToRun; audit log to a file;
 # pinned to SERVER_CPU; Git served by `git daemon` and load from wrk on LOAD_CPU), then:
 #   1. peak: wrk as fast as it can for PEAK_DURATION s with the allowed review load.sh uses;
-#   2. calibration: short runs of the mix below, each connection waiting between requests, the wait
-#      tuned until the rate is LOAD_PERCENT % of that peak (wrk has no rate limit of its own);
-#   3. the soak: DURATION s of the mix (MIX, below), one wrk run per minute (the wait re-tuned after each), while a
+#   2. calibration: short runs of the mix, each connection waiting between requests, the wait tuned
+#      until the rate is LOAD_PERCENT % of that peak (wrk has no rate limit of its own);
+#   3. the soak: DURATION s of the mix, one wrk run per minute (the wait re-tuned after each), while a
 #      new commit is pushed to the served repository every PUSH_EVERY s (the first 15 s in; a port of
 #      one policy changes, and one extra policy comes or goes) and announced with POST /refresh.
-# The mix, per 10,000 requests in a fixed shuffled order (80 % allowed, 15 % denied, 5 % bad; MIX="allowed=9 denied=1"
-# or any other counts of these kinds instead):
+# The mix (MIX), per 10,000 requests in a fixed shuffled order: 80 % allowed, 15 % denied, 5 % bad:
 #   8,000 allowed    the UPDATE review load.sh uses, equal to Git
 #   1,500 denied     the same with a port added to the spec
-#     240 notjson    not JSON
-#     240 kind       object.kind ConfigMap against request.kind NetworkPolicy
-#      18 operation  an operation of 100,000 characters (a 107 KB review)
+#     240 notjson    not JSON (400)
+#     240 kind       object.kind ConfigMap against request.kind NetworkPolicy (400)
+#      18 operation  an operation of 100,000 characters, a 107 KB review (400)
 #       1 cidr       an ipBlock cidr of 1 MiB in a policy Git declares (400)
 #       1 label      a label value of 1 MiB on the denied review (deny)
-# A 1 MiB review costs the guard about 55 allowed ones, a 107 KB one about 6, a denial about 1.7:
-# this mix costs ~1.12 allowed reviews per request, so 80 % of the allowed-only peak is ~90 % of the
-# mix's own.
+# (MIX="allowed=9 denied=1", or other counts of these kinds, changes it.) A 1 MiB review costs the
+# guard about as much CPU as 55 allowed ones, a 107 KB one 6, a denial 1.7: this mix costs ~1.12
+# allowed reviews per request, so 80 % of the allowed-only peak is ~90 % of the mix's own.
 # Every answer is checked as it arrives (in wrk's Lua): allowed and denied reviews get the expected
-# decision with their uid, each bad kind gets 400 with its reason, every 400 body is one line of at
-# most 512 bytes, every deny message at most 4 KiB. Each minute one request of every kind is also sent
-# with Python under load and its whole answer checked. Per minute it prints requests, rate, p50/p99,
-# 400s, denials, 5xx, errors (socket errors and timeouts, answers neither 2xx nor 4xx (5xx included),
-# wrong answers, answers over their bound),
-# the guard's CPU, resident memory (VmRSS; the minute's highest from 1 s samples) and gen2 collections
-# (dotnet_collection_count_total on /metrics); at the end the totals, the peak (VmHWM), the RSS slope
-# (least squares over the minutes after the first) and whether the guard's /status commit is the last
-# one pushed. Exits 1 if any error or 5xx, any bad request not answered 400 or deny, any answer over
-# its bound, or a final commit that is not the last pushed.
+# decision with their uid, each bad kind 400 with its reason, every 400 body is one line of at most
+# 512 bytes, every deny message at most 4 KiB. Halfway through each minute one request of every kind
+# is also sent with Python and its whole answer checked.
+# Per minute it prints requests, rate, latency as wrk saw it (p50, p99, max) and the guard's own p99
+# (its histogram on /metrics), 400s, denials, 5xx, errors (socket errors and timeouts, answers
+# neither 2xx nor 4xx, 5xx included, wrong answers, answers over their bound), the guard's and wrk's
+# CPU, resident memory (VmRSS at the minute's end and the highest of 1 s samples) and gen2
+# collections (dotnet_collection_count_total on /metrics); then the pushes and how long each took to
+# be in force, and the totals: the peak (VmHWM), the RSS slope (least squares over the minutes after
+# the first) and the guard's /status commit against the last one pushed. Exits 1 on any error or
+# 5xx, a bad request not answered 400 or deny, an answer over its bound, a failed sample, or a final
+# commit that is not the last pushed.
 # Everything listens on 127.0.0.1; every loop has a count and a time limit; whatever the script
 # started is stopped on exit.
 set -euo pipefail
