@@ -28,6 +28,14 @@ public sealed class DriftOptions
     /// <summary>The kubeconfig context; default: its current context.</summary>
     public string? Context { get; set; }
 
+    /// <summary>What the reporting replica does about lasting drift; default <see cref="RemediationMode.None"/>.</summary>
+    public RemediationMode Remediate { get; set; }
+
+    /// <summary>How long a policy stays drifted before it is remediated, and between two attempts; default 5 minutes.</summary>
+    public TimeSpan RemediateAfter { get; set; } = DefaultRemediateAfter;
+
+    public static readonly TimeSpan DefaultRemediateAfter = TimeSpan.FromMinutes(5);
+
     public string EffectiveNamespace => Namespace is { Length: > 0 } ns ? ns : PodNamespace() ?? "admissionguard";
 
     public string EffectiveIdentity => Identity is { Length: > 0 } id

@@ -21,6 +21,7 @@ internal sealed class DriftScanner(
     BaselineStore baselines,
     DecisionSettings settings,
     TimeProvider clock,
+    Observability.GuardMetrics metrics,
     ILogger<DriftScanner> logger) : BackgroundService
 {
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
@@ -37,6 +38,7 @@ internal sealed class DriftScanner(
     public static readonly TimeSpan FailurePause = TimeSpan.FromSeconds(10);
 
     private readonly string _identity = options.EffectiveIdentity;
+    private readonly DriftRemediation _remediation = new(options, settings, metrics, clock, logger);
     private readonly string _lease = $"{options.EffectiveNamespace}/{options.LeaseName}";
     private string? _leaseError;
 
@@ -208,6 +210,7 @@ internal sealed class DriftScanner(
                     && !(previous.NextBreakGlassExpiry <= clock.GetUtcNow()))
                 {
                     Publish(previous, null, live.LastError);
+                    await _remediation.ConsiderAsync(previous, baseline, snapshot.Policies, client, term).ConfigureAwait(false);
                     continue;
                 }
 
@@ -216,6 +219,7 @@ internal sealed class DriftScanner(
                 previous = report;
                 seenVersion = snapshot.Version;
                 Publish(report, null, live.LastError);
+                await _remediation.ConsiderAsync(report, baseline, snapshot.Policies, client, term).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (term.IsCancellationRequested)

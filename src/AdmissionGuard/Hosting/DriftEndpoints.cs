@@ -30,6 +30,8 @@ public static class DriftEndpoints
             Identity = section["Identity"],
             Kubeconfig = section["Kubeconfig"],
             Context = section["Context"],
+            Remediate = Remediate(section["Remediate"]),
+            RemediateAfter = RemediateAfter(section["RemediateAfter"]),
         };
         services.AddSingleton(options);
         services.AddSingleton(new DriftStore(options.Enabled));
@@ -58,6 +60,16 @@ public static class DriftEndpoints
         services.AddHostedService<DriftScanner>();
         return services;
     }
+
+    private static RemediationMode Remediate(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? RemediationMode.None
+        : !char.IsDigit(value.Trim()[0]) && Enum.TryParse<RemediationMode>(value.Trim(), ignoreCase: true, out var mode) ? mode
+        : throw new InvalidSettingsException([$"{DriftOptions.Section}:Remediate: \"{Core.Excerpt.Of(value)}\" is not None, RequestSync or Apply"]);
+
+    private static TimeSpan RemediateAfter(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? DriftOptions.DefaultRemediateAfter
+        : Durations.TryParse(value, out var after) ? after
+        : throw new InvalidSettingsException([$"{DriftOptions.Section}:RemediateAfter: \"{Core.Excerpt.Of(value)}\" is not a duration such as 5m or 300s"]);
 
     /// <summary>
     /// <c>GET /drift</c>: the report as JSON (<see cref="DriftJson"/>); 404 when the scanner is off; 503

@@ -20,6 +20,7 @@ public sealed class GuardMetrics
     private readonly Counter.Child _refreshSucceeded;
     private readonly Counter.Child _refreshFailed;
     private readonly Counter _renderFailures;
+    private readonly Counter _remediations;
 
     /// <param name="certificate">The webhook's serving certificate, when it is read from PEM files (null otherwise).</param>
     public GuardMetrics(BaselineStore store, DriftStore drift, TimeProvider clock, Hosting.CertificateReloader? certificate = null)
@@ -94,6 +95,7 @@ public sealed class GuardMetrics
         var renderSeconds = factory.CreateGauge("admissionguard_source_render_seconds", "How long each rendered source of the baseline in force took to render.", "source");
         var sourcePolicies = factory.CreateGauge("admissionguard_source_policies", "NetworkPolicies each source of the baseline in force declares.", "source");
         var notRendered = factory.CreateGauge("admissionguard_source_not_rendered", "1 for each discovered source the guard does not render (Helm, a plugin, another repository); see /status.", "source");
+        _remediations = factory.CreateCounter("admissionguard_remediations_total", "Remediations of lasting drift by the reporting replica, by action (update, create, sync) and result (success, failure).", "action", "result");
         _renderFailures = factory.CreateCounter("admissionguard_source_render_failures_total", "Renders that failed and made a commit invalid, by source.", "source");
         Registry.AddBeforeCollectCallback(() =>
         {
@@ -177,6 +179,8 @@ public sealed class GuardMetrics
     public void RefreshFailed() => _refreshFailed.Inc();
 
     public void RenderFailed(string source) => _renderFailures.WithLabels(source).Inc();
+
+    public void Remediated(string action, string result) => _remediations.WithLabels(action, result).Inc();
 
     private static int ResultIndex(Decision decision) =>
         decision.BreakGlassUsed ? 3 : decision.Warned ? 2 : decision.Allowed ? 0 : 1;
