@@ -229,6 +229,11 @@ public static class GuardServer
         to.Ref = from.Ref;
         to.Paths = from.Paths;
         to.DefaultNamespace = from.DefaultNamespace;
+        to.Sources = from.Sources;
+        to.Discover = from.Discover;
+        to.DiscoverFluxSources = from.DiscoverFluxSources;
+        to.RepositoryAliases = from.RepositoryAliases;
+        to.Kustomize = from.Kustomize;
         to.RefreshInterval = from.RefreshInterval;
         to.Username = from.Username;
         to.TokenFile = from.TokenFile;
