@@ -231,13 +231,19 @@ public static partial class Fixtures
         }
 
         File.WriteAllText(Path.Combine(directory, "README.md"), $"Synthetic GitOps repository: {count} NetworkPolicies.\n");
+        CommitAndPack(directory, $"{count} policies");
+        return directory;
+    }
+
+    /// <summary>Makes <paramref name="directory"/> a Git repository (branch main) with everything in it as one commit, packed.</summary>
+    internal static void CommitAndPack(string directory, string message)
+    {
         Git(directory, "init", "-q", "-b", "main");
         Git(directory, "add", "-A");
-        Git(directory, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "commit.gpgsign=false", "-c", "gc.auto=0", "commit", "-q", "-m", $"{count} policies");
+        Git(directory, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "commit.gpgsign=false", "-c", "gc.auto=0", "commit", "-q", "-m", message);
 
         // Packed, as a Git host keeps its repositories: serving loose objects would add a delta search to every clone.
         Git(directory, "repack", "-a", "-d", "-q");
-        return directory;
     }
 
     /// <summary>
@@ -420,6 +426,14 @@ public static partial class Fixtures
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9._/-]*$")]
     private static partial Regex PlainString();
+
+    /// <summary>A YAML document of <paramref name="node"/>, in the block style <see cref="Manifest"/> writes.</summary>
+    internal static string Yaml(JsonNode node)
+    {
+        var text = new StringBuilder();
+        WriteYaml(text, node, 0, inSequence: false);
+        return text.ToString();
+    }
 
     private static void Git(string directory, params string[] arguments)
     {

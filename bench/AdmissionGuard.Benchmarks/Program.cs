@@ -16,5 +16,20 @@ if (args is ["make-fixture", var directory, var countText] && int.TryParse(count
     return 0;
 }
 
+// `make-render-fixture DIR ROOTS` writes what bench/render-startup.sh needs: a Git repository of ROOTS
+// Kustomize roots of 100 policies each in DIR/repo, and reviews of one rendered policy in DIR/review-*.json.
+if (args is ["make-render-fixture", var renderDirectory, var rootsText] && int.TryParse(rootsText, out var roots) && roots > 0)
+{
+    RenderedFixtures.WriteRepository(Path.Combine(renderDirectory, "repo"), roots);
+    var subject = roots * RenderedFixtures.PerRoot / 2;
+    foreach (var variant in Enum.GetValues<PolicyCase>())
+    {
+        File.WriteAllBytes(Path.Combine(renderDirectory, $"review-{variant.ToString().ToLowerInvariant()}.json"), Fixtures.Review(subject, variant));
+    }
+
+    Console.WriteLine($"{renderDirectory}/repo: {roots} Kustomize roots ({RenderedFixtures.Overlay(0)} ...), {roots * RenderedFixtures.PerRoot} policies; reviews for {Fixtures.Namespace(subject)}/{Fixtures.Name(subject)}");
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Fixtures).Assembly).Run(args);
 return 0;

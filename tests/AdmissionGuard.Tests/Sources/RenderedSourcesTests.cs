@@ -230,4 +230,28 @@ public sealed class RenderedSourcesTests
         Assert.Contains("root/kustomization.yaml: kustomize took more than 1s (AdmissionGuard:Git:Kustomize:Timeout)", error.Message, StringComparison.Ordinal);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(25), "the render was stopped at its timeout");
     }
+
+    [SkippableFact]
+    public async Task The_server_renders_the_sources_it_is_configured_with_through_the_configured_kustomize()
+    {
+        Prerequisite.Command("kubectl", "rendered sources are built with kubectl kustomize when kustomize is not installed");
+        using var repository = new SourceRepository(BaseAndOverlays());
+        using var tools = new TempDirectory();
+        var called = tools.Combine("called");
+        var wrapper = tools.Combine("kustomize-wrapper");
+        File.WriteAllText(wrapper, $"#!/bin/sh\ntouch '{called}'\nexec kubectl kustomize \"$@\"\n");
+        Processes.Run("chmod", tools.Path, "+x", wrapper);
+
+        await using var host = await GuardHost.StartAsync(repository.Path, new Dictionary<string, string?>
+        {
+            ["Git:Sources:0:Path"] = "apps/overlays/prod",
+            ["Git:Kustomize:Command"] = wrapper,
+        });
+        var status = await host.WaitForCommitAsync(repository.Commit);
+
+        var source = Assert.Single(status["sources"]!.AsArray())!;
+        Assert.Equal(("apps/overlays/prod", "kustomize", 2), (source["path"]!.GetValue<string>(), source["render"]!.GetValue<string>(), source["policies"]!.GetValue<int>()));
+        Assert.Equal(2, status["objectCount"]!.GetValue<int>());
+        Assert.True(File.Exists(called), "the configured Git:Kustomize:Command ran");
+    }
 }

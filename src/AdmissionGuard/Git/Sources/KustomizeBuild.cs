@@ -18,12 +18,15 @@ internal sealed class KustomizeBuild(KustomizeOptions options)
 
     /// <param name="folder">The kustomization's folder in the checkout.</param>
     /// <param name="file">The kustomization file as the repository names it, for errors.</param>
-    public async Task<string> RunAsync(string folder, string file, CancellationToken cancel)
+    /// <returns>kustomize's output, and how long the build waited for one of the slots before it started.</returns>
+    public async Task<(string Output, TimeSpan Queued)> RunAsync(string folder, string file, CancellationToken cancel)
     {
+        var queued = Stopwatch.GetTimestamp();
         await Slots.WaitAsync(cancel).ConfigureAwait(false);
+        var waited = Stopwatch.GetElapsedTime(queued);
         try
         {
-            return await RunOnceAsync(folder, file, cancel).ConfigureAwait(false);
+            return (await RunOnceAsync(folder, file, cancel).ConfigureAwait(false), waited);
         }
         finally
         {

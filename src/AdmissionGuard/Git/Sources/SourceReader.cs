@@ -160,9 +160,11 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
             KustomizationEdit.Apply(KustomizationScan.FileIn(folder)!, source.Edits, file);
         }
 
-        var output = await new KustomizeBuild(plan.Kustomize).RunAsync(folder, file, cancel).ConfigureAwait(false);
+        var (output, queued) = await new KustomizeBuild(plan.Kustomize).RunAsync(folder, file, cancel).ConfigureAwait(false);
         var text = Substituted(output, source, file, commitSha);
-        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+        // This source's own time: not the wait for a render slot while other sources were built.
+        var seconds = (Stopwatch.GetElapsedTime(started) - queued).TotalSeconds;
         ManifestFile[] files = [new ManifestFile(source.Path, text) { Namespace = source.Namespace, TargetNamespace = source.TargetNamespace ?? source.Edits.Namespace, Rendered = true, Source = source.ToString() }];
         return (files, new SourceReport(source.DisplayPath, source.FoundBy, "kustomize", seconds, 0, null));
     }

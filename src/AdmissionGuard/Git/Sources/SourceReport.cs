@@ -4,6 +4,7 @@ namespace AdmissionGuard.Git.Sources;
 /// <param name="Path">The folder (<c>.</c> for the root).</param>
 /// <param name="FoundBy"><c>configured</c>, <c>Flux Kustomization ns/name</c> or <c>Argo CD Application ns/name</c>.</param>
 /// <param name="Render"><c>plain</c>, <c>kustomize</c>, or <c>not rendered</c>.</param>
+/// <param name="RenderSeconds">How long its render took (kustomize and substitution), without the wait for a render slot; null unless rendered.</param>
 public sealed record SourceReport(string Path, string FoundBy, string Render, double? RenderSeconds, int Policies, string? Problem)
 {
     /// <summary>As messages and <see cref="ManifestFile.Source"/> name the source.</summary>
