@@ -143,7 +143,7 @@ public sealed class EventRecorder(
         ApiVersion = "events.k8s.io/v1",
         Kind = "Event",
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = recorded.Policy.Namespace },
-        EventTime = now.UtcDateTime,
+        EventTime = MicroTime(now),
         Type = recorded.Type,
         Reason = recorded.Reason.ToString(),
         Action = recorded.Action,
@@ -159,6 +159,16 @@ public sealed class EventRecorder(
             Uid = uid,
         },
     };
+
+    /// <summary>
+    /// <paramref name="now"/> to the microsecond, never on a whole second: KubernetesClient writes a whole second
+    /// without its fraction, and the API server reads an Event's time only with six digits of one.
+    /// </summary>
+    private static DateTime MicroTime(DateTimeOffset now)
+    {
+        var micro = now.UtcDateTime.AddTicks(-(now.UtcTicks % 10));
+        return micro.Ticks % TimeSpan.TicksPerSecond == 0 ? micro.AddTicks(10) : micro;
+    }
 
     /// <summary>Only <c>series</c> may change on an Event (any other field is immutable: 422).</summary>
     private static JsonObject Series(int count, DateTimeOffset now) => new()
