@@ -51,96 +51,18 @@ if [ "$seen" = " " ]; then
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v curl >/dev/null || need+=(curl)
-command -v git >/dev/null || need+=(git)
-command -v openssl >/dev/null || need+=(openssl)
-command -v taskset >/dev/null || need+=(util-linux)
-command -v python3 >/dev/null || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]}"
-  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-if [ "$(nproc)" -lt 2 ]; then
-  echo "needs 2 cores (server and load generator on separate cores); this machine has $(nproc)" >&2
-  exit 2
-fi
-
-work=$(mktemp -d /tmp/admissionguard-load.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-now_ms() { date +%s%3N; }
-
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== build (Release; the guard published as in the Dockerfile)"
-dotnet build "$root/bench/AdmissionGuard.Benchmarks/AdmissionGuard.Benchmarks.csproj" -c Release -v quiet -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-dotnet build "$root/bench/BareWebhook/BareWebhook.csproj" -c Release -v quiet -nologo >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-dotnet publish "$root/src/AdmissionGuard/AdmissionGuard.csproj" -c Release -r linux-x64 --self-contained false -o "$work/guard" -v quiet -nologo >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-guard_dll="$work/guard/admissionguard.dll"
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+bench_require wrk curl git openssl taskset python3
+bench_start load
+bench_machine
+bench_build "$root/bench/BareWebhook/BareWebhook.csproj"
 bare_dll="$root/bench/BareWebhook/bin/Release/net10.0/BareWebhook.dll"
-fixture_dll="$root/bench/AdmissionGuard.Benchmarks/bin/Release/net10.0/AdmissionGuard.Benchmarks.dll"
-
-echo "== fixtures: $POLICIES-policy Git repository, certificate"
-dotnet "$fixture_dll" make-fixture "$work" "$POLICIES"
-bash "$root/certs-dev/make-certs.sh" "$work/certs" >/dev/null
+bench_fixtures "$POLICIES"
 body="$work/review-equal.json"
 
-guard_port=$(free_port); guard_ops=$(free_port); bare_port=$(free_port); git_port=$(free_port)
-
-taskset -c "$LOAD_CPU" git daemon --reuseaddr --export-all --listen=127.0.0.1 --port="$git_port" --base-path="$work" "$work" >"$work/git-daemon.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$git_port") 2>/dev/null && break; sleep 0.05; done
-
-# Polls until the server answers the review as expected; prints milliseconds since $2. With a
-# status URL ($5), polls that (plain HTTP on the ops port) until a baseline is loaded first, so the
-# poll does not load the server's one core with a TLS handshake every few milliseconds.
-first_decision() {
-  local url=$1 started=$2 expect=$3 review=$4 status=${5:-}
-  local deadline=$(( $(now_ms) + STARTUP_LIMIT_S * 1000 ))
-  for _ in $(seq 1 $(( STARTUP_LIMIT_S * 50 ))); do
-    if [ -z "$status" ] || curl -s --max-time 1 "$status" 2>/dev/null | grep -Eq '"objectCount": *[1-9]'; then
-      if curl -s --max-time 2 --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
-          --data-binary @"$review" "$url" 2>/dev/null | grep -q "$expect"; then
-        echo $(( $(now_ms) - started ))
-        return 0
-      fi
-    fi
-    [ "$(now_ms)" -lt "$deadline" ] || break
-    sleep 0.02
-  done
-  echo "no correct decision from $url within ${STARTUP_LIMIT_S}s" >&2
-  return 1
-}
-
-# start_guard CPUS LOG CACHE: the guard as a new pod runs it (empty cache, Git over the network); sets guard_pid.
-start_guard() {
-  env Kestrel__Endpoints__Webhook__Url="https://127.0.0.1:$guard_port" \
-    Kestrel__Endpoints__Webhook__Certificate__Path="$work/certs/tls.crt" \
-    Kestrel__Endpoints__Webhook__Certificate__KeyPath="$work/certs/tls.key" \
-    Kestrel__Endpoints__Ops__Url="http://127.0.0.1:$guard_ops" \
-    AdmissionGuard__Git__Repository="git://127.0.0.1:$git_port/repo" \
-    AdmissionGuard__Git__CacheDirectory="$3" \
-    taskset -c "$1" dotnet "$guard_dll" serve >"$2" 2>&1 &
-  guard_pid=$!
-  pids+=("$guard_pid")
-}
+guard_port=$(free_port); guard_ops=$(free_port); bare_port=$(free_port)
+start_git_daemon "$LOAD_CPU"
 
 # Start-up as a pod with a limit of STARTUP_CPUS CPUs gets it (deploy/base allows 2): a separate run, stopped after its first decision.
 echo "== start-up on cpus $STARTUP_CPUS: https://127.0.0.1:$guard_port/validate"
@@ -188,13 +110,6 @@ cp "$work/saturated.lua" "$work/paced.lua"
 cp "$work/saturated.lua" "$work/connections.lua"
 printf 'wrk.headers["Connection"] = "close"\n' >>"$work/connections.lua"
 printf 'function delay()\n  return %d\nend\n' "$PACE_MS" >>"$work/paced.lua"
-
-to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.3f", v }' <<<"$1"; }
-
-# CPU time (clock ticks) of a process, and busy ticks of one core.
-proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-core_busy() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-core_total() { awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t }' /proc/stat; }
 
 # run NAME URL SCRIPT SECONDS PID -> "req/s p50_ms p99_ms errors server_cpu_us_per_request server_core_busy% load_core_busy%"
 run() {

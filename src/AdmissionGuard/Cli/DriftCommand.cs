@@ -31,6 +31,17 @@ public sealed record DriftRequest
 
     public string Output { get; init; } = "text";
 
+    /// <summary>Print how to bring the cluster back to Git; with <see cref="Yes"/> or a server dry run, do it.</summary>
+    public bool Fix { get; init; }
+
+    public bool Yes { get; init; }
+
+    /// <summary>Delete policies Git does not declare, too.</summary>
+    public bool Prune { get; init; }
+
+    /// <summary><c>server</c>: send the writes with dryRun=All, so the API server checks them and changes nothing.</summary>
+    public string? DryRun { get; init; }
+
     /// <summary>Configuration overrides, as for <c>serve</c>: <c>--AdmissionGuard:ExcludedNamespaces:0=kube-system</c>.</summary>
     public IReadOnlyList<string> ConfigurationArgs { get; init; } = [];
 }
@@ -56,11 +67,16 @@ public static class DriftCommand
         var namespaces = new Option<string[]>("--namespace", "-n") { Description = "only these namespaces (glob, repeatable); default: every governed namespace", HelpName = "GLOB" };
         var output = new Option<string>("--output", "-o") { Description = "text (coloured on a terminal), json or sarif", DefaultValueFactory = _ => "text" };
         output.AcceptOnlyFromAmong(Formats);
+        var fix = new Option<bool>("--fix") { Description = "print the plan that brings the cluster back to Git (update modified policies to Git's spec, create missing ones); changes nothing without --yes" };
+        var yes = new Option<bool>("--yes") { Description = "with --fix: carry the plan out, as field manager admissionguard, and read every write back" };
+        var prune = new Option<bool>("--prune") { Description = "with --fix: also delete policies Git does not declare" };
+        var dryRun = new Option<string>("--dry-run") { Description = "with --fix: server, to send every write with dryRun=All (the API server checks it, nothing changes)", HelpName = "server" };
+        dryRun.AcceptOnlyFromAmong("server");
 
         var command = new Command("drift", "Compare the cluster's NetworkPolicies with Git once, with the settings of serve (appsettings.json, "
             + "AdmissionGuard__* environment variables, --AdmissionGuard:Key=Value arguments). Exit code: 0 no drift, 1 drift, 2 error.")
         {
-            repo, gitRef, paths, defaultNamespace, live, kubeconfig, context, namespaces, output,
+            repo, gitRef, paths, defaultNamespace, live, kubeconfig, context, namespaces, output, fix, yes, prune, dryRun,
         };
         // Configuration arguments reach the verb unmatched; VerbArguments refuses any other unmatched word.
         command.TreatUnmatchedTokensAsErrors = false;
@@ -75,6 +91,10 @@ public static class DriftCommand
             Context = result.GetValue(context),
             Namespaces = result.GetValue(namespaces) ?? [],
             Output = result.GetValue(output) ?? "text",
+            Fix = result.GetValue(fix),
+            Yes = result.GetValue(yes),
+            Prune = result.GetValue(prune),
+            DryRun = result.GetValue(dryRun),
             ConfigurationArgs = configurationArgs,
         });
         return command;
@@ -87,6 +107,16 @@ public static class DriftCommand
             if (request.LiveFile is not null && (request.Kubeconfig is not null || request.Context is not null))
             {
                 throw new ClusterException("give either --live FILE or --kubeconfig FILE, not both");
+            }
+
+            if (!request.Fix && (request.Yes || request.Prune || request.DryRun is not null))
+            {
+                throw new ClusterException("--yes, --prune and --dry-run go with --fix");
+            }
+
+            if (request.Fix && request.LiveFile is not null)
+            {
+                throw new ClusterException("--fix changes the cluster, so it reads the cluster itself: give --kubeconfig (or run in a pod), not --live");
             }
 
             var options = Options(request);
@@ -106,9 +136,12 @@ public static class DriftCommand
                 await errors.WriteLineAsync("admissionguard drift: no Git repository given (--repo): comparing with the built-in example").ConfigureAwait(false);
             }
 
+            var cluster = request.LiveFile is null
+                ? KubernetesApi.Configuration(request.Kubeconfig, request.Context, "--kubeconfig", "give a kubeconfig file (--kubeconfig) or a live file (--live)")
+                : null;
             var (live, liveSource) = request.LiveFile is { } file
                 ? (LiveFile.Read(file, options.Git.DefaultNamespace), file)
-                : await ReadClusterAsync(request.Kubeconfig, request.Context, cancel).ConfigureAwait(false);
+                : await ReadClusterAsync(cluster!, cancel).ConfigureAwait(false);
 
             var source = new GitBaselineSource(options.Git, TimeProvider.System, firstRetryDelay: TimeSpan.FromMilliseconds(500));
             var (baseline, files, _) = source.Load(source.Fetch(cancel), DateTimeOffset.UtcNow, cancel);
@@ -142,6 +175,13 @@ public static class DriftCommand
                     var git = $"{baseline.Ref}@{baseline.ShortCommit} ({options.Git.DisplayRepository})";
                     DriftText.Write(DriftText.Console(output, colour), report, git, liveSource, request.Namespaces);
                     break;
+            }
+
+            if (request.Fix)
+            {
+                // The plan is read by people; with JSON or SARIF on stdout it goes to stderr.
+                var plan = request.Output == "text" ? output : errors;
+                return await FixAsync(request, report, baseline, settings, cluster!, plan, cancel).ConfigureAwait(false);
             }
 
             return report.HasDrift ? 1 : 0;
@@ -187,9 +227,59 @@ public static class DriftCommand
         return options;
     }
 
-    private static async Task<(IReadOnlyList<CanonicalPolicy> Policies, string Source)> ReadClusterAsync(string? kubeconfig, string? context, CancellationToken cancel)
+    /// <summary>
+    /// Prints the repair plan; with --yes (or a server dry run) carries it out, one line per step. Exit 0 when the cluster
+    /// is back to Git, 1 when drift remains (kept, or only planned), 2 when a write failed.
+    /// </summary>
+    private static async Task<int> FixAsync(
+        DriftRequest request, DriftReport report, Baseline baseline, DecisionSettings settings, KubernetesClientConfiguration cluster, TextWriter output, CancellationToken cancel)
     {
-        var configuration = KubernetesApi.Configuration(kubeconfig, context, "--kubeconfig", "give a kubeconfig file (--kubeconfig) or a live file (--live)");
+        var plan = RepairPlan.For(report, request.Prune);
+        var apply = request.Yes || request.DryRun is not null;
+        if (plan.IsEmpty)
+        {
+            await output.WriteLineAsync("Nothing to fix: the cluster matches Git.").ConfigureAwait(false);
+            return 0;
+        }
+
+        var changes = plan.Count(s => s.Action != RepairAction.Keep);
+        await output.WriteLineAsync($"\nPlan ({changes} {(changes == 1 ? "change" : "changes")}, to {baseline.Ref}@{baseline.ShortCommit}):").ConfigureAwait(false);
+        foreach (var step in plan)
+        {
+            await output.WriteLineAsync($"  {Verb(step.Action),-7} {step.Item.Id}: {step.Why}").ConfigureAwait(false);
+        }
+
+        if (!apply)
+        {
+            await output.WriteLineAsync("Nothing was changed: run again with --yes to apply it (--dry-run=server asks the API server first).").ConfigureAwait(false);
+            return 1;
+        }
+
+        using var client = new Kubernetes(cluster);
+        var repair = new PolicyRepair(client, baseline, settings, request.DryRun == "server");
+        var failed = 0;
+        await output.WriteLineAsync(request.DryRun == "server" ? "Dry run on the API server:" : "Applied:").ConfigureAwait(false);
+        foreach (var step in plan.Where(s => s.Action != RepairAction.Keep))
+        {
+            var outcome = await repair.ApplyAsync(step, cancel).ConfigureAwait(false);
+            failed += outcome.Succeeded ? 0 : 1;
+            await output.WriteLineAsync($"  {(outcome.Succeeded ? "ok" : "FAILED"),-7} {step.Item.Id}: {outcome.Message}").ConfigureAwait(false);
+        }
+
+        var kept = plan.Count(s => s.Action == RepairAction.Keep);
+        return failed > 0 ? 2 : kept > 0 || request.DryRun == "server" ? 1 : 0;
+    }
+
+    private static string Verb(RepairAction action) => action switch
+    {
+        RepairAction.Update => "update",
+        RepairAction.Create => "create",
+        RepairAction.Delete => "delete",
+        _ => "keep",
+    };
+
+    private static async Task<(IReadOnlyList<CanonicalPolicy> Policies, string Source)> ReadClusterAsync(KubernetesClientConfiguration configuration, CancellationToken cancel)
+    {
         var source = configuration.CurrentContext is { Length: > 0 } name ? $"{configuration.Host} (context {name})" : configuration.Host;
         using var client = new Kubernetes(configuration);
         var pipeline = KubernetesApi.Pipeline(retries: 2, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), TimeProvider.System);

@@ -96,6 +96,11 @@ public static class DriftText
         {
             console.MarkupLine("Fix expired break-glass: commit the change to Git or restore Git's version, then remove the break-glass annotations.");
         }
+
+        if (report.Modified + report.Missing > 0)
+        {
+            console.MarkupLine(Markup.Escape("Or restore Git's version now: admissionguard drift --fix (prints the plan; --yes applies it, --prune also deletes unmanaged ones)."));
+        }
     }
 
     /// <summary><c>changed by kubectl-edit (Update) at ...; break-glass "INC-7" expired ...</c>, an expired break-glass in red.</summary>

@@ -97,6 +97,7 @@ public sealed partial class KubernetesApiStub : IAsyncDisposable
         });
         stub._app.MapPut(Leases + "/{name}", async (string ns, string name, HttpRequest request) =>
             stub.Lease(ns, name, (await JsonNode.ParseAsync(request.Body))!.AsObject(), create: false));
+        stub.MapPolicyWrites();
         stub.MapEvents();
         stub.MapPolicyReports();
         await stub._app.StartAsync();
