@@ -21,6 +21,12 @@ public sealed record CanonicalPolicy(
     /// changed a drifted one; empty for Git manifests and admission requests. Never part of equivalence.
     /// </summary>
     public ImmutableArray<ManagedFieldsEntry> ManagedFields { get; init; } = [];
+
+    /// <summary>
+    /// The live object's <c>metadata.uid</c> as the API server served it, so that Events and reports can point at
+    /// this very object; null for Git manifests, admission requests and saved files. Never part of equivalence.
+    /// </summary>
+    public string? Uid { get; init; }
 }
 
 public sealed record PolicySpec(

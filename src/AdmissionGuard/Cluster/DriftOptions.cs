@@ -16,6 +16,12 @@ public sealed class DriftOptions
 
     public string LeaseName { get; set; } = DefaultLeaseName;
 
+    /// <summary>
+    /// Keep a <c>wgpolicyk8s.io</c> PolicyReport per governed namespace (needs the CRD, and the RBAC of
+    /// <c>deploy/components/policy-reports</c>).
+    /// </summary>
+    public bool PolicyReports { get; set; }
+
     /// <summary>Namespace of the Lease; default: the pod's namespace, else "admissionguard".</summary>
     public string? Namespace { get; set; }
 

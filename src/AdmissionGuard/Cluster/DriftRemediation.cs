@@ -20,7 +20,9 @@ internal sealed class DriftRemediation(DriftOptions options, DecisionSettings se
     private readonly Dictionary<PolicyKey, DateTimeOffset> _attempted = [];
 
     /// <summary>Called with every report the scanner publishes, and between reports as time passes.</summary>
-    public async Task ConsiderAsync(DriftReport report, Baseline baseline, IReadOnlyDictionary<PolicyKey, CanonicalPolicy> live, IKubernetes client, CancellationToken cancel)
+    /// <param name="events">Records a <c>Remediated</c> Event on the policy for each remediation that worked.</param>
+    public async Task ConsiderAsync(
+        DriftReport report, Baseline baseline, IReadOnlyDictionary<PolicyKey, CanonicalPolicy> live, IKubernetes client, EventRecorder events, CancellationToken cancel)
     {
         if (options.Remediate == RemediationMode.None)
         {
@@ -62,6 +64,8 @@ internal sealed class DriftRemediation(DriftOptions options, DecisionSettings se
             metrics.Remediated(action, outcome.Succeeded ? "success" : "failure");
             if (outcome.Succeeded)
             {
+                var uid = live.TryGetValue(id, out var policy) ? policy.Uid : null;
+                await events.RemediatedAsync(id, uid, options.Remediate.ToString(), $"{step.Why}: {outcome.Message} ({baseline.Ref}@{baseline.ShortCommit})", cancel).ConfigureAwait(false);
                 logger.LogWarning("Remediated {Namespace}/{Name}, drifted ({DriftType}) since {Since}: {Action}: {Outcome}", id.Namespace, id.Name, step.Item.Type, since, action, outcome.Message);
             }
             else

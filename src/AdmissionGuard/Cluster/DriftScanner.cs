@@ -1,6 +1,8 @@
+using System.Collections.Immutable;
 using AdmissionGuard.Core;
 using AdmissionGuard.Core.Decisions;
 using AdmissionGuard.Git;
+using AdmissionGuard.Observability;
 using k8s;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
@@ -10,8 +12,9 @@ namespace AdmissionGuard.Cluster;
 /// <summary>
 /// The drift scanner of <c>serve</c>. Every replica takes part in the election for the Lease; the
 /// holder watches the cluster's NetworkPolicies, recomputes drift whenever the cluster or the
-/// baseline's commit changes, publishes the report to <see cref="DriftStore"/> and logs each new,
-/// changed and resolved drift item once. The others only serve /validate. /validate never waits
+/// baseline's commit changes, publishes the report to <see cref="DriftStore"/>, logs each new,
+/// changed and resolved drift item once, and records it in the cluster (<see cref="DriftPublisher"/>:
+/// Events, and PolicyReports when they are on). The others only serve /validate. /validate never waits
 /// for any of this.
 /// </summary>
 internal sealed class DriftScanner(
@@ -20,8 +23,8 @@ internal sealed class DriftScanner(
     DriftStore drift,
     BaselineStore baselines,
     DecisionSettings settings,
+    GuardMetrics metrics,
     TimeProvider clock,
-    Observability.GuardMetrics metrics,
     ILogger<DriftScanner> logger) : BackgroundService
 {
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
@@ -46,6 +49,8 @@ internal sealed class DriftScanner(
     {
         using var client = new Kubernetes(kubernetes);
         var pipeline = KubernetesApi.Pipeline(retries: 3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), clock);
+        using var events = new EventRecorder(client, kubernetes.Host, _identity, pipeline, metrics, clock, logger);
+        var reports = options.PolicyReports ? new PolicyReportWriter(client, kubernetes.Host, pipeline, metrics, clock, logger) : null;
         var failures = 0;
         logger.LogInformation("Drift scanner on: {Identity} competes for the Lease {Lease} at {Host}", _identity, _lease, kubernetes.Host);
         while (!stoppingToken.IsCancellationRequested)
@@ -73,7 +78,7 @@ internal sealed class DriftScanner(
                 failures = 0;
                 drift.Update(s => s with { Reporting = true, Leader = _identity, Waiting = "waiting for the first list of NetworkPolicies" });
                 logger.LogInformation("This replica ({Identity}) holds the Lease {Lease} and reports drift", _identity, _lease);
-                reporting = Task.Run(() => ReportWhileLeadingAsync(client, pipeline, term.Token), CancellationToken.None);
+                reporting = Task.Run(() => ReportWhileLeadingAsync(client, pipeline, events, reports, term.Token), CancellationToken.None);
             };
             elector.OnStoppedLeading += term.Cancel;
             elector.OnNewLeader += leader =>
@@ -159,13 +164,17 @@ internal sealed class DriftScanner(
         }
     }
 
-    private async Task ReportWhileLeadingAsync(IKubernetes client, Polly.ResiliencePipeline pipeline, CancellationToken term)
+    private async Task ReportWhileLeadingAsync(
+        IKubernetes client, Polly.ResiliencePipeline pipeline, EventRecorder events, PolicyReportWriter? reports, CancellationToken term)
     {
+        // One publisher per term: a report started again after a failure does not record its Events again.
+        reports?.BeginTerm();
+        var publisher = new DriftPublisher(events, reports, clock, logger);
         while (!term.IsCancellationRequested)
         {
             try
             {
-                await ReportAsync(client, pipeline, term).ConfigureAwait(false);
+                await ReportAsync(client, pipeline, publisher, events, term).ConfigureAwait(false);
             }
             catch (Exception e) when (!term.IsCancellationRequested)
             {
@@ -176,11 +185,12 @@ internal sealed class DriftScanner(
         }
     }
 
-    private async Task ReportAsync(IKubernetes client, Polly.ResiliencePipeline pipeline, CancellationToken term)
+    private async Task ReportAsync(IKubernetes client, Polly.ResiliencePipeline pipeline, DriftPublisher publisher, EventRecorder events, CancellationToken term)
     {
         using var live = new LivePolicies(client, kubernetes.Host, pipeline, clock, logger);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(term);
         var watching = live.RunAsync(stop.Token);
+        var publishing = publisher.RunAsync(stop.Token);
         DriftReport? previous = null;
         long seenVersion = -1;
         try
@@ -210,7 +220,7 @@ internal sealed class DriftScanner(
                     && !(previous.NextBreakGlassExpiry <= clock.GetUtcNow()))
                 {
                     Publish(previous, null, live.LastError);
-                    await _remediation.ConsiderAsync(previous, baseline, snapshot.Policies, client, term).ConfigureAwait(false);
+                    await _remediation.ConsiderAsync(previous, baseline, snapshot.Policies, client, events, term).ConfigureAwait(false);
                     continue;
                 }
 
@@ -219,7 +229,10 @@ internal sealed class DriftScanner(
                 previous = report;
                 seenVersion = snapshot.Version;
                 Publish(report, null, live.LastError);
-                await _remediation.ConsiderAsync(report, baseline, snapshot.Policies, client, term).ConfigureAwait(false);
+                publisher.Offer(new PublishedDrift(report, snapshot.Policies.Values
+                    .Where(p => settings.IsGoverned(p.Namespace))
+                    .ToImmutableDictionary(p => p.Id, p => p.Uid)));
+                await _remediation.ConsiderAsync(report, baseline, snapshot.Policies, client, events, term).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (term.IsCancellationRequested)
@@ -230,6 +243,7 @@ internal sealed class DriftScanner(
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await watching.ConfigureAwait(false);
+            await publishing.ConfigureAwait(false);
         }
     }
 

@@ -107,7 +107,7 @@ public static class KubernetesApi
         using var json = JsonDocument.Parse(KubernetesJson.Serialize(policy));
         try
         {
-            return PolicyReader.Read(json.RootElement, live: true);
+            return PolicyReader.Read(json.RootElement, live: true) with { Uid = policy.Metadata?.Uid is { Length: > 0 } uid ? uid : null };
         }
         catch (PolicyFormatException e)
         {

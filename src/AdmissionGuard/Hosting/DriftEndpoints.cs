@@ -16,15 +16,10 @@ public static class DriftEndpoints
     public static IServiceCollection AddDriftScanner(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(DriftOptions.Section);
-        var enabled = section["Enabled"];
-        if (enabled is { Length: > 0 } && !bool.TryParse(enabled.Trim(), out _))
-        {
-            throw new InvalidSettingsException([$"{DriftOptions.Section}:Enabled: \"{enabled}\" is not true or false"]);
-        }
-
         var options = new DriftOptions
         {
-            Enabled = enabled is { Length: > 0 } && bool.Parse(enabled.Trim()),
+            Enabled = Flag(section, "Enabled"),
+            PolicyReports = Flag(section, "PolicyReports"),
             LeaseName = section["LeaseName"] ?? DriftOptions.DefaultLeaseName,
             Namespace = section["Namespace"],
             Identity = section["Identity"],
@@ -37,7 +32,10 @@ public static class DriftEndpoints
         services.AddSingleton(new DriftStore(options.Enabled));
         if (!options.Enabled)
         {
-            return services;
+            // Reports come from the scanner: asking for them without it would silently give none.
+            return options.PolicyReports
+                ? throw new InvalidSettingsException([$"{DriftOptions.Section}:PolicyReports: needs the drift scanner ({DriftOptions.Section}:Enabled=true)"])
+                : services;
         }
 
         if (string.IsNullOrWhiteSpace(options.LeaseName))
@@ -59,6 +57,17 @@ public static class DriftEndpoints
         services.AddSingleton(kubernetes);
         services.AddHostedService<DriftScanner>();
         return services;
+    }
+
+    private static bool Flag(IConfigurationSection section, string key)
+    {
+        var value = section[key];
+        if (value is { Length: > 0 } && !bool.TryParse(value.Trim(), out _))
+        {
+            throw new InvalidSettingsException([$"{DriftOptions.Section}:{key}: \"{value}\" is not true or false"]);
+        }
+
+        return value is { Length: > 0 } && bool.Parse(value.Trim());
     }
 
     private static RemediationMode Remediate(string? value) =>

@@ -21,6 +21,8 @@ public sealed class GuardMetrics
     private readonly Counter.Child _refreshFailed;
     private readonly Counter _renderFailures;
     private readonly Counter _remediations;
+    private readonly Counter _events;
+    private readonly Counter _policyReportWrites;
 
     /// <param name="certificate">The webhook's serving certificate, when it is read from PEM files (null otherwise).</param>
     public GuardMetrics(BaselineStore store, DriftStore drift, TimeProvider clock, Hosting.CertificateReloader? certificate = null)
@@ -123,6 +125,15 @@ public sealed class GuardMetrics
             }
         });
 
+        _events = factory.CreateCounter(
+            "admissionguard_events_total",
+            "Kubernetes Events on NetworkPolicies by reason (DriftDetected, DriftChanged, DriftResolved, Remediated) and result (created, updated: added to the series of the same Event, failed).",
+            "reason", "result");
+        _policyReportWrites = factory.CreateCounter(
+            "admissionguard_policy_report_writes_total",
+            "Writes of wgpolicyk8s.io PolicyReports by operation (create, update, delete) and result (success, failure); a report is written only when its content changed.",
+            "operation", "result");
+
         // Only the replica that holds the drift Lease has a report; the others export no drift series.
         // admissionguard_drift_reporting says which replica that is, and is absent when the scanner is off.
         if (drift.State.Enabled)
@@ -181,6 +192,12 @@ public sealed class GuardMetrics
     public void RenderFailed(string source) => _renderFailures.WithLabels(source).Inc();
 
     public void Remediated(string action, string result) => _remediations.WithLabels(action, result).Inc();
+
+    /// <param name="result"><c>created</c>, <c>updated</c> (a series) or <c>failed</c>.</param>
+    public void EventRecorded(string reason, string result) => _events.WithLabels(reason, result).Inc();
+
+    /// <param name="operation"><c>create</c>, <c>update</c> or <c>delete</c>.</param>
+    public void PolicyReportWritten(string operation, bool succeeded) => _policyReportWrites.WithLabels(operation, succeeded ? "success" : "failure").Inc();
 
     private static int ResultIndex(Decision decision) =>
         decision.BreakGlassUsed ? 3 : decision.Warned ? 2 : decision.Allowed ? 0 : 1;

@@ -29,7 +29,7 @@ public sealed partial class AlertsComponentTests
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
     public void Added_to_an_overlay_it_renders_the_rules_and_a_service_monitor_of_the_ops_port(string path)
     {
-        using var deploy = CopyOfDeploy();
+        using var deploy = Kustomize.CopyOfDeploy();
         var overlay = Directory.CreateDirectory(deploy.Combine("deploy", "overlays", "with-alerts")).FullName;
         File.WriteAllText(Path.Combine(overlay, "kustomization.yaml"), $"""
             apiVersion: kustomize.config.k8s.io/v1beta1
@@ -64,7 +64,7 @@ public sealed partial class AlertsComponentTests
     [SkippableFact]
     public void The_overlay_in_the_docs_renders_with_its_runbook_links_and_selection_label()
     {
-        using var deploy = CopyOfDeploy();
+        using var deploy = Kustomize.CopyOfDeploy();
         var local = Directory.CreateDirectory(deploy.Combine("deploy", "local")).FullName;
         var files = DocumentedFiles();
         Assert.Equal(["kustomization.yaml", "runbooks.yaml"], files.Keys.Order(StringComparer.Ordinal));
@@ -136,21 +136,6 @@ public sealed partial class AlertsComponentTests
 
     [GeneratedRegex(@"^```yaml\n(?<text># deploy/local/(?<file>[a-z.-]+)\n.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex DocumentedFile();
-
-    /// <summary>deploy/ in a temporary folder, where a test can add its own overlay beside the shipped ones.</summary>
-    private static TempDirectory CopyOfDeploy()
-    {
-        var copy = new TempDirectory();
-        var source = Path.Combine(Kustomize.RepositoryRoot, "deploy");
-        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var target = copy.Combine("deploy", Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-
-        return copy;
-    }
 
     private static IEnumerable<YamlMappingNode> Rules(YamlMappingNode prometheusRule) =>
         prometheusRule.Maps("spec", "groups").SelectMany(g => g.Maps("rules"));

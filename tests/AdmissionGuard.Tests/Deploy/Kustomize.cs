@@ -22,6 +22,37 @@ public static class Kustomize
     /// <summary>Renders a kustomization anywhere on disk (a test's own overlay), without caching.</summary>
     public static Rendered RenderFolder(string folder) => new(folder, Parse(RunIn(folder, folder)));
 
+    /// <summary>deploy/ in a temporary folder, where a test can add its own overlay beside the shipped ones.</summary>
+    public static TempDirectory CopyOfDeploy()
+    {
+        var copy = new TempDirectory();
+        var source = Path.Combine(RepositoryRoot, "deploy");
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = copy.Combine("deploy", Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        return copy;
+    }
+
+    /// <summary>Renders <paramref name="kustomization"/> (relative to deploy/) with <paramref name="components"/> added, in a copy of deploy/.</summary>
+    public static Rendered RenderWith(string kustomization, params string[] components)
+    {
+        using var deploy = CopyOfDeploy();
+        var overlay = Directory.CreateDirectory(deploy.Combine("deploy", "overlays", "with-components")).FullName;
+        File.WriteAllText(Path.Combine(overlay, "kustomization.yaml"), $"""
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            resources:
+              - ../../{kustomization}
+            components:
+            {string.Join("\n", components.Select(c => $"  - ../../components/{c}"))}
+            """);
+        return RenderFolder(overlay);
+    }
+
     private static IReadOnlyList<YamlMappingNode> Parse(string output)
     {
         var stream = new YamlStream();

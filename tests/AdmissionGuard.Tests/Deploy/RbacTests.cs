@@ -2,18 +2,23 @@ using YamlDotNet.RepresentationModel;
 
 namespace AdmissionGuard.Tests.Deploy;
 
-/// <summary>Least privilege: read NetworkPolicies cluster-wide, a Lease in the guard's namespace, nothing else.</summary>
+/// <summary>
+/// Least privilege: read NetworkPolicies and record Events on them cluster-wide, a Lease in the guard's
+/// namespace, nothing else (PolicyReport writes come with components/policy-reports: PolicyReportsComponentTests).
+/// </summary>
 public sealed class RbacTests
 {
     [SkippableTheory]
     [MemberData(nameof(Overlay.Paths), MemberType = typeof(Overlay))]
-    public void Cluster_wide_the_guard_may_only_get_list_and_watch_network_policies(string path)
+    public void Cluster_wide_the_guard_may_only_read_network_policies_and_create_and_patch_events(string path)
     {
         var rendered = Overlay.Named(path).Render();
 
         var role = Assert.Single(rendered.OfKind("ClusterRole"));
-        var rule = Assert.Single(role.Maps("rules"));
-        AssertRule(rule, "networking.k8s.io", "networkpolicies", "get", "list", "watch");
+        Assert.Collection(
+            role.Maps("rules"),
+            rule => AssertRule(rule, "networking.k8s.io", "networkpolicies", "get", "list", "watch"),
+            rule => AssertRule(rule, "events.k8s.io", "events", "create", "patch"));
 
         var binding = Assert.Single(rendered.OfKind("ClusterRoleBinding"));
         Assert.Equal("ClusterRole", binding.Text("roleRef", "kind"));
@@ -39,7 +44,7 @@ public sealed class RbacTests
         AssertBindsOnlyTheGuard(binding);
     }
 
-    private static void AssertRule(YamlMappingNode rule, string apiGroup, string resource, params string[] verbs)
+    internal static void AssertRule(YamlMappingNode rule, string apiGroup, string resource, params string[] verbs)
     {
         Assert.Equal([apiGroup], rule.Texts("apiGroups"));
         Assert.Equal([resource], rule.Texts("resources"));
@@ -48,7 +53,7 @@ public sealed class RbacTests
         Assert.False(rule.Has("nonResourceURLs"));
     }
 
-    private static void AssertBindsOnlyTheGuard(YamlMappingNode binding)
+    internal static void AssertBindsOnlyTheGuard(YamlMappingNode binding)
     {
         var subject = Assert.Single(binding.Maps("subjects"));
         Assert.Equal("ServiceAccount", subject.Text("kind"));

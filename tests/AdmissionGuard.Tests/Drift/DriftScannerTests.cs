@@ -6,7 +6,7 @@ namespace AdmissionGuard.Tests.Drift;
 
 /// <summary>
 /// The drift scanner of <c>serve</c>: the real server reading a real Git repository, and the
-/// Kubernetes API as <see cref="KubernetesApiStub"/> (a stub of list, watch and Leases).
+/// Kubernetes API as <see cref="KubernetesApiStub"/> (a stub of list, watch, Leases, Events and PolicyReports).
 /// </summary>
 public sealed class DriftScannerTests : IDisposable
 {
@@ -267,6 +267,90 @@ public sealed class DriftScannerTests : IDisposable
         Assert.Equal(0, Server.MetricsTests.Value(metrics, "admissionguard_drift_reporting"));
     }
 
+    [Fact]
+    public async Task The_reporting_replica_records_an_Event_on_each_drifted_policy_and_another_when_its_drift_ends()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        await using var host = await StartAsync(stub, "guard-a");
+        await Eventually(() => stub.KubeEvents.Count == 3, "no Event per drifted policy");
+
+        stub.Apply(DriftFixtures.DbRestored());
+        await Eventually(() => stub.KubeEvents.Count == 4, "no Event when the drift of shop/db ended");
+
+        var events = stub.KubeEvents;
+        Assert.Equal(
+            ["db DriftDetected Warning", "db DriftResolved Normal", "debug-allow-all DriftDetected Warning", "default-deny DriftDetected Warning"],
+            events.Select(e => $"{e["regarding"]!["name"]} {e["reason"]} {e["type"]}").Order(StringComparer.Ordinal));
+        Assert.All(events, e => Assert.Equal(("shop", "admissionguard.io/drift-scanner", "guard-a"),
+            (e["metadata"]!["namespace"]!.GetValue<string>(), e["reportingController"]!.GetValue<string>(), e["reportingInstance"]!.GetValue<string>())));
+        Assert.Equal("8d2e4b6a-1c3f-4e5d-9a7b-0c1d2e3f4a5b", events.First(e => e["regarding"]!["name"]!.GetValue<string>() == "db")["regarding"]!["uid"]!.GetValue<string>());
+        Assert.Null(events.Single(e => e["regarding"]!["name"]!.GetValue<string>() == "default-deny")["regarding"]!["uid"]);
+        Assert.Equal(4, stub.EventCreates);
+    }
+
+    [Fact]
+    public async Task Events_the_service_account_may_not_create_are_logged_once_and_drift_is_still_reported()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        stub.FailEvents = HttpStatusCode.Forbidden;
+        await using var host = await StartAsync(stub, "guard-a");
+        await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+
+        stub.Apply(DriftFixtures.DbRestored());
+        var report = await WaitForDriftAsync(host, r => DriftFixtures.Items(r).Count == 2);
+        await Eventually(() => stub.EventCreates >= 4, "the Event of the resolved drift was not attempted");
+        var metrics = await host.Ops.GetStringAsync("/metrics");
+
+        Assert.Equal([ClusterDrift[1], ClusterDrift[2]], DriftFixtures.Items(report));
+        Assert.Single(host.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Cannot record the {Reason} Event", StringComparison.Ordinal));
+        Assert.Equal(3, Server.MetricsTests.Value(metrics, "admissionguard_events_total{reason=\"DriftDetected\",result=\"failed\"}"));
+        Assert.Empty(stub.KubeEvents);
+    }
+
+    [Fact]
+    public async Task With_PolicyReports_on_the_namespace_gets_a_report_of_its_governed_policies()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        var settings = Settings(stub.WriteKubeconfig(_work.Path), "guard-a");
+        settings["Drift:PolicyReports"] = "true";
+        await using var host = await GuardHost.StartAsync(_repository.Path, settings);
+
+        await Eventually(() => stub.PolicyReports.Count == 1, "no PolicyReport");
+
+        var shop = stub.PolicyReports.Single();
+        Assert.Equal(("shop", "admissionguard"), (shop["metadata"]!["namespace"]!.GetValue<string>(), shop["metadata"]!["name"]!.GetValue<string>()));
+        Assert.Equal("""{"error":0,"fail":3,"pass":1,"skip":0,"warn":0}""", shop["summary"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task With_PolicyReports_on_and_no_CRD_one_line_is_logged_and_drift_is_still_reported()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        stub.PolicyReportCrd = false;
+        var settings = Settings(stub.WriteKubeconfig(_work.Path), "guard-a");
+        settings["Drift:PolicyReports"] = "true";
+        await using var host = await GuardHost.StartAsync(_repository.Path, settings);
+        await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+
+        stub.Apply(DriftFixtures.DbRestored());
+        var report = await WaitForDriftAsync(host, r => DriftFixtures.Items(r).Count == 2);
+        await Eventually(() => stub.KubeEvents.Count == 4, "no Events");
+
+        Assert.Equal([ClusterDrift[1], ClusterDrift[2]], DriftFixtures.Items(report));
+        Assert.Single(host.Logs.Events, e => e.MessageTemplate.Text.StartsWith("{Setting} is on, but the API server does not serve", StringComparison.Ordinal));
+        Assert.Equal(1, stub.Requests.Count(r => r.StartsWith("GET /apis/wgpolicyk8s.io/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task PolicyReports_without_the_scanner_stop_start_up_naming_both_settings()
+    {
+        var settings = new Dictionary<string, string?> { ["Drift:PolicyReports"] = "true" };
+
+        var error = await Assert.ThrowsAsync<AdmissionGuard.Hosting.InvalidSettingsException>(() => GuardHost.StartAsync(_repository.Path, settings));
+
+        Assert.Equal("AdmissionGuard:Drift:PolicyReports: needs the drift scanner (AdmissionGuard:Drift:Enabled=true)", Assert.Single(error.Problems));
+    }
+
     public static TheoryData<string, string, string> StartUpProblems => new()
     {
         { "Enabled", "yes", "AdmissionGuard:Drift:Enabled: \"yes\" is not true or false" },
@@ -277,6 +361,7 @@ public sealed class DriftScannerTests : IDisposable
         { "Kubeconfig", "/nonexistent/kubeconfig", "AdmissionGuard:Drift: the drift scanner needs the Kubernetes API: kubeconfig not found: /nonexistent/kubeconfig" },
         { "Context", "prod", "AdmissionGuard:Drift: the drift scanner needs the Kubernetes API: a context needs a kubeconfig file (AdmissionGuard:Drift:Kubeconfig)" },
         { "LeaseName", " ", "AdmissionGuard:Drift:LeaseName: must not be empty" },
+        { "PolicyReports", "yes", "AdmissionGuard:Drift:PolicyReports: \"yes\" is not true or false" },
     };
 
     [Theory]

@@ -13,8 +13,10 @@ namespace AdmissionGuard.Tests.Drift;
 /// <summary>
 /// A STUB of the Kubernetes API server, not a real one (none runs on the test machines): plain HTTP
 /// on loopback, answering only what KubernetesClient asks for drift: the list (with limit/continue)
-/// and watch of NetworkPolicies in all namespaces, and get/create/replace of coordination.k8s.io
-/// Leases. Watches replay the events after the requested resource version, like the real one.
+/// and watch of NetworkPolicies in all namespaces, get/create/replace of coordination.k8s.io
+/// Leases, create/merge-patch of events.k8s.io Events (KubernetesApiStub.Events.cs) and
+/// list/create/replace/delete of wgpolicyk8s.io PolicyReports (KubernetesApiStub.PolicyReports.cs).
+/// Watches replay the events after the requested resource version, like the real one.
 /// </summary>
 /// <remarks>
 /// Its answers have the shapes a real API server gave, recorded in Fixtures/apiserver/cluster: lists as
@@ -97,6 +99,8 @@ public sealed partial class KubernetesApiStub : IAsyncDisposable
             stub.Lease(ns, name, (await JsonNode.ParseAsync(request.Body))!.AsObject(), create: false));
         stub.MapPolicyWrites();
         stub.MapGitOpsObjects();
+        stub.MapEvents();
+        stub.MapPolicyReports();
         await stub._app.StartAsync();
         return stub;
     }
@@ -342,6 +346,15 @@ public sealed partial class KubernetesApiStub : IAsyncDisposable
         var changed = _changed;
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         changed.SetResult();
+    }
+
+    /// <summary>The next resource version of any object the stub keeps (one counter, as etcd's revision).</summary>
+    private string NextVersion()
+    {
+        lock (_gate)
+        {
+            return (++_version).ToString();
+        }
     }
 
     private static IResult Status(int code, string reason, string message, JsonObject details) => Results.Json(

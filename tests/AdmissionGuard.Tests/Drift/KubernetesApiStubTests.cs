@@ -42,6 +42,72 @@ public sealed class KubernetesApiStubTests
         Assert.Equal(Shape(JsonNode.Parse(Recorded("errors-403-forbidden-list.json"))!), Shape(JsonNode.Parse(await response.Content.ReadAsStringAsync())!));
     }
 
+    [Fact]
+    public async Task A_created_Event_a_series_update_and_a_refused_note_have_the_keys_of_events_01_02_and_07()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync([]);
+        using var client = new HttpClient { BaseAddress = new Uri(stub.Url) };
+        var recorded = JsonNode.Parse(Recorded("events-01-created.json"))!.AsObject();
+        var request = new JsonObject([.. recorded.Where(p => p.Key is not "metadata" and not "deprecatedSource" and not "deprecatedFirstTimestamp" and not "deprecatedLastTimestamp")
+            .Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))]);
+        request["metadata"] = new JsonObject { ["name"] = "db-allow-api.drift.1", ["namespace"] = "fx-events" };
+        const string Events = "/apis/events.k8s.io/v1/namespaces/fx-events/events";
+
+        using var created = await client.PostAsync(Events, Json(request));
+        using var series = await client.PatchAsync($"{Events}/db-allow-api.drift.1", Json(JsonNode.Parse("{\"series\":{\"count\":2,\"lastObservedTime\":\"2026-12-01T21:50:04.061604Z\"}}")!));
+        using var note = await client.PatchAsync($"{Events}/db-allow-api.drift.1", Json(JsonNode.Parse("{\"note\":\"changed note\"}")!));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(Shape(recorded), Shape(JsonNode.Parse(await created.Content.ReadAsStringAsync())!));
+        Assert.Equal(Shape(JsonNode.Parse(Recorded("events-02-updated-series.json"))!), Shape(JsonNode.Parse(await series.Content.ReadAsStringAsync())!));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, note.StatusCode);
+        var refusal = JsonNode.Parse(await note.Content.ReadAsStringAsync())!;
+        var recordedRefusal = JsonNode.Parse(Recorded("events-07-update-note-immutable-422.json"))!;
+        Assert.Equal(Shape(recordedRefusal), Shape(refusal));
+        Assert.Equal(recordedRefusal["message"]!.GetValue<string>(), refusal["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_created_PolicyReport_has_the_keys_of_policyreport_01_and_a_result_outside_the_enum_is_refused_as_policyreport_04()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync([]);
+        using var client = new HttpClient { BaseAddress = new Uri(stub.Url) };
+        var recorded = JsonNode.Parse(Recorded("policyreport-01-created.json"))!.AsObject();
+        var request = recorded.DeepClone().AsObject();
+        request["metadata"] = new JsonObject { ["name"] = "admissionguard-networkpolicies", ["namespace"] = "fx-pr", ["labels"] = recorded["metadata"]!["labels"]!.DeepClone() };
+        var invalid = request.DeepClone().AsObject();
+        invalid["metadata"]!["name"] = "admissionguard-invalid";
+        invalid["results"]![1]!["result"] = "Fail";
+        const string Reports = "/apis/wgpolicyk8s.io/v1alpha2/namespaces/fx-pr/policyreports";
+
+        using var created = await client.PostAsync(Reports, Json(request));
+        using var refused = await client.PostAsync(Reports, Json(invalid));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(Shape(recorded), Shape(JsonNode.Parse(await created.Content.ReadAsStringAsync())!));
+        var recordedRefusal = JsonNode.Parse(Recorded("policyreport-04-invalid-enum-422.json"))!;
+        var refusal = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal(Shape(recordedRefusal), Shape(refusal));
+        Assert.Equal(recordedRefusal["message"]!.GetValue<string>(), refusal["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Without_the_CRD_a_PolicyReport_path_answers_the_text_of_policyreport_00()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync([]);
+        stub.PolicyReportCrd = false;
+        using var client = new HttpClient { BaseAddress = new Uri(stub.Url) };
+
+        using var response = await client.PostAsync("/apis/wgpolicyk8s.io/v1alpha2/namespaces/fx-pr/policyreports", Json(new JsonObject()));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal(Recorded("policyreport-00-crd-absent-404.body.txt"), await response.Content.ReadAsStringAsync());
+    }
+
+    private static StringContent Json(JsonNode body) => new(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+
     private static string Recorded(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "apiserver", "cluster", file));
 
     /// <summary>The keys in order: at the top, of metadata and details, and of the first item.</summary>

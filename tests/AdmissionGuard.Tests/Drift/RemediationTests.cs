@@ -45,6 +45,9 @@ public sealed class RemediationTests : IDisposable
         Assert.Equal(1, Server.MetricsTests.Value(metrics, "admissionguard_remediations_total{action=\"update\",result=\"success\"}"));
         Assert.Equal(1, Server.MetricsTests.Value(metrics, "admissionguard_remediations_total{action=\"create\",result=\"success\"}"));
         Assert.Contains(host.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Remediated", StringComparison.Ordinal) && CollectingSink.Scalar(e, "Name") as string == "db");
+        var remediated = await WaitForEventAsync(stub, "Remediated", "db");
+        Assert.Equal("Normal", remediated["type"]!.GetValue<string>());
+        Assert.Contains("put back the spec shop/db.yaml declares: updated; read back equal to Git", remediated["note"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -132,6 +135,21 @@ public sealed class RemediationTests : IDisposable
         }
 
         throw new TimeoutException($"drift not as expected; last: {last}");
+    }
+
+    private static async Task<JsonObject> WaitForEventAsync(KubernetesApiStub stub, string reason, string name)
+    {
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            if (stub.KubeEvents.FirstOrDefault(e => e["reason"]?.GetValue<string>() == reason && e["regarding"]?["name"]?.GetValue<string>() == name) is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"no {reason} Event on {name}");
     }
 
     private static async Task<JsonObject> WaitForPatchAsync(KubernetesApiStub stub, string target)
