@@ -37,8 +37,8 @@ public sealed class CommandLineTests
         { ["--AdmissionGuard:Colour=on"], "admissionguard: --AdmissionGuard:Colour sets nothing: no such setting (see the Settings table in README.md)" },
         { ["drift", "--live", "live.yaml", "--outptu", "json"], "admissionguard drift: unknown option --outptu (did you mean --output?)" },
         { ["drift", "--compare-metadata", "true"], "admissionguard drift: unknown option --compare-metadata (did you mean --AdmissionGuard:CompareMetadata=true?)" },
-        { ["drift", "--frobnicate"], "admissionguard drift: unknown option --frobnicate (options: --repo, --ref, --path, --default-namespace, --live, --kubeconfig, --context, --namespace, --output; see admissionguard drift --help)" },
-        { ["drift", "-x=1"], "admissionguard drift: unknown option -x (options: --repo, --ref, --path, --default-namespace, --live, --kubeconfig, --context, --namespace, --output; see admissionguard drift --help)" },
+        { ["drift", "--frobnicate"], "admissionguard drift: unknown option --frobnicate (options: --repo, --ref, --path, --default-namespace, --live, --kubeconfig, --context, --namespace, --output, --fix, --yes, --prune, --dry-run; see admissionguard drift --help)" },
+        { ["drift", "-x=1"], "admissionguard drift: unknown option -x (options: --repo, --ref, --path, --default-namespace, --live, --kubeconfig, --context, --namespace, --output, --fix, --yes, --prune, --dry-run; see admissionguard drift --help)" },
     };
 
     [Theory]
