@@ -7,7 +7,7 @@ using Polly;
 namespace AdmissionGuard.Cluster;
 
 /// <summary>The cluster's NetworkPolicies at one moment; <see cref="Version"/> grows with every change seen.</summary>
-public sealed record LiveSnapshot(ImmutableDictionary<PolicyKey, CanonicalPolicy> Policies, long Version, DateTimeOffset SyncedAt);
+public sealed record LiveSnapshot(ImmutableDictionary<PolicyKey, CanonicalPolicy> Policies, long Version);
 
 /// <summary>
 /// Keeps a snapshot of the cluster's NetworkPolicies with list + watch: a full list, then a watch
@@ -204,7 +204,7 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
 
     private void Publish(ImmutableDictionary<PolicyKey, CanonicalPolicy> policies)
     {
-        _current = new LiveSnapshot(policies, Interlocked.Increment(ref _version), clock.GetUtcNow());
+        _current = new LiveSnapshot(policies, Interlocked.Increment(ref _version));
         if (_changed.CurrentCount == 0)
         {
             try

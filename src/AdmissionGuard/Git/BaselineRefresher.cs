@@ -97,7 +97,7 @@ internal sealed class BaselineRefresher(
                 var baseline = loaded.Baseline;
                 store.Publish(store.State with { Baseline = baseline, Source = "persisted", Sources = loaded.Sources });
                 logger.LogWarning(
-                    "Enforcing the persisted baseline {Commit} ({ObjectCount} NetworkPolicies) until Git answers",
+                    "Enforcing the persisted baseline {Commit} ({ObjectCount} NetworkPolicies) while Git is asked for the commit in force",
                     baseline.Commit, baseline.Count);
                 return true;
             }
@@ -123,6 +123,11 @@ internal sealed class BaselineRefresher(
             var fetched = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             if (state.Baseline?.Commit == commit)
             {
+                if (state.Source == "persisted")
+                {
+                    logger.LogInformation("Git answered: {Commit} ({Ref}), the persisted baseline, is still the commit in force", commit, _settings.Ref);
+                }
+
                 metrics.RefreshSucceeded();
                 store.Publish(state with { Source = "git", LastSuccessAt = now, ConsecutiveFailures = 0 });
                 return false;

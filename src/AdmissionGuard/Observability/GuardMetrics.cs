@@ -171,9 +171,6 @@ public sealed class GuardMetrics
 
     public CollectorRegistry Registry { get; }
 
-    /// <summary>Extra gauges computed at scrape time (the drift scanner adds its own here).</summary>
-    public MetricFactory Factory => Metrics.WithCustomRegistry(Registry);
-
     public void Decided(Operation operation, Decision decision) =>
         _decisions[(int)operation, ResultIndex(decision), (int)decision.Mode].Inc();
 

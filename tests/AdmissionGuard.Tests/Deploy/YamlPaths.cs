@@ -3,7 +3,7 @@ using YamlDotNet.RepresentationModel;
 namespace AdmissionGuard.Tests.Deploy;
 
 /// <summary>Path accessors over parsed YAML; a missing step throws with the path, so a failing assertion says what was absent.</summary>
-public static class YamlNodes
+public static class YamlPaths
 {
     public static YamlNode? Get(this YamlNode node, params string[] path)
     {

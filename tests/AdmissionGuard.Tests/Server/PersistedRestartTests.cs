@@ -1,0 +1,32 @@
+using AdmissionGuard.Tests.Support;
+
+namespace AdmissionGuard.Tests.Server;
+
+/// <summary>A restart enforces the persisted baseline at once, and says so again when Git confirms the same commit.</summary>
+public sealed class PersistedRestartTests
+{
+    [Fact]
+    public async Task A_restart_says_when_Git_confirms_that_the_persisted_commit_is_still_in_force()
+    {
+        using var repository = new GitRepository();
+        using var cache = new TempDirectory();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        var settings = new Dictionary<string, string?> { ["Git:CacheDirectory"] = cache.Path };
+        await using (var first = await GuardHost.StartAsync(repository.Path, settings))
+        {
+            await first.WaitForCommitAsync(commit);
+        }
+
+        await using var restarted = await GuardHost.StartAsync(repository.Path, settings);
+        await restarted.WaitForCommitAsync(commit);
+
+        for (var attempt = 0; attempt < 200 && (await restarted.StatusAsync())["source"]!.GetValue<string>() != "git"; attempt++)
+        {
+            await Task.Delay(50);
+        }
+
+        var messages = restarted.Logs.Events.Select(e => e.RenderMessage()).ToList();
+        Assert.Contains(messages, m => m.StartsWith($"Enforcing the persisted baseline \"{commit}\"", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith($"Git answered: \"{commit}\" (\"main\"), the persisted baseline, is still the commit in force", StringComparison.Ordinal));
+    }
+}
