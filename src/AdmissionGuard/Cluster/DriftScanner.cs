@@ -51,62 +51,22 @@ internal sealed class DriftScanner(
         var pipeline = KubernetesApi.Pipeline(retries: 3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), clock);
         using var events = new EventRecorder(client, kubernetes.Host, _identity, pipeline, metrics, clock, logger);
         var reports = options.PolicyReports ? new PolicyReportWriter(client, kubernetes.Host, pipeline, metrics, clock, logger) : null;
-        var failures = 0;
+        var reconnection = Reconnection.Forever(clock, e => KubernetesApi.IsApiError(e) || e is InvalidOperationException, (attempt, delay, error) =>
+        {
+            var message = KubernetesApi.Describe(error, kubernetes.Host);
+            drift.Update(s => s with { LastError = message });
+            logger.LogWarning("Cannot take part in the drift Lease {Lease} (attempt {Attempt}), retrying in {Delay:0.#}s: {Error}", _lease, attempt, delay.TotalSeconds, message);
+        });
         logger.LogInformation("Drift scanner on: {Identity} competes for the Lease {Lease} at {Host}", _identity, _lease, kubernetes.Host);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var leaseLock = new LeaseLock(client, options.EffectiveNamespace, options.LeaseName, _identity);
-            leaseLock.OnHttpError += e =>
-            {
-                // 409 Conflict is the normal end of a race with another replica.
-                if (e.Response?.StatusCode != System.Net.HttpStatusCode.Conflict)
-                {
-                    LeaseFailed(e);
-                }
-            };
-            var lease = new ObservedLock(leaseLock, LeaseFailed, LeaseWorks);
-            using var elector = new LeaderElector(new LeaderElectionConfig(lease)
-            {
-                LeaseDuration = LeaseDuration,
-                RenewDeadline = RenewDeadline,
-                RetryPeriod = RetryPeriod,
-            });
-            using var term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var reporting = Task.CompletedTask;
-            elector.OnStartedLeading += () =>
-            {
-                failures = 0;
-                drift.Update(s => s with { Reporting = true, Leader = _identity, Waiting = "waiting for the first list of NetworkPolicies" });
-                logger.LogInformation("This replica ({Identity}) holds the Lease {Lease} and reports drift", _identity, _lease);
-                reporting = Task.Run(() => ReportWhileLeadingAsync(client, pipeline, events, reports, term.Token), CancellationToken.None);
-            };
-            elector.OnStoppedLeading += term.Cancel;
-            elector.OnNewLeader += leader =>
-            {
-                drift.Update(s => s with { Leader = leader });
-                if (leader != _identity)
-                {
-                    logger.LogInformation("The Lease {Lease} is held by {Leader}; this replica does not report drift", _lease, leader);
-                }
-            };
-            elector.OnError += error => logger.LogDebug("Drift Lease: {Error}", KubernetesApi.Describe(error, kubernetes.Host));
-
             try
             {
-                await elector.RunUntilLeadershipLostAsync(stoppingToken).ConfigureAwait(false);
+                await reconnection.ExecuteAsync(cancel => TakePartAsync(client, pipeline, events, reports, cancel), stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 // Shutting down.
-            }
-            catch (Exception e) when (KubernetesApi.IsApiError(e) || e is InvalidOperationException)
-            {
-                failures++;
-                var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6))));
-                drift.Update(s => s with { LastError = KubernetesApi.Describe(e, kubernetes.Host) });
-                logger.LogWarning("Cannot take part in the drift Lease {Lease} (attempt {Failures}), retrying in {Delay}s: {Error}",
-                    _lease, failures, delay.TotalSeconds, KubernetesApi.Describe(e, kubernetes.Host));
-                await Delay(delay, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -114,31 +74,115 @@ internal sealed class DriftScanner(
                 logger.LogError(e, "Drift scanner failed; starting again in {Delay}s", FailurePause.TotalSeconds);
                 await Delay(FailurePause, stoppingToken).ConfigureAwait(false);
             }
-            finally
+        }
+    }
+
+    /// <summary>One election: competes for the Lease, reports drift while holding it, and returns when it is lost.</summary>
+    private async ValueTask TakePartAsync(
+        IKubernetes client, Polly.ResiliencePipeline pipeline, EventRecorder events, PolicyReportWriter? reports, CancellationToken stoppingToken)
+    {
+        var leaseLock = new LeaseLock(client, options.EffectiveNamespace, options.LeaseName, _identity);
+        leaseLock.OnHttpError += e =>
+        {
+            // 409 Conflict is the normal end of a race with another replica.
+            if (e.Response?.StatusCode != System.Net.HttpStatusCode.Conflict)
             {
-                await term.CancelAsync().ConfigureAwait(false);
-                try
-                {
-                    await reporting.ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    logger.LogError(e, "Drift report failed while stopping");
-                }
-
-                if (drift.State.Reporting)
-                {
-                    logger.LogInformation("This replica ({Identity}) no longer holds the Lease {Lease} and stops reporting drift", _identity, _lease);
-                }
-
-                drift.Update(s => s with
-                {
-                    Reporting = false,
-                    Report = null,
-                    Leader = s.Leader == _identity ? null : s.Leader,
-                    Waiting = DriftState.Electing.Waiting,
-                });
+                LeaseFailed(e);
             }
+        };
+        var lease = new ObservedLock(leaseLock, LeaseFailed, LeaseWorks);
+        using var elector = new LeaderElector(new LeaderElectionConfig(lease)
+        {
+            LeaseDuration = LeaseDuration,
+            RenewDeadline = RenewDeadline,
+            RetryPeriod = RetryPeriod,
+        });
+        using var term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var reporting = Task.CompletedTask;
+        elector.OnStartedLeading += () =>
+        {
+            drift.Update(s => s with { Reporting = true, Leader = _identity, Waiting = "waiting for the first list of NetworkPolicies" });
+            logger.LogInformation("This replica ({Identity}) holds the Lease {Lease} and reports drift", _identity, _lease);
+            reporting = Task.Run(() => ReportWhileLeadingAsync(client, pipeline, events, reports, term.Token), CancellationToken.None);
+        };
+        elector.OnStoppedLeading += term.Cancel;
+        elector.OnNewLeader += leader =>
+        {
+            drift.Update(s => s with { Leader = leader });
+            if (leader != _identity)
+            {
+                logger.LogInformation("The Lease {Lease} is held by {Leader}; this replica does not report drift", _lease, leader);
+            }
+        };
+        elector.OnError += error => logger.LogDebug("Drift Lease: {Error}", KubernetesApi.Describe(error, kubernetes.Host));
+
+        try
+        {
+            await elector.RunUntilLeadershipLostAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await term.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await reporting.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Drift report failed while stopping");
+            }
+
+            if (drift.State.Reporting)
+            {
+                logger.LogInformation("This replica ({Identity}) no longer holds the Lease {Lease} and stops reporting drift", _identity, _lease);
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    await ReleaseAsync(lease).ConfigureAwait(false);
+                }
+            }
+
+            drift.Update(s => s with
+            {
+                Reporting = false,
+                Report = null,
+                Leader = s.Leader == _identity ? null : s.Leader,
+                Waiting = DriftState.Electing.Waiting,
+            });
+        }
+    }
+
+    /// <summary>
+    /// On shutdown, hands the Lease back (no holder, as client-go's ReleaseOnCancel does), so that another replica takes
+    /// over drift reporting within its retry period rather than after the Lease expires; a rolling update then leaves no gap.
+    /// </summary>
+    private async Task ReleaseAsync(ILock lease)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(RetryPeriod);
+            var held = await lease.GetAsync(timeout.Token).ConfigureAwait(false);
+            if (held?.HolderIdentity != _identity)
+            {
+                return;
+            }
+
+            var released = new LeaderElectionRecord
+            {
+                HolderIdentity = "",
+                LeaseDurationSeconds = 1,
+                AcquireTime = held.AcquireTime,
+                RenewTime = DateTime.UtcNow,
+                LeaderTransitions = held.LeaderTransitions,
+            };
+            if (await lease.UpdateAsync(released, timeout.Token).ConfigureAwait(false))
+            {
+                logger.LogInformation("Released the Lease {Lease}: another replica can report drift at once", _lease);
+            }
+        }
+        catch (Exception e) when (KubernetesApi.IsApiError(e) || e is OperationCanceledException)
+        {
+            logger.LogWarning("Could not release the Lease {Lease}; another replica takes over when it expires in {Seconds}s: {Error}",
+                _lease, LeaseDuration.TotalSeconds, e is OperationCanceledException ? "timed out" : KubernetesApi.Describe(e, kubernetes.Host));
         }
     }
 

@@ -12,8 +12,8 @@ public sealed record LiveSnapshot(ImmutableDictionary<PolicyKey, CanonicalPolicy
 /// <summary>
 /// Keeps a snapshot of the cluster's NetworkPolicies with list + watch: a full list, then a watch
 /// from its resource version. A watch that ends or drops is resumed from the last resource version
-/// seen; an expired one (410 Gone) or a failing API server leads to a new list, after a jittered
-/// backoff. The single writer swaps immutable snapshots; readers never lock.
+/// seen; an expired one (410 Gone) or a failing watch leads to a new list, and a failing list is retried
+/// as <see cref="Reconnection"/> says. The single writer swaps immutable snapshots; readers never lock.
 /// </summary>
 internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePipeline pipeline, TimeProvider clock, ILogger logger) : IDisposable
 {
@@ -22,8 +22,6 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
 
     /// <summary>A watch that has said nothing (not even a bookmark) this long after its timeout is taken as dead.</summary>
     public static readonly TimeSpan WatchGrace = TimeSpan.FromSeconds(30);
-
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
 
     /// <summary>Watches that drop in a row, without an event, before the API server is taken as failing.</summary>
     public const int MaxDrops = 3;
@@ -43,29 +41,16 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
 
     public async Task RunAsync(CancellationToken cancel)
     {
-        var failures = 0;
+        var reconnection = Reconnection.Forever(clock, KubernetesApi.IsApiError, (attempt, delay, error) =>
+        {
+            LastError = KubernetesApi.Describe(error, host);
+            logger.LogWarning("Cannot list NetworkPolicies (attempt {Attempt}), retrying in {Delay:0.#}s: {Error}", attempt, delay.TotalSeconds, LastError);
+        });
         while (!cancel.IsCancellationRequested)
         {
             try
             {
-                var (items, resourceVersion) = await KubernetesApi.ListAsync(client, pipeline, cancel).ConfigureAwait(false);
-                var policies = ImmutableDictionary.CreateBuilder<PolicyKey, CanonicalPolicy>();
-                foreach (var item in items)
-                {
-                    if (Read(item) is { } policy)
-                    {
-                        policies[policy.Id] = policy;
-                    }
-                }
-
-                Publish(policies.ToImmutable());
-                if (failures > 0 || LastError is not null)
-                {
-                    logger.LogInformation("Listing NetworkPolicies works again: {Count} live", items.Count);
-                }
-
-                LastError = null;
-                failures = 0;
+                var resourceVersion = await reconnection.ExecuteAsync(ListAsync, cancel).ConfigureAwait(false);
                 await WatchAsync(resourceVersion, cancel).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -74,20 +59,34 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
             }
             catch (Exception e) when (KubernetesApi.IsApiError(e))
             {
-                failures++;
+                // The list worked a moment ago, so list again at once; if that fails too, it backs off.
                 LastError = KubernetesApi.Describe(e, host);
-                var delay = Backoff(failures);
-                logger.LogWarning("Cannot list or watch NetworkPolicies (attempt {Failures}), retrying in {Delay:0.#}s: {Error}", failures, delay.TotalSeconds, LastError);
-                try
-                {
-                    await Task.Delay(delay, clock, cancel).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                logger.LogWarning("Cannot watch NetworkPolicies, listing them again: {Error}", LastError);
             }
         }
+    }
+
+    /// <summary>Lists every NetworkPolicy and publishes them; gives the resource version to watch from.</summary>
+    private async ValueTask<string> ListAsync(CancellationToken cancel)
+    {
+        var (items, resourceVersion) = await KubernetesApi.ListAsync(client, pipeline, cancel).ConfigureAwait(false);
+        var policies = ImmutableDictionary.CreateBuilder<PolicyKey, CanonicalPolicy>();
+        foreach (var item in items)
+        {
+            if (Read(item) is { } policy)
+            {
+                policies[policy.Id] = policy;
+            }
+        }
+
+        Publish(policies.ToImmutable());
+        if (LastError is not null)
+        {
+            logger.LogInformation("Listing NetworkPolicies works again: {Count} live", items.Count);
+        }
+
+        LastError = null;
+        return resourceVersion;
     }
 
     /// <summary>
@@ -219,10 +218,4 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
     }
 
     public void Dispose() => _changed.Dispose();
-
-    private static TimeSpan Backoff(int failures)
-    {
-        var exponential = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures, 10))));
-        return exponential * (0.5 + (Random.Shared.NextDouble() / 2));
-    }
 }

@@ -63,11 +63,11 @@ internal sealed class BaselineRefresher(
 
             try
             {
-                await _wake.WaitAsync(_settings.EffectiveRefreshInterval, stoppingToken).ConfigureAwait(false);
-                var sinceLast = clock.GetUtcNow() - _lastAttempt;
-                if (!_urgent && sinceLast < RequestDebounce)
+                var requested = await _wake.WaitAsync(_settings.EffectiveRefreshInterval, stoppingToken).ConfigureAwait(false);
+                var hold = HoldBeforeRefresh(requested, _urgent, clock.GetUtcNow() - _lastAttempt);
+                if (hold > TimeSpan.Zero)
                 {
-                    await Task.Delay(RequestDebounce - sinceLast, clock, stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(hold, clock, stoppingToken).ConfigureAwait(false);
                 }
 
                 _urgent = false;
@@ -78,6 +78,13 @@ internal sealed class BaselineRefresher(
             }
         }
     }
+
+    /// <summary>
+    /// How long a refresh waits once it is due: a requested one (a trusted write) until <see cref="RequestDebounce"/> has
+    /// passed since the last, so a burst of them fetches once; an urgent one (a push hook) and the interval's not at all.
+    /// </summary>
+    internal static TimeSpan HoldBeforeRefresh(bool requested, bool urgent, TimeSpan sinceLast) =>
+        requested && !urgent && sinceLast < RequestDebounce ? RequestDebounce - sinceLast : TimeSpan.Zero;
 
     /// <summary>
     /// A load leaves the previous baseline and its own working set (about 1 GB allocated for 10,000 policies)

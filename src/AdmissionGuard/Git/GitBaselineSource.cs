@@ -31,7 +31,7 @@ internal sealed class GitBaselineSource
         // Validated at start-up (SettingsCompiler): the problems are not reported twice.
         _plan = Sources.SourcePlan.Compile(settings, []);
         var transient = new PredicateBuilder()
-            .Handle<LibGit2Sharp.LibGit2SharpException>(e => e is not LibGit2Sharp.NotFoundException)
+            .Handle<LibGit2Sharp.LibGit2SharpException>(e => !IsPermanent(e))
             .Handle<IOException>()
             .Handle<TimeoutRejectedException>();
         _network = new ResiliencePipelineBuilder { TimeProvider = clock }
@@ -85,12 +85,18 @@ internal sealed class GitBaselineSource
     /// <summary>Fetch and load at once, for the one-shot verbs.</summary>
     public Baseline FetchAndLoad(DateTimeOffset now) => Load(Fetch(CancellationToken.None), now).Baseline;
 
+    /// <summary>A failure that the same fetch a second later meets again: reported at once, not retried.</summary>
+    private static bool IsPermanent(LibGit2Sharp.LibGit2SharpException e) =>
+        e is LibGit2Sharp.NotFoundException || IsUntrustedCertificate(e) || e.Message.Contains("authentication replays", StringComparison.Ordinal);
+
+    private static bool IsUntrustedCertificate(Exception e) => e.Message.Contains("SSL certificate is invalid", StringComparison.Ordinal);
+
     /// <summary>Why a fetch failed, in one line without credentials.</summary>
     public static string Describe(Exception e) => RedactedUrl.Redact(e switch
     {
         BrokenCircuitException => $"Git unreachable: not retrying for {BreakDuration.TotalSeconds:0}s after repeated failures",
         TimeoutRejectedException => $"Git fetch timed out after {AttemptTimeout.TotalSeconds:0}s",
-        LibGit2Sharp.LibGit2SharpException when e.Message.Contains("SSL certificate is invalid", StringComparison.Ordinal) =>
+        LibGit2Sharp.LibGit2SharpException when IsUntrustedCertificate(e) =>
             $"{e.Message}: the Git server's certificate is not trusted (expired, for another name, or from a CA this system does not know; for a private CA, set AdmissionGuard:Git:CaFile)",
         _ => e.Message,
     }).ReplaceLineEndings(" ").Trim();

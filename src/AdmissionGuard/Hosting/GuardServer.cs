@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using AdmissionGuard.Admission;
 using AdmissionGuard.Core.Decisions;
 using AdmissionGuard.Git;
@@ -110,7 +111,7 @@ public static class GuardServer
             preserveStaticLogger: true); // Each host logs through its own logger, not the process-wide static one.
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         // The settings as bound above, whole: every Git setting reaches the refresher as the compiler checked it.
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Git));
         builder.Services.AddSingleton<BaselineStore>();

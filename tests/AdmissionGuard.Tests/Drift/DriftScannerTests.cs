@@ -112,15 +112,16 @@ public sealed class DriftScannerTests : IDisposable
     [Fact]
     public async Task A_break_glass_that_expires_while_nothing_changes_is_reported_expired_from_its_expiry()
     {
-        // Far enough ahead for the first report to come before it, on a loaded machine too.
-        var expires = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddSeconds(20).ToUnixTimeSeconds());
+        var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        var expires = clock.GetUtcNow().AddMinutes(30);
         var objects = DriftFixtures.LiveObjects();
         DriftFixtures.WithBreakGlass(objects.Single(o => o["metadata"]!["name"]!.GetValue<string>() == "db"), "INC-7 migration", expires);
         await using var stub = await KubernetesApiStub.StartAsync(objects);
-        await using var host = await StartAsync(stub, "guard-a");
+        await using var host = await GuardHost.StartAsync(_repository.Path, Settings(stub.WriteKubeconfig(_work.Path), "guard-a"), clock: clock);
 
         var before = await WaitForDriftAsync(host, r => r["commit"]?.GetValue<string>() == _commit);
         var gaugeBefore = await host.Ops.GetStringAsync("/metrics");
+        clock.Advance(TimeSpan.FromMinutes(30));
         var after = await WaitForDriftAsync(host, r => r["summary"]!["breakGlassExpired"]!.GetValue<int>() == 1);
         var gaugeAfter = await host.Ops.GetStringAsync("/metrics");
 
@@ -194,7 +195,7 @@ public sealed class DriftScannerTests : IDisposable
     }
 
     [Fact]
-    public async Task Only_the_holder_of_the_Lease_reports_the_other_replica_still_validates_and_takes_over_when_the_holder_stops()
+    public async Task Only_the_holder_of_the_Lease_reports_the_other_replica_still_validates_and_takes_over_when_the_holder_stops_and_releases_it()
     {
         await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
         var first = await StartAsync(stub, "guard-a");
@@ -220,6 +221,7 @@ public sealed class DriftScannerTests : IDisposable
             Assert.Empty(loggedBySecond);
             Assert.Equal(_commit, takenOver["commit"]!.GetValue<string>());
             Assert.Equal("guard-b", stub.LeaseHolder("admissionguard", "admissionguard-drift"));
+            Assert.Single(first.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Released the Lease", StringComparison.Ordinal));
             Assert.Equal(1, Server.MetricsTests.Value(firstMetrics, "admissionguard_drift_reporting"));
             Assert.Equal(0, Server.MetricsTests.Value(secondMetrics, "admissionguard_drift_reporting"));
             Assert.False(Server.MetricsTests.Exported(secondMetrics, "admissionguard_drift_items"));

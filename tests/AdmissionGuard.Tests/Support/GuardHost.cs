@@ -46,7 +46,10 @@ public sealed class GuardHost : IAsyncDisposable
     /// <param name="settings">AdmissionGuard settings as configuration keys relative to the AdmissionGuard section, e.g. "Mode" => "Warn".</param>
     /// <param name="configuration">Other configuration keys, whole (e.g. Kestrel's).</param>
     public static async Task<GuardHost> StartAsync(
-        string repository, IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyDictionary<string, string?>? configuration = null)
+        string repository,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        IReadOnlyDictionary<string, string?>? configuration = null,
+        TimeProvider? clock = null)
     {
         var (webhookPort, opsPort) = (Ports.Free(), Ports.Free());
         var logs = new CollectingSink();
@@ -76,6 +79,10 @@ public sealed class GuardHost : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(values);
             builder.Services.AddSingleton<ILogEventSink>(logs);
+            if (clock is not null)
+            {
+                builder.Services.AddSingleton(clock);
+            }
         });
         await app.StartAsync();
         return new GuardHost(app, cache, webhookPort, opsPort, logs);
