@@ -87,7 +87,8 @@ internal sealed class GitBaselineSource
 
     /// <summary>A failure that the same fetch a second later meets again: reported at once, not retried.</summary>
     private static bool IsPermanent(LibGit2Sharp.LibGit2SharpException e) =>
-        e is LibGit2Sharp.NotFoundException || IsUntrustedCertificate(e) || e.Message.Contains("authentication replays", StringComparison.Ordinal);
+        e is LibGit2Sharp.NotFoundException or LibGit2Sharp.UserCancelledException
+        || IsUntrustedCertificate(e) || e.Message.Contains("authentication replays", StringComparison.Ordinal);
 
     private static bool IsUntrustedCertificate(Exception e) => e.Message.Contains("SSL certificate is invalid", StringComparison.Ordinal);
 

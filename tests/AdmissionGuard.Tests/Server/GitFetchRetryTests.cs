@@ -49,6 +49,27 @@ public sealed class GitFetchRetryTests
         Assert.Contains("the Git server's certificate is not trusted", GitBaselineSource.Describe(error), StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task A_server_certificate_the_CaFile_does_not_vouch_for_is_reported_at_once_not_retried()
+    {
+        using var repository = new GitRepository();
+        using var files = new TempDirectory();
+        repository.Commit(GitOpsRepository.Files());
+        Processes.Run("bash", RepositoryRoot.Path, Path.Combine("certs-dev", "make-certs.sh"), files.Combine("other"));
+        await using var git = await SmartHttpGitServer.StartAsync(
+            Path.GetDirectoryName(repository.Path)!, "gitops-reader", "token", (DevCertificates.CertificatePath, DevCertificates.KeyPath));
+        var settings = new GitSettings
+        {
+            Repository = $"{git.BaseUrl}/{Path.GetFileName(repository.Path)}",
+            CacheDirectory = files.Combine("cache"),
+            CaFile = files.Combine("other", "ca.crt"),
+        };
+
+        var error = await FetchFailure(settings);
+
+        Assert.Contains("is trusted neither by this system nor through AdmissionGuard:Git:CaFile", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<Exception> FetchFailure(GitSettings settings)
     {
         var source = new GitBaselineSource(settings, TimeProvider.System, firstRetryDelay: Retry);
