@@ -21,19 +21,28 @@ public static class DriftJson
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 
-    public static string Serialize(DriftReport report) => JsonSerializer.Serialize(Document(report), Context.DriftDocument);
+    public static string Serialize(DriftReport report) => JsonSerializer.Serialize(Document(report, report.Items, next: null), Context.DriftDocument);
 
-    public static DriftDocument Document(DriftReport report) => new(
+    /// <summary>Writes the document to <paramref name="stream"/> item by item, never holding all of it as text.</summary>
+    public static Task WriteAsync(Stream stream, DriftReport report, IEnumerable<DriftItem> items, string? next, CancellationToken cancel) =>
+        JsonSerializer.SerializeAsync(stream, Document(report, items, next), Context.DriftDocument, cancel);
+
+    /// <param name="items">The items to show: all of the report's, or a page of them; the summary counts all.</param>
+    /// <param name="next">The continue token of the next page, if there is one.</param>
+    private static DriftDocument Document(DriftReport report, IEnumerable<DriftItem> items, string? next) => new(
         report.Commit,
         report.Ref,
         report.ScannedAt,
         new DriftSummary(report.Declared, report.Live, report.Missing, report.Unmanaged, report.Modified, report.BreakGlassExpired),
-        [.. report.Items.Select(i => new DriftDocumentItem(i.Namespace, i.Name, TypeName(i.Type), [.. i.Differences], i.GitPath)
+        items.Select(i => new DriftDocumentItem(i.Namespace, i.Name, TypeName(i.Type), i.Differences, i.GitPath)
         {
             Via = i.Via,
             LastChange = LastChangeOf(i.LastChange),
             BreakGlass = BreakGlassOf(i.BreakGlass),
-        })]);
+        }))
+    {
+        Continue = next,
+    };
 
     public static DriftLastChange? LastChangeOf(ManagedFieldsEntry? entry) =>
         entry is null ? null : new(entry.Manager, entry.Operation.ToString(), Time(entry.Time));
@@ -52,7 +61,13 @@ public static class DriftJson
     };
 }
 
-public sealed record DriftDocument(string Commit, string Ref, DateTimeOffset ScannedAt, DriftSummary Summary, IReadOnlyList<DriftDocumentItem> Items);
+public sealed record DriftDocument(string Commit, string Ref, DateTimeOffset ScannedAt, DriftSummary Summary, IEnumerable<DriftDocumentItem> Items)
+{
+    /// <summary>With <c>?limit=</c>: the token that asks for the next page (<c>?continue=</c>); absent on the last.</summary>
+    [JsonPropertyOrder(1)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Continue { get; init; }
+}
 
 /// <summary>
 /// <c>declared</c> and <c>live</c> count the NetworkPolicies in scope on each side; <c>breakGlassExpired</c>

@@ -81,12 +81,13 @@ public static class DriftEndpoints
         : throw new InvalidSettingsException([$"{DriftOptions.Section}:RemediateAfter: \"{Core.Excerpt.Of(value)}\" is not a duration such as 5m or 300s"]);
 
     /// <summary>
-    /// <c>GET /drift</c>: the report as JSON (<see cref="DriftJson"/>); 404 when the scanner is off; 503
+    /// <c>GET /drift</c>: the report as JSON (<see cref="DriftJson"/>), streamed, filtered and paged as
+    /// <see cref="DriftQuery"/> says; 400 for a bad query, 410 for a page of a report since replaced; 404 when the scanner is off; 503
     /// with the reason on a replica that does not hold the Lease, or before the first report.
     /// </summary>
     public static WebApplication MapDrift(this WebApplication app)
     {
-        app.MapGet("/drift", (DriftStore store, DriftOptions options) =>
+        app.MapGet("/drift", (DriftStore store, DriftOptions options, HttpRequest request) =>
             {
                 var state = store.State;
                 if (!state.Enabled)
@@ -96,7 +97,20 @@ public static class DriftEndpoints
 
                 if (state is { Reporting: true, Report: { } report })
                 {
-                    return Results.Text(DriftJson.Serialize(report), "application/json", statusCode: StatusCodes.Status200OK);
+                    try
+                    {
+                        var (items, next) = DriftQuery.Parse(request.Query).Page(report);
+                        return Results.Stream(
+                            stream => DriftJson.WriteAsync(stream, report, items, next, request.HttpContext.RequestAborted), "application/json");
+                    }
+                    catch (DriftQueryException e)
+                    {
+                        return Results.Text(e.Message + "\n", statusCode: StatusCodes.Status400BadRequest);
+                    }
+                    catch (DriftReportChangedException e)
+                    {
+                        return Results.Text(e.Message + "\n", statusCode: StatusCodes.Status410Gone);
+                    }
                 }
 
                 var lease = $"{options.EffectiveNamespace}/{options.LeaseName}";

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Net.Http.Json;
 using AdmissionGuard.Tests.Support;
 
 namespace AdmissionGuard.Tests.Drift;
@@ -57,6 +58,26 @@ public sealed class DriftScannerTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, onWebhookPort.StatusCode);
         Assert.Equal("guard-a", stub.LeaseHolder("admissionguard", "admissionguard-drift"));
         Assert.Equal(["shop/db", "shop/debug-allow-all", "shop/default-deny"], Logged(host, "Drift found"));
+    }
+
+    [Fact]
+    public async Task The_report_is_served_filtered_and_in_pages_and_a_bad_query_is_a_400()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        await using var host = await StartAsync(stub, "guard-a");
+        await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+
+        var missing = await host.Ops.GetFromJsonAsync<JsonNode>("/drift?type=missing&namespace=shop");
+        var first = await host.Ops.GetFromJsonAsync<JsonNode>("/drift?limit=2");
+        var second = await host.Ops.GetFromJsonAsync<JsonNode>($"/drift?limit=2&continue={first!["continue"]!.GetValue<string>()}");
+        using var bad = await host.Ops.GetAsync("/drift?type=drifted");
+
+        Assert.Equal(["shop/default-deny missing shop/default-deny.yaml"], DriftFixtures.Items(missing!));
+        Assert.Equal(3, missing!["summary"]!["missing"]!.GetValue<int>() + missing["summary"]!["unmanaged"]!.GetValue<int>() + missing["summary"]!["modified"]!.GetValue<int>());
+        Assert.Equal(ClusterDrift, DriftFixtures.Items(first).Concat(DriftFixtures.Items(second!)));
+        Assert.Null(second!["continue"]);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("type \"drifted\" is not missing, unmanaged or modified\n", await bad.Content.ReadAsStringAsync());
     }
 
     [Fact]
