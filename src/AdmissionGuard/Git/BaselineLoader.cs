@@ -23,7 +23,7 @@ public sealed record ManifestFile(string Path, string Text)
     /// <summary>The source it was read through, as /status names it; null for <c>Git:Paths</c>.</summary>
     public string? Source { get; init; }
 
-    /// <summary>The Git blob of a file (null for a render): a file whose blob is unchanged is not read again.</summary>
+    /// <summary>The Git blob of a file (null for a render): a file whose blob is unchanged is not parsed again.</summary>
     public string? BlobId { get; init; }
 
     internal ManifestReadOptions ReadOptions(string defaultNamespace) => new(Namespace ?? defaultNamespace)
@@ -44,8 +44,7 @@ internal static class BaselineLoader
     /// <summary>Below this many files, parsing in parallel costs more than it saves.</summary>
     private const int ParallelFromFiles = 64;
 
-    /// <param name="previous">The last commit's files: one whose blob is unchanged is taken as it is, not decoded again.</param>
-    public static IReadOnlyList<ManifestFile> ReadFiles(Repository repo, string commitSha, GitSettings settings, ParsedManifests? previous = null)
+    public static IReadOnlyList<ManifestFile> ReadFiles(Repository repo, string commitSha, GitSettings settings)
     {
         var commit = repo.Lookup<Commit>(commitSha) ?? throw new BaselineLoadException($"commit {commitSha} not found", commitSha);
         var matcher = new Matcher(StringComparison.Ordinal);
@@ -62,7 +61,7 @@ internal static class BaselineLoader
                 throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
             }
 
-            files.Add(previous?.File(path, blob.Sha) ?? new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha });
+            files.Add(new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha });
         }
 
         return files;
@@ -119,6 +118,17 @@ internal static class BaselineLoader
         }
 
         var declared = new Dictionary<Core.Policy.PolicyKey, DeclaredPolicy>();
+
+        // What unchanged files gave is shared first: their parts stay the instances already in force.
+        var sharing = new Core.Policy.PolicySharing();
+        for (var i = 0; i < files.Count && reused is not null; i++)
+        {
+            if (parsed[i].Policies is { } policies && ReferenceEquals(policies, reused.Policies(files[i])))
+            {
+                Shared(policies, sharing);
+            }
+        }
+
         for (var i = 0; i < files.Count; i++)
         {
             var file = files[i];
@@ -137,6 +147,7 @@ internal static class BaselineLoader
                 policiesBySource[source] = policiesBySource.GetValueOrDefault(source) + parsed[i].Policies!.Count;
             }
 
+            parsed[i] = (Shared(parsed[i].Policies!, sharing), null);
             foreach (var policy in parsed[i].Policies!)
             {
                 if (declared.TryGetValue(policy.Policy.Id, out var first))
@@ -173,5 +184,18 @@ internal static class BaselineLoader
                     break;
             }
         }
+    }
+
+    /// <summary>The policies with their equal parts shared across the baseline (<see cref="Core.Policy.PolicySharing"/>).</summary>
+    private static DeclaredPolicy[] Shared(IReadOnlyList<DeclaredPolicy> policies, Core.Policy.PolicySharing sharing)
+    {
+        var shared = new DeclaredPolicy[policies.Count];
+        for (var i = 0; i < policies.Count; i++)
+        {
+            var policy = sharing.Share(policies[i].Policy);
+            shared[i] = ReferenceEquals(policy, policies[i].Policy) ? policies[i] : policies[i] with { Policy = policy };
+        }
+
+        return shared;
     }
 }

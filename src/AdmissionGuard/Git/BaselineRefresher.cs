@@ -180,6 +180,14 @@ internal sealed class BaselineRefresher(
         {
             // Shutting down.
         }
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+        {
+            // A bug, not Git or the commit: say so, keep the last good baseline, and go on refreshing.
+            metrics.RefreshFailed();
+            var error = new RefreshError($"internal error while loading the commit ({e.GetType().Name}: {e.Message}); please report it", commit, null, now);
+            store.Publish(state with { LastError = error, LastFailureAt = now, ConsecutiveFailures = state.ConsecutiveFailures + 1 });
+            logger.LogError(e, "Baseline refresh failed with an internal error; {InForce}", state.Baseline is { } current ? $"still enforcing {current.ShortCommit}" : "no baseline loaded yet");
+        }
 
         return false;
     }

@@ -1,39 +1,31 @@
-using System.Runtime.CompilerServices;
-
 namespace AdmissionGuard.Git;
 
 /// <summary>
-/// The files of the last commit that loaded, and what was read from them. A new commit mostly changes a few files:
-/// the others have the same blob, and are taken as they are instead of being decoded and parsed again.
+/// What was read from each file of the last commit that loaded, by path and blob. A new commit mostly changes a
+/// few files: the others have the same blob, and what was read from them is taken as it is instead of being parsed
+/// again. File texts are not kept: a baseline of 50,000 files would hold them twice, for nothing.
 /// </summary>
 /// <remarks>Kept by the one refresh loop that loads commits; holds only the last good commit's files.</remarks>
 internal sealed class ParsedManifests
 {
-    private Dictionary<string, ManifestFile> _files = new(StringComparer.Ordinal);
-    private ConditionalWeakTable<ManifestFile, IReadOnlyList<DeclaredPolicy>> _policies = [];
+    private Dictionary<string, (string BlobId, IReadOnlyList<DeclaredPolicy> Policies)> _read = new(StringComparer.Ordinal);
 
-    /// <summary>The last commit's file at this path, when its blob is the same.</summary>
-    public ManifestFile? File(string path, string blobId) =>
-        _files.TryGetValue(path, out var file) && file.BlobId == blobId ? file : null;
-
-    /// <summary>What was read from this very file (the same instance) the last time, or null.</summary>
-    public IReadOnlyList<DeclaredPolicy>? Policies(ManifestFile file) => _policies.TryGetValue(file, out var policies) ? policies : null;
+    /// <summary>What was read from this file the last time, when its blob is the same; null for a render or a changed file.</summary>
+    public IReadOnlyList<DeclaredPolicy>? Policies(ManifestFile file) =>
+        file.BlobId is { } blobId && _read.TryGetValue(file.Path, out var kept) && kept.BlobId == blobId ? kept.Policies : null;
 
     /// <summary>Replaces what is kept with a commit that loaded.</summary>
     public void Keep(IReadOnlyList<ManifestFile> files, IReadOnlyList<IReadOnlyList<DeclaredPolicy>> policies)
     {
-        var byPath = new Dictionary<string, ManifestFile>(files.Count, StringComparer.Ordinal);
-        var read = new ConditionalWeakTable<ManifestFile, IReadOnlyList<DeclaredPolicy>>();
+        var read = new Dictionary<string, (string, IReadOnlyList<DeclaredPolicy>)>(files.Count, StringComparer.Ordinal);
         for (var i = 0; i < files.Count; i++)
         {
-            if (files[i].BlobId is not null)
+            if (files[i].BlobId is { } blobId)
             {
-                byPath[files[i].Path] = files[i];
+                read[files[i].Path] = (blobId, policies[i]);
             }
-
-            read.AddOrUpdate(files[i], policies[i]);
         }
 
-        (_files, _policies) = (byPath, read);
+        _read = read;
     }
 }

@@ -1,0 +1,187 @@
+using System.Collections.Immutable;
+
+namespace AdmissionGuard.Core.Policy;
+
+/// <summary>
+/// Makes the policies of one baseline share their equal parts: one instance of each distinct rule, selector,
+/// port and string (namespaces, label keys and values). Policies of a multi-tenant cluster repeat the same rules
+/// (DNS, monitoring, the ingress controller) in every namespace; shared, a rule is held once instead of once per
+/// namespace. Equal parts are interchangeable: every part is immutable and compares by its canonical key.
+/// </summary>
+/// <remarks>Not thread-safe: one loader uses one instance for one baseline, then drops it.</remarks>
+public sealed class PolicySharing
+{
+    private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+    private readonly Dictionary<PolicySpec, PolicySpec> _specs = [];
+    private readonly Dictionary<PolicyRule, PolicyRule> _rules = [];
+    private readonly Dictionary<LabelSelector, LabelSelector> _selectors = [];
+    private readonly Dictionary<ImmutableSortedDictionary<string, string>, ImmutableSortedDictionary<string, string>> _labelSets = new(LabelSetComparer.Instance);
+
+    /// <summary>The policy with its parts replaced by equal ones already seen; equal to <paramref name="policy"/> in every way.</summary>
+    /// <remarks>A policy whose parts are all the shared ones already (read from an unchanged file) is returned as it is.</remarks>
+    public CanonicalPolicy Share(CanonicalPolicy policy)
+    {
+        var (ns, spec, labels, annotations) = (String(policy.Namespace), Spec(policy.Spec), LabelSet(policy.Labels), LabelSet(policy.Annotations));
+        return ReferenceEquals(ns, policy.Namespace) && ReferenceEquals(spec, policy.Spec)
+            && ReferenceEquals(labels, policy.Labels) && ReferenceEquals(annotations, policy.Annotations)
+            ? policy
+            : policy with { Namespace = ns, Spec = spec, Labels = labels, Annotations = annotations };
+    }
+
+    private string String(string value)
+    {
+        if (_strings.TryGetValue(value, out var shared))
+        {
+            return shared;
+        }
+
+        _strings.Add(value, value);
+        return value;
+    }
+
+    private PolicySpec Spec(PolicySpec spec)
+    {
+        if (_specs.TryGetValue(spec, out var shared))
+        {
+            return shared;
+        }
+
+        // `with` keeps the spec's key: the parts put in are equal to the ones taken out.
+        var (podSelector, ingress, egress) = (Selector(spec.PodSelector)!, Rules(spec.Ingress), Rules(spec.Egress));
+        var result = ReferenceEquals(podSelector, spec.PodSelector) && Same(ingress, spec.Ingress) && Same(egress, spec.Egress)
+            ? spec
+            : spec with { PodSelector = podSelector, Ingress = ingress, Egress = egress };
+        _specs.Add(result, result);
+        return result;
+    }
+
+    private ImmutableArray<PolicyRule> Rules(ImmutableArray<PolicyRule> rules)
+    {
+        if (rules.IsDefaultOrEmpty)
+        {
+            return rules;
+        }
+
+        var builder = ImmutableArray.CreateBuilder<PolicyRule>(rules.Length);
+        foreach (var rule in rules)
+        {
+            builder.Add(Rule(rule));
+        }
+
+        var shared = builder.MoveToImmutable();
+        return Same(shared, rules) ? rules : shared;
+    }
+
+    private static bool Same<T>(ImmutableArray<T> a, ImmutableArray<T> b)
+        where T : class
+    {
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (!ReferenceEquals(a[i], b[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private PolicyRule Rule(PolicyRule rule)
+    {
+        if (_rules.TryGetValue(rule, out var shared))
+        {
+            return shared;
+        }
+
+        var peers = ImmutableArray.CreateBuilder<Peer>(rule.Peers.Length);
+        foreach (var peer in rule.Peers)
+        {
+            var (pods, namespaces) = (Selector(peer.PodSelector), Selector(peer.NamespaceSelector));
+            peers.Add(ReferenceEquals(pods, peer.PodSelector) && ReferenceEquals(namespaces, peer.NamespaceSelector)
+                ? peer
+                : peer with { PodSelector = pods, NamespaceSelector = namespaces });
+        }
+
+        var sharedPeers = peers.MoveToImmutable();
+        var result = Same(sharedPeers, rule.Peers) ? rule : rule with { Peers = sharedPeers };
+        _rules.Add(result, result);
+        return result;
+    }
+
+    private LabelSelector? Selector(LabelSelector? selector)
+    {
+        if (selector is null)
+        {
+            return null;
+        }
+
+        if (_selectors.TryGetValue(selector, out var shared))
+        {
+            return shared;
+        }
+
+        var labels = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>(selector.MatchLabels.Length);
+        var unchanged = true;
+        foreach (var (key, value) in selector.MatchLabels)
+        {
+            var (sharedKey, sharedValue) = (String(key), String(value));
+            unchanged &= ReferenceEquals(sharedKey, key) && ReferenceEquals(sharedValue, value);
+            labels.Add(KeyValuePair.Create(sharedKey, sharedValue));
+        }
+
+        var result = unchanged ? selector : selector with { MatchLabels = labels.MoveToImmutable() };
+        _selectors.Add(result, result);
+        return result;
+    }
+
+    private ImmutableSortedDictionary<string, string> LabelSet(ImmutableSortedDictionary<string, string> labels)
+    {
+        if (labels.IsEmpty)
+        {
+            return labels;
+        }
+
+        if (_labelSets.TryGetValue(labels, out var shared))
+        {
+            return shared;
+        }
+
+        var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(labels.KeyComparer, labels.ValueComparer);
+        var unchanged = true;
+        foreach (var (key, value) in labels)
+        {
+            var (sharedKey, sharedValue) = (String(key), String(value));
+            unchanged &= ReferenceEquals(sharedKey, key) && ReferenceEquals(sharedValue, value);
+            builder[sharedKey] = sharedValue;
+        }
+
+        var result = unchanged ? labels : builder.ToImmutable();
+        _labelSets.Add(result, result);
+        return result;
+    }
+
+    private sealed class LabelSetComparer : IEqualityComparer<ImmutableSortedDictionary<string, string>>
+    {
+        public static readonly LabelSetComparer Instance = new();
+
+        public bool Equals(ImmutableSortedDictionary<string, string>? x, ImmutableSortedDictionary<string, string>? y) =>
+            x is not null && y is not null && x.Count == y.Count && x.KeyComparer == y.KeyComparer && x.SequenceEqual(y);
+
+        public int GetHashCode(ImmutableSortedDictionary<string, string> labels)
+        {
+            var hash = new HashCode();
+            foreach (var (key, value) in labels)
+            {
+                hash.Add(key, StringComparer.Ordinal);
+                hash.Add(value, StringComparer.Ordinal);
+            }
+
+            return hash.ToHashCode();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using AdmissionGuard.Core.Policy;
+
+namespace AdmissionGuard.Core.Tests;
+
+/// <summary>Policies of one baseline share their equal parts and stay equal, in every way, to what was read.</summary>
+public sealed class PolicySharingTests
+{
+    private const string Dns = """{"to":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"kube-system"}},"podSelector":{"matchLabels":{"k8s-app":"kube-dns"}}}],"ports":[{"protocol":"UDP","port":53},{"protocol":"TCP","port":53}]}""";
+
+    private static CanonicalPolicy Tenant(string ns, string app, string extraEgress = "") => Policies.Spec(
+        $$$"""{"podSelector":{"matchLabels":{"app":"{{{app}}}"}},"policyTypes":["Egress"],"egress":[{{{Dns}}}{{{extraEgress}}}]}""",
+        """{"labels":{"app.kubernetes.io/managed-by":"argocd"}}""",
+        name: $"{app}-egress",
+        ns: ns);
+
+    [Fact]
+    public void A_rule_repeated_in_many_namespaces_is_held_once_and_every_policy_keeps_its_key()
+    {
+        var read = new[] { Tenant("team-a", "web"), Tenant("team-b", "api"), Tenant("team-c", "db", """,{"to":[{"ipBlock":{"cidr":"10.0.0.0/8"}}]}""") };
+        var sharing = new PolicySharing();
+
+        var shared = read.Select(sharing.Share).ToArray();
+
+        Assert.Equal(read.Select(p => p.Spec.Key), shared.Select(p => p.Spec.Key));
+        Assert.Equal(read.Select(p => p.Id), shared.Select(p => p.Id));
+        Assert.Equal(read.Select(p => string.Join(',', p.Labels)), shared.Select(p => string.Join(',', p.Labels)));
+        Assert.Same(shared[0].Spec.Egress[0], shared[1].Spec.Egress[0]);
+        Assert.Same(shared[0].Spec.Egress[0], shared[2].Spec.Egress.Single(r => r.PortsKey == "TCP/53,UDP/53"));
+        Assert.Same(shared[0].Labels, shared[2].Labels);
+        Assert.NotSame(shared[0].Spec.PodSelector, shared[1].Spec.PodSelector);
+        Assert.Same(shared[0].Spec.PodSelector.MatchLabels[0].Key, shared[1].Spec.PodSelector.MatchLabels[0].Key);
+    }
+
+    [Fact]
+    public void Equal_specs_in_two_namespaces_are_one_spec()
+    {
+        var sharing = new PolicySharing();
+
+        var (a, b) = (sharing.Share(Tenant("team-a", "web")), sharing.Share(Tenant("team-b", "web")));
+
+        Assert.Same(a.Spec, b.Spec);
+        Assert.Equal("team-b", b.Namespace);
+    }
+
+    [Fact]
+    public void A_policy_already_made_of_shared_parts_is_returned_as_it_is()
+    {
+        var first = new PolicySharing().Share(Tenant("team-a", "web"));
+
+        var again = new PolicySharing().Share(first);
+
+        Assert.Same(first, again);
+    }
+}
