@@ -7,19 +7,10 @@ namespace AdmissionGuard.Tests.Drift;
 /// <summary><c>admissionguard drift</c> run as a process, as CI runs it, against a real Git repository and saved or stubbed live state.</summary>
 public sealed class DriftCommandTests : IDisposable
 {
-    private readonly GitRepository _repository = new();
-    private readonly TempDirectory _work = new();
-    private readonly string _commit;
-
-    public DriftCommandTests()
-    {
-        _commit = _repository.Commit(DriftFixtures.GitFiles());
-    }
-
-    private Dictionary<string, string> Environment => new() { ["AdmissionGuard__Git__CacheDirectory"] = _work.Combine("cache") };
+    private readonly CommandWorkspace _workspace = new(DriftFixtures.GitFiles());
 
     private Executable.Result Drift(params string[] arguments) =>
-        Executable.Run(_work.Path, Environment, ["drift", "--repo", _repository.Path, .. arguments]);
+        Executable.Run(_workspace.Work.Path, _workspace.Environment, ["drift", "--repo", _workspace.Repository.Path, .. arguments]);
 
     public static TheoryData<string> SavedClusters => new() { "cluster.yaml", "cluster.json" };
 
@@ -32,7 +23,7 @@ public sealed class DriftCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("", result.Errors);
         var report = JsonNode.Parse(result.Output)!;
-        Assert.Equal(_commit, report["commit"]!.GetValue<string>());
+        Assert.Equal(_workspace.Commit, report["commit"]!.GetValue<string>());
         Assert.Equal("main", report["ref"]!.GetValue<string>());
         Assert.Equal(
             [
@@ -62,11 +53,11 @@ public sealed class DriftCommandTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         var lines = result.Output.Split('\n').Select(l => l.TrimEnd()).ToList();
-        Assert.Equal($"Git main@{_commit[..7]} ({_repository.Path}) vs {DriftFixtures.Live("cluster.yaml")}", lines[0]);
-        Assert.Contains($"MODIFIED   shop/db               shop/db.yaml@{_commit[..7]}", lines);
+        Assert.Equal($"Git main@{_workspace.Commit[..7]} ({_workspace.Repository.Path}) vs {DriftFixtures.Live("cluster.yaml")}", lines[0]);
+        Assert.Contains($"MODIFIED   shop/db               shop/db.yaml@{_workspace.Commit[..7]}", lines);
         Assert.Contains("             - spec.ingress: rule added: from ipBlock 0.0.0.0/0 port TCP/5432", lines);
         Assert.Contains("UNMANAGED  shop/debug-allow-all  (not in Git)", lines);
-        Assert.Contains($"MISSING    shop/default-deny     shop/default-deny.yaml@{_commit[..7]} (not in the cluster)", lines);
+        Assert.Contains($"MISSING    shop/default-deny     shop/default-deny.yaml@{_workspace.Commit[..7]} (not in the cluster)", lines);
         Assert.Contains("Drift: 1 modified, 1 missing, 1 unmanaged (3 NetworkPolicies in Git, 3 live).", lines);
         Assert.Contains(lines, l => l.StartsWith("Fix unmanaged: ", StringComparison.Ordinal));
         Assert.DoesNotContain("\u001b[", result.Output, StringComparison.Ordinal);
@@ -116,7 +107,7 @@ public sealed class DriftCommandTests : IDisposable
         var run = Assert.Single(sarif["runs"]!.AsArray())!;
         Assert.Equal("AdmissionGuard", run["tool"]!["driver"]!["name"]!.GetValue<string>());
         var rules = run["tool"]!["driver"]!["rules"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()).ToList();
-        Assert.Equal(_commit, run["versionControlProvenance"]![0]!["revisionId"]!.GetValue<string>());
+        Assert.Equal(_workspace.Commit, run["versionControlProvenance"]![0]!["revisionId"]!.GetValue<string>());
 
         var results = run["results"]!.AsArray().Select(r => r!).ToList();
         Assert.Equal(3, results.Count);
@@ -144,7 +135,7 @@ public sealed class DriftCommandTests : IDisposable
     [Fact]
     public void Items_say_who_changed_them_and_when_and_an_expired_break_glass_from_kubectl_output_with_managed_fields()
     {
-        var commit = _repository.Commit(new Dictionary<string, string> { ["fx-mf/web-allow-frontend.yaml"] = DriftFixtures.WebAllowFrontend });
+        var commit = _workspace.Repository.Commit(new Dictionary<string, string> { ["fx-mf/web-allow-frontend.yaml"] = DriftFixtures.WebAllowFrontend });
         var (expired, valid) = (DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(2));
 
         // As kubectl get networkpolicies -A -o json --show-managed-fields writes a List, of two recorded objects:
@@ -153,7 +144,7 @@ public sealed class DriftCommandTests : IDisposable
         var edited = DriftFixtures.WithBreakGlass(DriftFixtures.Recorded("managedfields-03-edit.json"), "INC-7 open 8081 to the frontend", expired);
         var copy = DriftFixtures.WithBreakGlass(DriftFixtures.Recorded("managedfields-06-ssa-kustomize-controller.json"), "INC-8", valid);
         copy["metadata"]!["name"] = "web-copy";
-        var live = _work.Combine("live-managed-fields.json");
+        var live = _workspace.Work.Combine("live-managed-fields.json");
         File.WriteAllText(live, new JsonObject
         {
             ["apiVersion"] = "v1",
@@ -199,7 +190,7 @@ public sealed class DriftCommandTests : IDisposable
     public async Task The_cluster_is_read_through_a_kubeconfig_with_the_same_result_as_the_saved_file()
     {
         await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
-        var kubeconfig = stub.WriteKubeconfig(_work.Path, context: "ci");
+        var kubeconfig = stub.WriteKubeconfig(_workspace.Work.Path, context: "ci");
 
         var fromCluster = Drift("--kubeconfig", kubeconfig, "--context", "ci", "-o", "json");
         var fromFile = Drift("--live", DriftFixtures.Live("cluster.json"), "-o", "json");
@@ -207,7 +198,7 @@ public sealed class DriftCommandTests : IDisposable
 
         Assert.Equal(1, fromCluster.ExitCode);
         Assert.Equal(DriftFixtures.Items(JsonNode.Parse(fromFile.Output)!), DriftFixtures.Items(JsonNode.Parse(fromCluster.Output)!));
-        Assert.StartsWith($"Git main@{_commit[..7]} ({_repository.Path}) vs {stub.Url} (context ci)", text.Output, StringComparison.Ordinal);
+        Assert.StartsWith($"Git main@{_workspace.Commit[..7]} ({_workspace.Repository.Path}) vs {stub.Url} (context ci)", text.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -216,7 +207,7 @@ public sealed class DriftCommandTests : IDisposable
         var many = Enumerable.Range(0, 1203).Select(i => DriftFixtures.Unmanaged("load", $"policy-{i:0000}"));
         await using var stub = await KubernetesApiStub.StartAsync(many);
 
-        var result = Drift("--kubeconfig", stub.WriteKubeconfig(_work.Path), "--namespace", "load", "-o", "json");
+        var result = Drift("--kubeconfig", stub.WriteKubeconfig(_workspace.Work.Path), "--namespace", "load", "-o", "json");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(1203, JsonNode.Parse(result.Output)!["summary"]!["unmanaged"]!.GetValue<int>());
@@ -246,10 +237,10 @@ public sealed class DriftCommandTests : IDisposable
     [MemberData(nameof(Errors))]
     public void Errors_are_one_line_on_stderr_and_exit_2(string behaviour, string[] arguments, string expected)
     {
-        File.WriteAllText(_work.Combine("empty.yaml"), "\n");
-        File.WriteAllText(_work.Combine("broken.yaml"), "items: [\n");
-        File.WriteAllText(_work.Combine("twice.yaml"), File.ReadAllText(DriftFixtures.Live("in-sync.yaml")) + "\n" + File.ReadAllText(DriftFixtures.Live("cluster.yaml")));
-        File.WriteAllText(_work.Combine("kubeconfig"), "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\ncurrent-context: \"\"\n");
+        File.WriteAllText(_workspace.Work.Combine("empty.yaml"), "\n");
+        File.WriteAllText(_workspace.Work.Combine("broken.yaml"), "items: [\n");
+        File.WriteAllText(_workspace.Work.Combine("twice.yaml"), File.ReadAllText(DriftFixtures.Live("in-sync.yaml")) + "\n" + File.ReadAllText(DriftFixtures.Live("cluster.yaml")));
+        File.WriteAllText(_workspace.Work.Combine("kubeconfig"), "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\ncurrent-context: \"\"\n");
 
         var result = Drift(arguments);
 
@@ -259,7 +250,7 @@ public sealed class DriftCommandTests : IDisposable
     [Fact]
     public void A_misspelt_field_in_Git_is_an_error_naming_its_line_not_a_deny_all_policy_without_drift()
     {
-        _repository.Commit(new Dictionary<string, string>
+        _workspace.Repository.Commit(new Dictionary<string, string>
         {
             ["shop/default-deny.yaml"] = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: shop}\nspce:\n  podSelector: {}\n",
         });
@@ -272,7 +263,7 @@ public sealed class DriftCommandTests : IDisposable
     [Fact]
     public void A_status_field_in_Git_is_noted_on_stderr_and_the_report_stays_one_document()
     {
-        _repository.Commit(new Dictionary<string, string> { ["shop/api.yaml"] = DriftFixtures.Api + "\nstatus: {}\n" });
+        _workspace.Repository.Commit(new Dictionary<string, string> { ["shop/api.yaml"] = DriftFixtures.Api + "\nstatus: {}\n" });
 
         var result = Drift("--live", DriftFixtures.Live("in-sync.yaml"), "-o", "json");
 
@@ -284,9 +275,9 @@ public sealed class DriftCommandTests : IDisposable
     [Fact]
     public void A_repository_that_does_not_exist_is_an_error()
     {
-        var result = Executable.Run(_work.Path, Environment, "drift", "--repo", _work.Combine("no-repo"), "--live", DriftFixtures.Live("cluster.yaml"));
+        var result = Executable.Run(_workspace.Work.Path, _workspace.Environment, "drift", "--repo", _workspace.Work.Combine("no-repo"), "--live", DriftFixtures.Live("cluster.yaml"));
 
-        AssertOneLineError(result, $"Git: repository not found: {_work.Combine("no-repo")} is not a directory", "missing repository");
+        AssertOneLineError(result, $"Git: repository not found: {_workspace.Work.Combine("no-repo")} is not a directory", "missing repository");
     }
 
     [Fact]
@@ -303,22 +294,18 @@ public sealed class DriftCommandTests : IDisposable
         await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
         stub.FailLists = HttpStatusCode.Forbidden;
 
-        var result = Drift("--kubeconfig", stub.WriteKubeconfig(_work.Path));
+        var result = Drift("--kubeconfig", stub.WriteKubeconfig(_workspace.Work.Path));
 
         AssertOneLineError(result, "answered 403 Forbidden: networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:ci:drift\" cannot list", "forbidden");
         Assert.Equal(1, stub.Lists);
     }
 
-    public void Dispose()
-    {
-        _repository.Dispose();
-        _work.Dispose();
-    }
+    public void Dispose() => _workspace.Dispose();
 
     private string Unreachable()
     {
         // A port nobody listens on: the stub's kubeconfig, without the stub.
-        var directory = _work.Combine("unreachable");
+        var directory = _workspace.Work.Combine("unreachable");
         Directory.CreateDirectory(directory);
         return KubernetesApiStub.WriteKubeconfig(directory, $"http://127.0.0.1:{Ports.Free()}", "gone");
     }

@@ -415,42 +415,31 @@ public sealed class DriftScannerTests : IDisposable
         ["Drift:Namespace"] = "admissionguard",
     };
 
-    private static async Task<JsonNode> WaitForDriftAsync(GuardHost host, Func<JsonNode, bool> until)
+    private static Task<JsonNode> WaitForDriftAsync(GuardHost host, Func<JsonNode, bool> until) =>
+        WaitForDriftAnswerAsync(host, HttpStatusCode.OK, until);
+
+    private static Task<JsonNode> WaitForUnavailableAsync(GuardHost host, Func<JsonNode, bool> until) =>
+        WaitForDriftAnswerAsync(host, HttpStatusCode.ServiceUnavailable, until);
+
+    /// <summary>Polls <c>/drift</c> until it answers <paramref name="status"/> with a body that <paramref name="until"/> accepts.</summary>
+    private static async Task<JsonNode> WaitForDriftAnswerAsync(GuardHost host, HttpStatusCode status, Func<JsonNode, bool> until)
     {
         var last = "";
         var deadline = DateTime.UtcNow + Patience;
         while (DateTime.UtcNow < deadline)
         {
             using var response = await host.Ops.GetAsync("/drift");
-            last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-            if (response.StatusCode == HttpStatusCode.OK && JsonNode.Parse(await response.Content.ReadAsStringAsync()) is { } report && until(report))
+            var body = await response.Content.ReadAsStringAsync();
+            last = $"{(int)response.StatusCode} {body}";
+            if (response.StatusCode == status && JsonNode.Parse(body) is { } answer && until(answer))
             {
-                return report;
+                return answer;
             }
 
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"no such drift report; last answer: {last}");
-    }
-
-    private static async Task<JsonNode> WaitForUnavailableAsync(GuardHost host, Func<JsonNode, bool> until)
-    {
-        var last = "";
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await host.Ops.GetAsync("/drift");
-            last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && JsonNode.Parse(await response.Content.ReadAsStringAsync()) is { } body && until(body))
-            {
-                return body;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"no such 503 from /drift; last answer: {last}");
+        throw new TimeoutException($"no such {(int)status} from /drift; last answer: {last}");
     }
 
     private static async Task Eventually(Func<bool> condition, string failure)
