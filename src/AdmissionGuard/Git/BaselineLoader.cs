@@ -23,7 +23,7 @@ public sealed record ManifestFile(string Path, string Text)
     /// <summary>The source it was read through, as /status names it; null for <c>Git:Paths</c>.</summary>
     public string? Source { get; init; }
 
-    /// <summary>The Git blob of a file (null for a render): a file whose blob is unchanged is not parsed again.</summary>
+    /// <summary>The Git blob of a file (null for a render): a file whose blob is unchanged is not read again.</summary>
     public string? BlobId { get; init; }
 
     internal ManifestReadOptions ReadOptions(string defaultNamespace) => new(Namespace ?? defaultNamespace)
@@ -44,7 +44,8 @@ internal static class BaselineLoader
     /// <summary>Below this many files, parsing in parallel costs more than it saves.</summary>
     private const int ParallelFromFiles = 64;
 
-    public static IReadOnlyList<ManifestFile> ReadFiles(Repository repo, string commitSha, GitSettings settings)
+    /// <param name="previous">The last commit's files: one whose blob is unchanged is taken as it is, not decoded again.</param>
+    public static IReadOnlyList<ManifestFile> ReadFiles(Repository repo, string commitSha, GitSettings settings, ParsedManifests? previous = null)
     {
         var commit = repo.Lookup<Commit>(commitSha) ?? throw new BaselineLoadException($"commit {commitSha} not found", commitSha);
         var matcher = new Matcher(StringComparison.Ordinal);
@@ -61,7 +62,7 @@ internal static class BaselineLoader
                 throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
             }
 
-            files.Add(new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha });
+            files.Add(previous?.File(path, blob.Sha) ?? new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha });
         }
 
         return files;

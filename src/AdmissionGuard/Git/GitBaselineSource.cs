@@ -65,7 +65,7 @@ internal sealed class GitBaselineSource
         using var repo = _cache.Open();
         if (!_plan.UsesSources)
         {
-            var files = BaselineLoader.ReadFiles(repo, commit, _settings);
+            var files = BaselineLoader.ReadFiles(repo, commit, _settings, _reused);
             return new LoadedCommit(BaselineLoader.Build(commit, files, _settings, now, reused: _reused), files, []);
         }
 
