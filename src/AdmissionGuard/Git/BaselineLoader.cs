@@ -90,15 +90,36 @@ internal static class BaselineLoader
         IReadOnlyList<string>? notices = null,
         ParsedManifests? reused = null)
     {
+        // What unchanged files gave is shared first: their parts stay the instances already in force.
+        var sharing = new Core.Policy.PolicySharing();
+        for (var i = 0; i < files.Count && reused is not null; i++)
+        {
+            if (reused.Policies(files[i]) is { } kept)
+            {
+                Shared(kept, sharing);
+            }
+        }
+
         // Files are parsed in parallel, then taken in order: the first bad file and the first duplicate
-        // are reported exactly as a sequential read would report them.
+        // are reported exactly as a sequential read would report them. Each file's policies are shared as
+        // soon as they are read, so that the unshared copies of 50,000 policies never all live at once.
         var parsed = new (IReadOnlyList<DeclaredPolicy>? Policies, ExceptionDispatchInfo? Error)[files.Count];
         void ParseFile(int index)
         {
             var file = files[index];
             try
             {
-                parsed[index] = (reused?.Policies(file) ?? ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace)), null);
+                if (reused?.Policies(file) is { } kept)
+                {
+                    parsed[index] = (kept, null);
+                    return;
+                }
+
+                var read = ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace));
+                lock (sharing)
+                {
+                    parsed[index] = (Shared(read, sharing), null);
+                }
             }
             catch (Exception e)
             {
@@ -119,17 +140,6 @@ internal static class BaselineLoader
         }
 
         var declared = new Dictionary<Core.Policy.PolicyKey, DeclaredPolicy>();
-
-        // What unchanged files gave is shared first: their parts stay the instances already in force.
-        var sharing = new Core.Policy.PolicySharing();
-        for (var i = 0; i < files.Count && reused is not null; i++)
-        {
-            if (parsed[i].Policies is { } policies && ReferenceEquals(policies, reused.Policies(files[i])))
-            {
-                Shared(policies, sharing);
-            }
-        }
-
         for (var i = 0; i < files.Count; i++)
         {
             var file = files[i];
@@ -148,7 +158,6 @@ internal static class BaselineLoader
                 policiesBySource[source] = policiesBySource.GetValueOrDefault(source) + parsed[i].Policies!.Count;
             }
 
-            parsed[i] = (Shared(parsed[i].Policies!, sharing), null);
             foreach (var policy in parsed[i].Policies!)
             {
                 if (declared.TryGetValue(policy.Policy.Id, out var first))
