@@ -9,6 +9,7 @@ namespace AdmissionGuard.Git;
 /// A manifest text of one commit: a file (its path in the repository and its text), or the output of a rendered
 /// source (its folder and the render, with where each object came from in origin annotations).
 /// </summary>
+/// <param name="Text">The file's text; empty for a file of a refresh whose blob did not change, as what was read from it is kept instead.</param>
 public sealed record ManifestFile(string Path, string Text)
 {
     /// <summary>For objects that name no namespace; null: <c>Git:DefaultNamespace</c>.</summary>

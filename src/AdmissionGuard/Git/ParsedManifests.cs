@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace AdmissionGuard.Git;
 
 /// <summary>
@@ -7,37 +5,34 @@ namespace AdmissionGuard.Git;
 /// the others have the same blob, and are taken as they are instead of being decoded and parsed again.
 /// </summary>
 /// <remarks>
-/// Kept by the one refresh loop that loads commits; holds only the last good commit's files. Their texts are kept too
-/// (about 125 MB at 50,000 files): decoding every unchanged blob again would double the time a one-file commit takes
-/// to be in force at that size (measured in docs/performance.md), and the persisted baseline needs every text.
+/// Kept by the one refresh loop that loads commits; holds only the last good commit's files, and those without their
+/// texts (about 125 MB at 50,000 files): an unchanged file is not read again, and the persisted baseline reads plain
+/// files from the cached clone, so nothing needs them once the commit is loaded.
 /// </remarks>
 internal sealed class ParsedManifests
 {
-    private Dictionary<string, ManifestFile> _files = new(StringComparer.Ordinal);
-    private ConditionalWeakTable<ManifestFile, IReadOnlyList<DeclaredPolicy>> _policies = [];
+    private Dictionary<string, (ManifestFile File, IReadOnlyList<DeclaredPolicy> Policies)> _kept = new(StringComparer.Ordinal);
 
-    /// <summary>The last commit's file at this path, when its blob is the same.</summary>
+    /// <summary>The last commit's file at this path, without its text, when its blob is the same.</summary>
     public ManifestFile? File(string path, string blobId) =>
-        _files.TryGetValue(path, out var file) && file.BlobId == blobId ? file : null;
+        _kept.TryGetValue(path, out var kept) && kept.File.BlobId == blobId ? kept.File : null;
 
-    /// <summary>What was read from this very file (the same instance) the last time, or null.</summary>
-    public IReadOnlyList<DeclaredPolicy>? Policies(ManifestFile file) => _policies.TryGetValue(file, out var policies) ? policies : null;
+    /// <summary>What was read from this file the last time, when its blob is the same; null for a render or a changed file.</summary>
+    public IReadOnlyList<DeclaredPolicy>? Policies(ManifestFile file) =>
+        file.BlobId is { } blobId && _kept.TryGetValue(file.Path, out var kept) && kept.File.BlobId == blobId ? kept.Policies : null;
 
     /// <summary>Replaces what is kept with a commit that loaded.</summary>
     public void Keep(IReadOnlyList<ManifestFile> files, IReadOnlyList<IReadOnlyList<DeclaredPolicy>> policies)
     {
-        var byPath = new Dictionary<string, ManifestFile>(files.Count, StringComparer.Ordinal);
-        var read = new ConditionalWeakTable<ManifestFile, IReadOnlyList<DeclaredPolicy>>();
+        var kept = new Dictionary<string, (ManifestFile, IReadOnlyList<DeclaredPolicy>)>(files.Count, StringComparer.Ordinal);
         for (var i = 0; i < files.Count; i++)
         {
             if (files[i].BlobId is not null)
             {
-                byPath[files[i].Path] = files[i];
+                kept[files[i].Path] = (files[i].Text.Length == 0 ? files[i] : files[i] with { Text = "" }, policies[i]);
             }
-
-            read.AddOrUpdate(files[i], policies[i]);
         }
 
-        (_files, _policies) = (byPath, read);
+        _kept = kept;
     }
 }

@@ -7,8 +7,8 @@ using AdmissionGuard.Core;
 namespace AdmissionGuard.Git;
 
 /// <summary>
-/// The last good baseline on disk (commit and manifest files), so that a restart while Git is
-/// unreachable enforces at once. Written atomically (temp file, then rename); one file per
+/// The last good baseline on disk (its commit, and the renders of rendered sources; plain files are read from the
+/// cached clone at that commit), so that a restart while Git is unreachable enforces at once. Written atomically (temp file, then rename); one file per
 /// repository, ref, paths and default namespace, so a configuration change never reuses a stale one.
 /// </summary>
 internal sealed class PersistedBaseline(GitSettings settings)
@@ -19,7 +19,13 @@ internal sealed class PersistedBaseline(GitSettings settings)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
         var temporary = FilePath + ".tmp";
-        var snapshot = new Snapshot(settings.DisplayRepository, settings.Ref, loaded.Baseline.Commit, savedAt, [.. loaded.Files]) { Sources = [.. loaded.Sources] };
+        // Plain files are in the cached clone, at this commit: only renders, which are not, are written out.
+        var inClone = loaded.Files.Count > 0 && loaded.Files.All(f => f.BlobId is not null);
+        var snapshot = new Snapshot(settings.DisplayRepository, settings.Ref, loaded.Baseline.Commit, savedAt, inClone ? [] : [.. loaded.Files])
+        {
+            Sources = [.. loaded.Sources],
+            FilesInClone = inClone,
+        };
         using (var stream = File.Create(temporary))
         {
             JsonSerializer.Serialize(stream, snapshot, PersistedJson.Default.Snapshot);
@@ -48,7 +54,26 @@ internal sealed class PersistedBaseline(GitSettings settings)
             throw new BaselineLoadException($"persisted baseline {FilePath} is unreadable: {e.Message}");
         }
 
-        return snapshot is null ? null : BaselineLoader.BuildFromSources(snapshot.Commit, snapshot.Files, snapshot.Sources ?? [], settings, now);
+        if (snapshot is null)
+        {
+            return null;
+        }
+
+        var files = snapshot.FilesInClone ? FromClone(snapshot.Commit) : snapshot.Files;
+        return BaselineLoader.BuildFromSources(snapshot.Commit, files, snapshot.Sources ?? [], settings, now);
+    }
+
+    private IReadOnlyList<ManifestFile> FromClone(string commit)
+    {
+        try
+        {
+            using var repo = new GitRepositoryCache(settings).Open();
+            return BaselineLoader.ReadFiles(repo, commit, settings);
+        }
+        catch (LibGit2Sharp.LibGit2SharpException e)
+        {
+            throw new BaselineLoadException($"persisted baseline {FilePath}: the cached clone cannot give commit {commit}: {e.Message}");
+        }
     }
 
     private static string Fingerprint(GitSettings settings)
@@ -76,6 +101,9 @@ internal sealed class PersistedBaseline(GitSettings settings)
     internal sealed record Snapshot(string Repository, string Ref, string Commit, DateTimeOffset SavedAt, List<ManifestFile> Files)
     {
         public List<Sources.SourceReport>? Sources { get; init; }
+
+        /// <summary>The commit's plain files are read from the cached clone; <see cref="Files"/> then holds nothing.</summary>
+        public bool FilesInClone { get; init; }
     }
 }
 

@@ -4,7 +4,7 @@ using AdmissionGuard.Tests.Support;
 
 namespace AdmissionGuard.Tests.Manifests;
 
-/// <summary>A new commit is read by what changed: files whose blob is the same are neither decoded nor parsed again.</summary>
+/// <summary>A new commit is read by what changed: files whose blob is the same are neither decoded nor parsed again, and no text is kept for that.</summary>
 public sealed class UnchangedFilesTests
 {
     private static string Policy(string name, int port) =>
@@ -25,7 +25,8 @@ public sealed class UnchangedFilesTests
         Assert.NotEqual(first, second);
         Assert.Equal(second, after.Baseline.Commit);
         Assert.Same(Find(before, "a").Policy, Find(after, "a").Policy);
-        Assert.Same(before.Files.Single(f => f.Path == "a.yaml"), after.Files.Single(f => f.Path == "a.yaml"));
+        Assert.Equal("", after.Files.Single(f => f.Path == "a.yaml").Text);
+        Assert.NotEqual("", after.Files.Single(f => f.Path == "b.yaml").Text);
         Assert.NotSame(Find(before, "b").Policy, Find(after, "b").Policy);
         Assert.Contains("TCP/443", Find(after, "b").Policy.Spec.Key, StringComparison.Ordinal);
     }
@@ -46,6 +47,31 @@ public sealed class UnchangedFilesTests
 
         Assert.Same(Find(good, "a").Policy, Find(fixedCommit, "a").Policy);
         Assert.Contains("TCP/8080", Find(fixedCommit, "b").Policy.Spec.Key, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void What_is_kept_for_the_next_commit_holds_no_file_text()
+    {
+        using var repository = new GitRepository();
+        using var cache = new TempDirectory();
+        repository.Commit(new Dictionary<string, string> { ["a.yaml"] = Policy("a", 80) });
+        var source = new GitBaselineSource(new GitSettings { Repository = repository.Path, CacheDirectory = cache.Path }, TimeProvider.System);
+
+        var (text, policy) = LoadAndForget(source);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.True(policy.IsAlive, "what was read from the file is kept for the next commit");
+        Assert.False(text.IsAlive, "the file's text is kept after the load");
+    }
+
+    /// <summary>Loads the commit and keeps only weak references to a file's text and what was read from it.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (WeakReference Text, WeakReference Policy) LoadAndForget(GitBaselineSource source)
+    {
+        var loaded = source.Load(source.Fetch(CancellationToken.None), DateTimeOffset.UtcNow);
+        return (new WeakReference(loaded.Files.Single().Text), new WeakReference(Find(loaded, "a").Policy));
     }
 
     private static Core.BaselineEntry Find(LoadedCommit loaded, string name) => loaded.Baseline.Find(new PolicyKey("shop", name))!;

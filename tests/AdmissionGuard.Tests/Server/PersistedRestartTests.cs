@@ -29,4 +29,42 @@ public sealed class PersistedRestartTests
         Assert.Contains(messages, m => m.StartsWith($"Enforcing the persisted baseline \"{commit}\"", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith($"Git answered: \"{commit}\" (\"main\"), the persisted baseline, is still the commit in force", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Plain_files_are_not_copied_into_the_persisted_baseline_and_a_restart_without_the_cached_clone_says_why_it_waits()
+    {
+        using var repository = new GitRepository();
+        using var cache = new TempDirectory();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        var settings = new Dictionary<string, string?> { ["Git:CacheDirectory"] = cache.Path };
+        await using (var first = await GuardHost.StartAsync(repository.Path, settings))
+        {
+            await first.WaitForCommitAsync(commit);
+        }
+
+        var persisted = File.ReadAllText(Directory.GetFiles(cache.Path, "baseline-*.json").Single());
+        foreach (var clone in Directory.GetDirectories(cache.Path, "repo-*"))
+        {
+            Directory.Delete(clone, recursive: true);
+        }
+
+        Directory.Move(repository.Path, repository.Path + "-away");
+        try
+        {
+            await using var restarted = await GuardHost.StartAsync(repository.Path, settings);
+            var status = await restarted.WaitForErrorAsync();
+
+            Assert.Contains(commit, persisted, StringComparison.Ordinal);
+            Assert.DoesNotContain("NetworkPolicy", persisted, StringComparison.Ordinal);
+            Assert.Null(status["commit"]);
+            Assert.Contains(
+                restarted.Logs.Events.Select(e => e.RenderMessage()),
+                m => m.StartsWith("Persisted baseline not used: \"persisted baseline ", StringComparison.Ordinal)
+                    && m.Contains($"the cached clone cannot give commit {commit}", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Move(repository.Path + "-away", repository.Path);
+        }
+    }
 }
