@@ -3,8 +3,10 @@
 #
 #   bench/scale.sh                      # 50,000 policies, 3 runs of each kind
 #   POLICIES=5000 RUNS=1 bench/scale.sh # a quick look
+#   HEAP_LIMIT= bench/scale.sh          # without the GC heap limit of a pod limited to 512Mi
 #
-# On all CPUs (as a pod with the 2-CPU limit of deploy/base), Git served by `git daemon` on 127.0.0.1:
+# On all CPUs (as a pod with the 2-CPU limit of deploy/base), with the GC heap limit .NET takes in a container limited to
+# 512Mi (75 %, 384 MiB: DOTNET_GCHeapHardLimit=HEAP_LIMIT), Git served by `git daemon` on 127.0.0.1:
 #   cold     empty cache: process start to the first correct decision (an equal review allowed, a widened one
 #            denied); peak resident memory of the process (VmHWM) then and after the load settled
 #   restart  the cache of the last cold run, git daemon stopped: process start to the first correct decision
@@ -17,6 +19,7 @@ set -euo pipefail
 POLICIES=${POLICIES:-50000}
 RUNS=${RUNS:-3}
 STARTUP_LIMIT_S=${STARTUP_LIMIT_S:-120}
+HEAP_LIMIT=${HEAP_LIMIT-0x18000000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/bench/lib.sh"
 bench_require curl git python3 taskset
@@ -48,7 +51,7 @@ check_decisions() {
 measure() {
   local kind=$1 n=$2 cache=$3 started ready peak settled
   started=$(now_ms)
-  start_guard "$cpus" "$work/guard-$n-$kind.log" "$cache"
+  start_guard "$cpus" "$work/guard-$n-$kind.log" "$cache" ${HEAP_LIMIT:+DOTNET_GCHeapHardLimit=$HEAP_LIMIT}
   ready=$(first_decision "$url" "$started" '"allowed":true' "$work/review-equal.json" "$status") || { tail -5 "$work/guard-$n-$kind.log" >&2; exit 1; }
   peak=$(hwm_mb "$guard_pid")
   check_decisions
@@ -59,7 +62,7 @@ measure() {
 }
 
 : >"$work/results"
-echo "== cold starts ($POLICIES policies, cpus $cpus)"
+echo "== cold starts ($POLICIES policies, cpus $cpus, GC heap limit ${HEAP_LIMIT:-none})"
 for n in $(seq 1 "$RUNS"); do
   measure cold "$n" "$work/cache-$n"
   if [ "$n" -lt "$RUNS" ]; then kill "$guard_pid"; wait "$guard_pid" 2>/dev/null || true; fi
