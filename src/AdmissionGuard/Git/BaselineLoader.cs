@@ -91,15 +91,9 @@ internal static class BaselineLoader
         IReadOnlyList<string>? notices = null,
         ParsedManifests? reused = null)
     {
-        // What unchanged files gave is shared first: their parts stay the instances already in force.
+        // Only what is read now is shared, among itself: what unchanged files gave was shared when it was read, and
+        // going over all of it again would cost a one-file commit as much as its read.
         var sharing = new Core.Policy.PolicySharing();
-        for (var i = 0; i < files.Count && reused is not null; i++)
-        {
-            if (reused.Policies(files[i]) is { } kept)
-            {
-                Shared(kept, sharing);
-            }
-        }
 
         // Files are parsed in parallel, then taken in order: the first bad file and the first duplicate
         // are reported exactly as a sequential read would report them. Each file's policies are shared as
