@@ -65,7 +65,13 @@ public sealed partial class KubernetesApiStub : IAsyncDisposable
 
     public IReadOnlyList<string> Watches => [.. Requests.Where(r => r.Contains("watch=true", StringComparison.Ordinal))];
 
-    public static async Task<KubernetesApiStub> StartAsync(IEnumerable<JsonObject> policies)
+    public static Task<KubernetesApiStub> StartAsync(IEnumerable<JsonObject> policies)
+    {
+        List<JsonObject> objects = [.. policies];
+        return Ports.RetryWhenTaken(() => StartOnceAsync(objects));
+    }
+
+    private static async Task<KubernetesApiStub> StartOnceAsync(IEnumerable<JsonObject> policies)
     {
         var url = $"http://127.0.0.1:{Ports.Free()}";
         var builder = WebApplication.CreateSlimBuilder();
@@ -101,7 +107,16 @@ public sealed partial class KubernetesApiStub : IAsyncDisposable
         stub.MapGitOpsObjects();
         stub.MapEvents();
         stub.MapPolicyReports();
-        await stub._app.StartAsync();
+        try
+        {
+            await stub._app.StartAsync();
+        }
+        catch (IOException)
+        {
+            await stub._app.DisposeAsync();
+            throw;
+        }
+
         return stub;
     }
 

@@ -45,11 +45,15 @@ public sealed class GuardHost : IAsyncDisposable
 
     /// <param name="settings">AdmissionGuard settings as configuration keys relative to the AdmissionGuard section, e.g. "Mode" => "Warn".</param>
     /// <param name="configuration">Other configuration keys, whole (e.g. Kestrel's).</param>
-    public static async Task<GuardHost> StartAsync(
+    public static Task<GuardHost> StartAsync(
         string repository,
         IReadOnlyDictionary<string, string?>? settings = null,
         IReadOnlyDictionary<string, string?>? configuration = null,
-        TimeProvider? clock = null)
+        TimeProvider? clock = null) =>
+        Ports.RetryWhenTaken(() => StartOnceAsync(repository, settings, configuration, clock));
+
+    private static async Task<GuardHost> StartOnceAsync(
+        string repository, IReadOnlyDictionary<string, string?>? settings, IReadOnlyDictionary<string, string?>? configuration, TimeProvider? clock)
     {
         var (webhookPort, opsPort) = (Ports.Free(), Ports.Free());
         var logs = new CollectingSink();
@@ -84,7 +88,17 @@ public sealed class GuardHost : IAsyncDisposable
                 builder.Services.AddSingleton(clock);
             }
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException)
+        {
+            await app.DisposeAsync();
+            cache.Dispose();
+            throw;
+        }
+
         return new GuardHost(app, cache, webhookPort, opsPort, logs);
     }
 
