@@ -99,8 +99,10 @@ internal sealed class DriftScanner(
         });
         using var term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var reporting = Task.CompletedTask;
+        var led = false;
         elector.OnStartedLeading += () =>
         {
+            led = true;
             drift.Update(s => s with { Reporting = true, Leader = _identity, Waiting = "waiting for the first list of NetworkPolicies" });
             logger.LogInformation("This replica ({Identity}) holds the Lease {Lease} and reports drift", _identity, _lease);
             reporting = Task.Run(() => ReportWhileLeadingAsync(client, pipeline, events, reports, term.Token), CancellationToken.None);
@@ -119,6 +121,11 @@ internal sealed class DriftScanner(
         try
         {
             await elector.RunUntilLeadershipLostAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (led && !stoppingToken.IsCancellationRequested && (KubernetesApi.IsApiError(e) || e is InvalidOperationException))
+        {
+            // A failure that ends a term this replica held is a new one: compete again with the backoff from its start.
+            logger.LogWarning("The drift Lease {Lease} was lost to an error: {Error}", _lease, KubernetesApi.Describe(e, kubernetes.Host));
         }
         finally
         {

@@ -27,6 +27,10 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
     public const int MaxDrops = 3;
 
     private readonly SemaphoreSlim _changed = new(0, 1);
+
+    // Written and read by the one loop of RunAsync only.
+    private bool _watchWorked;
+    private bool _listFailing;
     private volatile LiveSnapshot? _current;
     private long _version;
 
@@ -44,32 +48,55 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
         var reconnection = Reconnection.Forever(clock, KubernetesApi.IsApiError, (attempt, delay, error) =>
         {
             LastError = KubernetesApi.Describe(error, host);
-            logger.LogWarning("Cannot list NetworkPolicies (attempt {Attempt}), retrying in {Delay:0.#}s: {Error}", attempt, delay.TotalSeconds, LastError);
+            logger.LogWarning("Cannot list or watch NetworkPolicies (attempt {Attempt}), retrying in {Delay:0.#}s: {Error}", attempt, delay.TotalSeconds, LastError);
         });
         while (!cancel.IsCancellationRequested)
         {
             try
             {
-                var resourceVersion = await reconnection.ExecuteAsync(ListAsync, cancel).ConfigureAwait(false);
-                await WatchAsync(resourceVersion, cancel).ConfigureAwait(false);
+                await reconnection.ExecuteAsync(ListAndWatchAsync, cancel).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (KubernetesApi.IsApiError(e))
-            {
-                // The list worked a moment ago, so list again at once; if that fails too, it backs off.
-                LastError = KubernetesApi.Describe(e, host);
-                logger.LogWarning("Cannot watch NetworkPolicies, listing them again: {Error}", LastError);
-            }
+        }
+    }
+
+    /// <summary>
+    /// One list, then watches from it until the watch expires. A watch that fails after it had worked leads to a new
+    /// list at once; one that never worked (refused, say) fails the attempt, which then waits out the backoff.
+    /// </summary>
+    private async ValueTask ListAndWatchAsync(CancellationToken cancel)
+    {
+        var resourceVersion = await ListAsync(cancel).ConfigureAwait(false);
+        _watchWorked = false;
+        try
+        {
+            await WatchAsync(resourceVersion, cancel).ConfigureAwait(false);
+        }
+        catch (Exception e) when (_watchWorked && KubernetesApi.IsApiError(e))
+        {
+            LastError = KubernetesApi.Describe(e, host);
+            logger.LogWarning("Cannot watch NetworkPolicies any more, listing them again: {Error}", LastError);
         }
     }
 
     /// <summary>Lists every NetworkPolicy and publishes them; gives the resource version to watch from.</summary>
     private async ValueTask<string> ListAsync(CancellationToken cancel)
     {
-        var (items, resourceVersion) = await KubernetesApi.ListAsync(client, pipeline, cancel).ConfigureAwait(false);
+        IReadOnlyList<V1NetworkPolicy> items;
+        string resourceVersion;
+        try
+        {
+            (items, resourceVersion) = await KubernetesApi.ListAsync(client, pipeline, cancel).ConfigureAwait(false);
+        }
+        catch (Exception e) when (KubernetesApi.IsApiError(e))
+        {
+            _listFailing = true;
+            throw;
+        }
+
         var policies = ImmutableDictionary.CreateBuilder<PolicyKey, CanonicalPolicy>();
         foreach (var item in items)
         {
@@ -80,8 +107,9 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
         }
 
         Publish(policies.ToImmutable());
-        if (LastError is not null)
+        if (_listFailing)
         {
+            _listFailing = false;
             logger.LogInformation("Listing NetworkPolicies works again: {Count} live", items.Count);
         }
 
@@ -108,7 +136,9 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
             }
 
             var lasted = clock.GetUtcNow() - started;
-            drops = dropped is null || events > 0 || lasted > TimeSpan.FromSeconds(10) ? 0 : drops + 1;
+            var worked = dropped is null || events > 0 || lasted > TimeSpan.FromSeconds(10);
+            _watchWorked |= worked;
+            drops = worked ? 0 : drops + 1;
             if (dropped is not null)
             {
                 if (drops >= MaxDrops)

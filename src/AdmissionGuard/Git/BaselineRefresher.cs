@@ -182,11 +182,18 @@ internal sealed class BaselineRefresher(
         }
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
-            // A bug, not Git or the commit: say so, keep the last good baseline, and go on refreshing.
+            // A bug, not Git or the commit: say so, keep what is in force (which may be this commit, when only saving it
+            // failed), do not read the same commit again, and go on refreshing.
             metrics.RefreshFailed();
+            var current = store.State;
+            if (current.Baseline?.Commit != commit)
+            {
+                _rejectedCommit = commit;
+            }
+
             var error = new RefreshError($"internal error while loading the commit ({e.GetType().Name}: {e.Message}); please report it", commit, null, now);
-            store.Publish(state with { LastError = error, LastFailureAt = now, ConsecutiveFailures = state.ConsecutiveFailures + 1 });
-            logger.LogError(e, "Baseline refresh failed with an internal error; {InForce}", state.Baseline is { } current ? $"still enforcing {current.ShortCommit}" : "no baseline loaded yet");
+            store.Publish(current with { LastError = error, LastFailureAt = now, ConsecutiveFailures = current.ConsecutiveFailures + 1 });
+            logger.LogError(e, "Baseline refresh failed with an internal error; {InForce}", current.Baseline is { } inForce ? $"still enforcing {inForce.ShortCommit}" : "no baseline loaded yet");
         }
 
         return false;

@@ -85,7 +85,11 @@ internal sealed class GitBaselineSource
     /// <summary>Fetch and load at once, for the one-shot verbs.</summary>
     public Baseline FetchAndLoad(DateTimeOffset now) => Load(Fetch(CancellationToken.None), now).Baseline;
 
-    /// <summary>A failure that the same fetch a second later meets again: reported at once, not retried.</summary>
+    /// <summary>
+    /// A failure that the same fetch a second later meets again: reported at once, not retried. A cancelled callback is
+    /// one of the guard's own refusals (the CaFile check, the credentials): a timeout or shutdown that stopped the
+    /// transfer arrives as an <see cref="OperationCanceledException"/> instead (<see cref="GitRepositoryCache"/>).
+    /// </summary>
     private static bool IsPermanent(LibGit2Sharp.LibGit2SharpException e) =>
         e is LibGit2Sharp.NotFoundException or LibGit2Sharp.UserCancelledException
         || IsUntrustedCertificate(e) || e.Message.Contains("authentication replays", StringComparison.Ordinal);

@@ -55,7 +55,16 @@ internal sealed class GitRepositoryCache(GitSettings settings)
         }
 
         cancel.ThrowIfCancellationRequested();
-        Commands.Fetch(repo, "origin", RefSpecs, fetch, null);
+        try
+        {
+            Commands.Fetch(repo, "origin", RefSpecs, fetch, null);
+        }
+        catch (UserCancelledException) when (cancel.IsCancellationRequested)
+        {
+            // The progress callbacks stopped the transfer: a timeout or shutdown, which is not a refusal of the server.
+            throw new OperationCanceledException("the fetch was stopped", cancel);
+        }
+
         return Resolve(repo, settings.Ref).Sha;
     }
 

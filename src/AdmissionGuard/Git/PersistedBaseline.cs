@@ -76,9 +76,12 @@ internal sealed class PersistedBaseline(GitSettings settings)
         }
     }
 
+    /// <summary>Part of the file's name: a build that writes another format never reads this one, nor the reverse.</summary>
+    private const string Format = "2";
+
     private static string Fingerprint(GitSettings settings)
     {
-        var identity = string.Join('\n', [RepositoryUrl.WithoutCredentials(settings.Repository), settings.Ref, settings.DefaultNamespace, .. settings.EffectivePaths, SourcesIdentity(settings)]);
+        var identity = string.Join('\n', [Format, RepositoryUrl.WithoutCredentials(settings.Repository), settings.Ref, settings.DefaultNamespace, .. settings.EffectivePaths, SourcesIdentity(settings)]);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
     }
 

@@ -68,11 +68,21 @@ public sealed record DriftQuery(IReadOnlySet<string> Namespaces, IReadOnlySet<Dr
         return (matching.Skip(offset).Take(limit), next);
     }
 
-    /// <summary>The report's scan time and the offset: a token outlives no new report, whose items may have moved.</summary>
-    private static string Token(DriftReport report, int offset) =>
-        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{report.ScannedAt.UtcTicks}:{offset}")));
+    /// <summary>
+    /// The report's scan time, the query's filters and limit, and the offset: a token outlives no new report, whose items
+    /// may have moved, and means nothing for other filters.
+    /// </summary>
+    private string Token(DriftReport report, int offset) =>
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{report.ScannedAt.UtcTicks}:{Filters()}:{offset}")));
 
-    private static int Offset(string token, DriftReport report)
+    /// <summary>A short hash of the namespaces, types and limit, whatever their order.</summary>
+    private string Filters()
+    {
+        var text = string.Join('\n', [.. Namespaces.Order(StringComparer.Ordinal), "|", .. Types.Order().Select(t => t.ToString()), "|", Limit?.ToString(CultureInfo.InvariantCulture) ?? ""]);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
+    }
+
+    private int Offset(string token, DriftReport report)
     {
         string text;
         try
@@ -85,11 +95,16 @@ public sealed record DriftQuery(IReadOnlySet<string> Namespaces, IReadOnlySet<Dr
         }
 
         var parts = text.Split(':');
-        if (parts.Length != 2
+        if (parts.Length != 3
             || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+            || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
         {
             throw new DriftQueryException("continue is not a token that /drift gave");
+        }
+
+        if (parts[1] != Filters())
+        {
+            throw new DriftQueryException("continue was given for other filters: repeat the namespace, type and limit of the first page");
         }
 
         return ticks == report.ScannedAt.UtcTicks

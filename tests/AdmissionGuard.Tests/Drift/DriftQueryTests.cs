@@ -63,6 +63,19 @@ public sealed class DriftQueryTests
     }
 
     [Theory]
+    [InlineData("?limit=2&type=missing")]
+    [InlineData("?limit=3")]
+    [InlineData("?limit=2&namespace=shop")]
+    public void A_token_given_for_other_filters_is_refused(string other)
+    {
+        var (_, next) = Parse("?limit=2").Page(Report);
+
+        var error = Assert.Throws<DriftQueryException>(() => Parse($"{other}&continue={next}").Page(Report));
+
+        Assert.Equal("continue was given for other filters: repeat the namespace, type and limit of the first page", error.Message);
+    }
+
+    [Theory]
     [InlineData("?type=drifted", "type \"drifted\" is not missing, unmanaged or modified")]
     [InlineData("?limit=0", "limit \"0\" is not a number from 1 to 10000")]
     [InlineData("?limit=10001", "limit \"10001\" is not a number from 1 to 10000")]

@@ -259,6 +259,26 @@ public sealed class DriftScannerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_watch_the_API_server_refuses_backs_off_instead_of_listing_again_and_again()
+    {
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        stub.FailWatches = HttpStatusCode.Forbidden;
+        await using var host = await StartAsync(stub, "guard-a");
+
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline && !host.Logs.Events.Any(e => e.RenderMessage().StartsWith("Cannot list or watch NetworkPolicies (attempt 2)", StringComparison.Ordinal)))
+        {
+            await Task.Delay(100);
+        }
+
+        var lists = stub.Lists;
+        var refusal = host.Logs.Events.Select(e => e.RenderMessage()).First(m => m.StartsWith("Cannot list or watch NetworkPolicies (attempt 1)", StringComparison.Ordinal));
+
+        Assert.InRange(lists, 2, 3);
+        Assert.Contains("cannot watch resource \\\"networkpolicies\\\"", refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unreachable_API_server_is_reported_by_drift_and_validate_still_answers()
     {
         var port = Ports.Free();

@@ -55,6 +55,9 @@ public sealed partial class KubernetesApiStub : IAsyncDisposable
     /// <summary>When set, lists answer this status with a Status object, as an API server refusing them would.</summary>
     public HttpStatusCode? FailLists { get; set; }
 
+    /// <summary>When set, watches answer this status with a Status object, as for an account that may list but not watch.</summary>
+    public HttpStatusCode? FailWatches { get; set; }
+
     public int Lists => Requests.Count(r => r.StartsWith("GET /apis/networking.k8s.io/v1/networkpolicies", StringComparison.Ordinal) && !r.Contains("watch=true", StringComparison.Ordinal));
 
     /// <summary>When set, Lease requests answer this status, as for a service account without the Role.</summary>
@@ -237,6 +240,15 @@ public sealed partial class KubernetesApiStub : IAsyncDisposable
 
     private async Task WatchAsync(HttpContext context)
     {
+        if (FailWatches is { } refused)
+        {
+            // errors-403-forbidden-list.json, for the watch verb.
+            await Status((int)refused, refused.ToString(),
+                "networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:ci:drift\" cannot watch resource \"networkpolicies\" in API group \"networking.k8s.io\" at the cluster scope",
+                new JsonObject { ["group"] = "networking.k8s.io", ["kind"] = "networkpolicies" }).ExecuteAsync(context);
+            return;
+        }
+
         var sent = long.Parse(context.Request.Query["resourceVersion"].ToString() is { Length: > 0 } v ? v : "0");
         context.Response.ContentType = "application/json";
         int dropped;

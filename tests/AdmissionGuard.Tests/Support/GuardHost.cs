@@ -94,6 +94,8 @@ public sealed class GuardHost : IAsyncDisposable
         }
         catch (IOException)
         {
+            // The hosted services (the Git refresh) started before Kestrel failed to bind: stop them before the cache goes.
+            await app.StopAsync();
             await app.DisposeAsync();
             cache.Dispose();
             throw;
