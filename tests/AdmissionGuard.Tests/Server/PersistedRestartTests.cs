@@ -10,12 +10,8 @@ public sealed class PersistedRestartTests
     {
         using var repository = new GitRepository();
         using var cache = new TempDirectory();
-        var commit = repository.Commit(GitOpsRepository.Files());
         var settings = new Dictionary<string, string?> { ["Git:CacheDirectory"] = cache.Path };
-        await using (var first = await GuardHost.StartAsync(repository.Path, settings))
-        {
-            await first.WaitForCommitAsync(commit);
-        }
+        var commit = await LoadOnceAsync(repository, settings);
 
         await using var restarted = await GuardHost.StartAsync(repository.Path, settings);
         await restarted.WaitForCommitAsync(commit);
@@ -35,12 +31,8 @@ public sealed class PersistedRestartTests
     {
         using var repository = new GitRepository();
         using var cache = new TempDirectory();
-        var commit = repository.Commit(GitOpsRepository.Files());
         var settings = new Dictionary<string, string?> { ["Git:CacheDirectory"] = cache.Path };
-        await using (var first = await GuardHost.StartAsync(repository.Path, settings))
-        {
-            await first.WaitForCommitAsync(commit);
-        }
+        var commit = await LoadOnceAsync(repository, settings);
 
         var persisted = File.ReadAllText(Directory.GetFiles(cache.Path, "baseline-*.json").Single());
         foreach (var clone in Directory.GetDirectories(cache.Path, "repo-*"))
@@ -66,5 +58,14 @@ public sealed class PersistedRestartTests
         {
             Directory.Move(repository.Path + "-away", repository.Path);
         }
+    }
+
+    /// <summary>Commits the example repository and lets a first server load and persist it, then stops that server.</summary>
+    private static async Task<string> LoadOnceAsync(GitRepository repository, Dictionary<string, string?> settings)
+    {
+        var commit = repository.Commit(GitOpsRepository.Files());
+        await using var first = await GuardHost.StartAsync(repository.Path, settings);
+        await first.WaitForCommitAsync(commit);
+        return commit;
     }
 }
