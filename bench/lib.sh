@@ -4,12 +4,14 @@
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# bench_require COMMAND... : installs the Debian packages that provide the missing commands.
+# bench_require COMMAND[:PACKAGE]... : installs the Debian packages that provide the missing commands
+# (the package is the command's name unless given, or util-linux for taskset).
 bench_require() {
   local need=() command
   for command in "$@"; do
-    command -v "$command" >/dev/null && continue
+    command -v "${command%%:*}" >/dev/null && continue
     case $command in
+      *:*) need+=("${command#*:}") ;;
       taskset) need+=(util-linux) ;;
       *) need+=("$command") ;;
     esac
@@ -87,9 +89,10 @@ start_git_daemon() {
 
 # Polls until the server answers the review as expected; prints milliseconds since $2. With a
 # status URL ($5), polls that (plain HTTP on the ops port) until a baseline is loaded first, so the
-# poll does not load the server's one core with a TLS handshake every few milliseconds.
+# poll does not load the server's one core with a TLS handshake every few milliseconds. With a PID ($6),
+# gives up at once when that process has ended. Polls every POLL_S seconds (default 0.02).
 first_decision() {
-  local url=$1 started=$2 expect=$3 review=$4 status=${5:-}
+  local url=$1 started=$2 expect=$3 review=$4 status=${5:-} pid=${6:-}
   local deadline=$(( $(now_ms) + STARTUP_LIMIT_S * 1000 ))
   for _ in $(seq 1 $(( STARTUP_LIMIT_S * 50 ))); do
     if [ -z "$status" ] || curl -s --max-time 1 "$status" 2>/dev/null | grep -Eq '"objectCount": *[1-9]'; then
@@ -100,10 +103,32 @@ first_decision() {
       fi
     fi
     [ "$(now_ms)" -lt "$deadline" ] || break
-    sleep 0.02
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "process $pid ended before a correct decision from $url" >&2
+      return 1
+    fi
+    sleep "${POLL_S:-0.02}"
   done
   echo "no correct decision from $url within ${STARTUP_LIMIT_S}s" >&2
   return 1
+}
+
+# decision URL REVIEW: "allowed":true or "allowed":false (trusting $work/certs/ca.crt).
+decision() {
+  curl -s --max-time 5 --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
+    --data-binary @"$2" "$1" | grep -o '"allowed":[a-z]*' || true
+}
+
+# check_decisions URL: the review equal to Git ($work/review-equal.json) is allowed and the widened one
+# ($work/review-different.json) denied; otherwise says what came back and exits.
+check_decisions() {
+  local equal widened
+  equal=$(decision "$1" "$work/review-equal.json")
+  widened=$(decision "$1" "$work/review-different.json")
+  if [ "$equal" != '"allowed":true' ] || [ "$widened" != '"allowed":false' ]; then
+    echo "wrong decisions: equal $equal, widened $widened (want allowed, denied)" >&2
+    exit 1
+  fi
 }
 
 # start_guard CPUS LOG CACHE [NAME=VALUE...]: the guard as a new pod runs it (empty cache, Git over the

@@ -34,19 +34,6 @@ url="https://127.0.0.1:$guard_port/validate"
 status="http://127.0.0.1:$guard_ops/status"
 hwm_mb() { awk '/^VmHWM:/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 rss_mb() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
-decision() {
-  curl -s --max-time 5 --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' --data-binary @"$2" "$1" | grep -o '"allowed":[a-z]*' || true
-}
-check_decisions() {
-  local equal widened
-  equal=$(decision "$url" "$work/review-equal.json")
-  widened=$(decision "$url" "$work/review-different.json")
-  if [ "$equal" != '"allowed":true' ] || [ "$widened" != '"allowed":false' ]; then
-    echo "wrong decisions: equal $equal, widened $widened (want allowed, denied)" >&2
-    exit 1
-  fi
-}
-
 # measure KIND N CACHE: one start, stopped after its decisions were checked; prints and records ready ms and memory.
 measure() {
   local kind=$1 n=$2 cache=$3 started ready peak settled
@@ -54,7 +41,7 @@ measure() {
   start_guard "$cpus" "$work/guard-$n-$kind.log" "$cache" ${HEAP_LIMIT:+DOTNET_GCHeapHardLimit=$HEAP_LIMIT}
   ready=$(first_decision "$url" "$started" '"allowed":true' "$work/review-equal.json" "$status") || { tail -5 "$work/guard-$n-$kind.log" >&2; exit 1; }
   peak=$(hwm_mb "$guard_pid")
-  check_decisions
+  check_decisions "$url"
   sleep 5
   settled=$(rss_mb "$guard_pid")
   echo "$kind $n $ready $peak $settled" >>"$work/results"
