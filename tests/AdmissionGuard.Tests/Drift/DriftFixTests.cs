@@ -9,19 +9,13 @@ namespace AdmissionGuard.Tests.Drift;
 /// </summary>
 public sealed class DriftFixTests : IDisposable
 {
-    private readonly GitRepository _repository = new();
-    private readonly TempDirectory _work = new();
-
-    public DriftFixTests()
-    {
-        _repository.Commit(DriftFixtures.GitFiles());
-    }
+    private readonly CommandWorkspace _workspace = new(DriftFixtures.GitFiles());
 
     private Executable.Result Drift(KubernetesApiStub stub, params string[] arguments) =>
         Executable.Run(
-            _work.Path,
-            new Dictionary<string, string> { ["AdmissionGuard__Git__CacheDirectory"] = _work.Combine("cache") },
-            ["drift", "--repo", _repository.Path, "--kubeconfig", stub.WriteKubeconfig(_work.Path), .. arguments]);
+            _workspace.Work.Path,
+            _workspace.Environment,
+            ["drift", "--repo", _workspace.Repository.Path, "--kubeconfig", stub.WriteKubeconfig(_workspace.Work.Path), .. arguments]);
 
     [Fact]
     public async Task Without_yes_the_plan_is_printed_and_nothing_is_written()
@@ -130,17 +124,13 @@ public sealed class DriftFixTests : IDisposable
     [Fact]
     public void Fix_needs_the_cluster_and_its_options_need_fix()
     {
-        var live = Executable.Run(_work.Path, null, "drift", "--repo", _repository.Path, "--live", DriftFixtures.Live("cluster.yaml"), "--fix");
-        var yes = Executable.Run(_work.Path, null, "drift", "--repo", _repository.Path, "--live", DriftFixtures.Live("cluster.yaml"), "--yes");
+        var live = Executable.Run(_workspace.Work.Path, null, "drift", "--repo", _workspace.Repository.Path, "--live", DriftFixtures.Live("cluster.yaml"), "--fix");
+        var yes = Executable.Run(_workspace.Work.Path, null, "drift", "--repo", _workspace.Repository.Path, "--live", DriftFixtures.Live("cluster.yaml"), "--yes");
 
         Assert.Equal((2, 2), (live.ExitCode, yes.ExitCode));
         Assert.Contains("--fix changes the cluster, so it reads the cluster itself: give --kubeconfig", live.Errors, StringComparison.Ordinal);
         Assert.Contains("--yes, --prune and --dry-run go with --fix", yes.Errors, StringComparison.Ordinal);
     }
 
-    public void Dispose()
-    {
-        _repository.Dispose();
-        _work.Dispose();
-    }
+    public void Dispose() => _workspace.Dispose();
 }

@@ -10,19 +10,13 @@ namespace AdmissionGuard.Tests.Drift;
 /// </summary>
 public sealed class RemediationTests : IDisposable
 {
-    private readonly GitRepository _repository = new();
-    private readonly TempDirectory _work = new();
-
-    public RemediationTests()
-    {
-        _repository.Commit(DriftFixtures.GitFiles());
-    }
+    private readonly CommandWorkspace _workspace = new(DriftFixtures.GitFiles());
 
     private Task<GuardHost> StartAsync(KubernetesApiStub stub, string mode) =>
-        GuardHost.StartAsync(_repository.Path, new Dictionary<string, string?>
+        GuardHost.StartAsync(_workspace.Repository.Path, new Dictionary<string, string?>
         {
             ["Drift:Enabled"] = "true",
-            ["Drift:Kubeconfig"] = stub.WriteKubeconfig(_work.Path),
+            ["Drift:Kubeconfig"] = stub.WriteKubeconfig(_workspace.Work.Path),
             ["Drift:Identity"] = "guard-a",
             ["Drift:Namespace"] = "admissionguard",
             ["Drift:Remediate"] = mode,
@@ -170,9 +164,5 @@ public sealed class RemediationTests : IDisposable
         throw new TimeoutException($"no patch of {target}; patches: {string.Join(", ", stub.Patches.Select(p => p.Target))}");
     }
 
-    public void Dispose()
-    {
-        _repository.Dispose();
-        _work.Dispose();
-    }
+    public void Dispose() => _workspace.Dispose();
 }

@@ -6,28 +6,16 @@ namespace AdmissionGuard.Tests.Sources;
 /// <summary><c>admissionguard drift</c> in CI renders a repository's sources exactly as the server does, and names the base file.</summary>
 public sealed class RenderedDriftTests : IDisposable
 {
-    private const string Base = """
+    private const string Other = """
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
         metadata:
           name: other
         spec:
           podSelector: {}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: NetworkPolicy
-        metadata:
-          name: db
-        spec:
-          podSelector:
-            matchLabels: {app: db}
-          ingress:
-          - from:
-            - podSelector:
-                matchLabels: {app: api}
-            ports:
-            - port: 5432
         """;
+
+    private const string Base = Other + "\n---\n" + SourceRepository.DbPolicy;
 
     private const string Live = """
         apiVersion: v1

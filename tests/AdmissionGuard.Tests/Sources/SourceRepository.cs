@@ -7,6 +7,23 @@ namespace AdmissionGuard.Tests.Sources;
 /// <summary>A real Git repository of kustomize trees and GitOps objects, read through sources as the server reads it.</summary>
 internal sealed class SourceRepository : IDisposable
 {
+    /// <summary>The NetworkPolicy <c>db</c>, without a namespace: a kustomization gives it one.</summary>
+    public const string DbPolicy = """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata:
+          name: db
+        spec:
+          podSelector:
+            matchLabels: {app: db}
+          ingress:
+          - from:
+            - podSelector:
+                matchLabels: {app: api}
+            ports:
+            - port: 5432
+        """;
+
     private readonly GitRepository _repository = new();
     private readonly TempDirectory _cache = new();
 

@@ -1,8 +1,8 @@
 namespace AdmissionGuard.Tests.Support;
 
 /// <summary>
-/// What a test of a command run as a process starts from: a real Git repository with one commit of
-/// <c>files</c>, and a working folder that holds the command's Git cache.
+/// What a test of the guard on a Git repository starts from: a real Git repository with one commit of
+/// <c>files</c>, and a working folder for the Git cache, kubeconfigs and other files of the test.
 /// </summary>
 public sealed class CommandWorkspace : IDisposable
 {
