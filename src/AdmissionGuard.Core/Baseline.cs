@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using AdmissionGuard.Core.Policy;
 
 namespace AdmissionGuard.Core;
@@ -7,7 +8,7 @@ namespace AdmissionGuard.Core;
 /// The policies Git declares at one commit. Immutable: a refresh builds a new one and swaps it in,
 /// so readers never lock.
 /// </summary>
-public sealed class Baseline
+public sealed class Baseline : IKnownSpecs
 {
     private readonly FrozenDictionary<PolicyKey, BaselineEntry> _entries;
 
@@ -37,6 +38,18 @@ public sealed class Baseline
     public IEnumerable<BaselineEntry> Entries => _entries.Values;
 
     public BaselineEntry? Find(PolicyKey key) => _entries.GetValueOrDefault(key);
+
+    public bool TryGet(PolicyKey key, [MaybeNullWhen(false)] out byte[] servedSpec, [MaybeNullWhen(false)] out PolicySpec spec)
+    {
+        if (_entries.TryGetValue(key, out var entry) && entry.ServedSpec is { } served)
+        {
+            (servedSpec, spec) = (served, entry.Policy.Spec);
+            return true;
+        }
+
+        (servedSpec, spec) = (null, null);
+        return false;
+    }
 
     /// <summary><c>path@shortsha</c>, or <c>base/file.yaml via overlay@shortsha</c> for a rendered source: where to change a policy.</summary>
     public string Location(BaselineEntry entry) => entry.Via is null ? $"{entry.SourcePath}@{ShortCommit}" : $"{entry.SourcePath} via {entry.Via}@{ShortCommit}";

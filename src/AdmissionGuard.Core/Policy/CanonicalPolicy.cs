@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace AdmissionGuard.Core.Policy;
 
@@ -44,21 +45,32 @@ public sealed record PolicySpec(
 
     private static string Render(LabelSelector podSelector, ImmutableArray<string> policyTypes, ImmutableArray<PolicyRule> ingress, ImmutableArray<PolicyRule> egress)
     {
-        var key = KeyText.Acquire().Append("sel[").Append(podSelector.Text).Append("]types[");
-        KeyText.AppendJoined(key, policyTypes, ',', static t => t).Append("]in[");
-        AppendRules(key, ingress).Append("]eg[");
-        AppendRules(key, egress).Append(']');
-        return KeyText.Release(key);
+        var key = new DefaultInterpolatedStringHandler(0, 0, null, stackalloc char[KeyText.StackLength]);
+        key.AppendLiteral("sel[");
+        key.AppendLiteral(podSelector.Text);
+        key.AppendLiteral("]types[");
+        KeyText.AppendJoined(ref key, policyTypes, ',', static t => t);
+        key.AppendLiteral("]in[");
+        AppendRules(ref key, ingress);
+        key.AppendLiteral("]eg[");
+        AppendRules(ref key, egress);
+        key.AppendFormatted(']');
+        return key.ToStringAndClear();
     }
 
-    private static System.Text.StringBuilder AppendRules(System.Text.StringBuilder key, ImmutableArray<PolicyRule> rules)
+    private static void AppendRules(ref DefaultInterpolatedStringHandler key, ImmutableArray<PolicyRule> rules)
     {
         for (var i = 0; i < rules.Length; i++)
         {
-            key.Append(i > 0 ? ";" : "").Append(rules[i].PeersKey).Append('#').Append(rules[i].PortsKey);
-        }
+            if (i > 0)
+            {
+                key.AppendFormatted(';');
+            }
 
-        return key;
+            key.AppendLiteral(rules[i].PeersKey);
+            key.AppendFormatted('#');
+            key.AppendLiteral(rules[i].PortsKey);
+        }
     }
 }
 

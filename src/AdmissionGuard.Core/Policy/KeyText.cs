@@ -1,13 +1,17 @@
 using System.Collections.Immutable;
-using System.Text;
+using System.Runtime.CompilerServices;
 
 namespace AdmissionGuard.Core.Policy;
 
-/// <summary>Builds the canonical key strings without intermediate strings or iterators.</summary>
+/// <summary>
+/// Builds the canonical key strings without intermediate strings: each key is written into a
+/// <see cref="DefaultInterpolatedStringHandler"/> over a stack buffer, which rents from the shared
+/// array pool only for a key longer than the buffer.
+/// </summary>
 internal static class KeyText
 {
-    [ThreadStatic]
-    private static StringBuilder? t_cached;
+    /// <summary>Characters a key is built in before it needs a rented buffer.</summary>
+    public const int StackLength = 256;
 
     /// <summary>The items' texts joined by <paramref name="separator"/>: "" for none, the item's own text for one.</summary>
     public static string Join<T>(ImmutableArray<T> items, char separator, Func<T, string> text)
@@ -20,47 +24,21 @@ internal static class KeyText
                 return text(items[0]);
         }
 
-        var builder = Acquire();
-        AppendJoined(builder, items, separator, text);
-        return Release(builder);
+        var builder = new DefaultInterpolatedStringHandler(0, 0, null, stackalloc char[StackLength]);
+        AppendJoined(ref builder, items, separator, text);
+        return builder.ToStringAndClear();
     }
 
-    public static StringBuilder AppendJoined<T>(StringBuilder builder, ImmutableArray<T> items, char separator, Func<T, string> text)
+    public static void AppendJoined<T>(ref DefaultInterpolatedStringHandler builder, ImmutableArray<T> items, char separator, Func<T, string> text)
     {
         for (var i = 0; i < items.Length; i++)
         {
             if (i > 0)
             {
-                builder.Append(separator);
+                builder.AppendFormatted(separator);
             }
 
-            builder.Append(text(items[i]));
+            builder.AppendLiteral(text(items[i]));
         }
-
-        return builder;
-    }
-
-    /// <summary>A cleared builder: the cached one of this thread if it is free, else a new one.</summary>
-    public static StringBuilder Acquire()
-    {
-        var builder = t_cached;
-        if (builder is null)
-        {
-            return new StringBuilder(256);
-        }
-
-        t_cached = null;
-        return builder.Clear();
-    }
-
-    public static string Release(StringBuilder builder)
-    {
-        var text = builder.ToString();
-        if (builder.Capacity <= 4096)
-        {
-            t_cached = builder;
-        }
-
-        return text;
     }
 }

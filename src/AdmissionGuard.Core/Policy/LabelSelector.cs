@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace AdmissionGuard.Core.Policy;
 
@@ -38,18 +39,25 @@ public sealed record LabelSelector(
             return "{}";
         }
 
-        var text = KeyText.Acquire();
+        var text = new DefaultInterpolatedStringHandler(0, 0, null, stackalloc char[KeyText.StackLength]);
+        var separator = "";
         foreach (var (key, value) in labels)
         {
-            text.Append(text.Length == 0 ? "" : ",").Append(key).Append('=').Append(value);
+            text.AppendLiteral(separator);
+            text.AppendLiteral(key);
+            text.AppendFormatted('=');
+            text.AppendLiteral(value);
+            separator = ",";
         }
 
         foreach (var requirement in expressions)
         {
-            text.Append(text.Length == 0 ? "" : ",").Append(requirement.Text);
+            text.AppendLiteral(separator);
+            text.AppendLiteral(requirement.Text);
+            separator = ",";
         }
 
-        return KeyText.Release(text);
+        return text.ToStringAndClear();
     }
 }
 

@@ -22,9 +22,6 @@ public static class PolicyReader
 
     private static readonly ImmutableSortedDictionary<string, string> NoEntries = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
-    [ThreadStatic]
-    private static FieldPath? t_path;
-
     /// <param name="policy">The whole object: apiVersion, kind, metadata, spec.</param>
     /// <param name="namespaceOverride">Namespace to use instead of metadata.namespace (the admission request's).</param>
     /// <param name="defaultNamespace">Namespace for an object that names none (Git manifests).</param>
@@ -38,11 +35,12 @@ public static class PolicyReader
     /// string that is not valid Unicode (invalid UTF-8, an escaped lone surrogate: JSON elements are decoded only when read).</exception>
     public static CanonicalPolicy Read(JsonElement policy, string? namespaceOverride = null, string defaultNamespace = "default", bool strict = false, bool live = false)
     {
+        var path = new FieldPath(strict);
         try
         {
-            return ReadElement(policy, namespaceOverride, defaultNamespace, strict, live);
+            return ReadElement(policy, namespaceOverride, defaultNamespace, live, path);
         }
-        catch (InvalidOperationException e) when (t_path is { } path && e.Message.Contains("UTF-", StringComparison.Ordinal))
+        catch (InvalidOperationException e) when (e.Message.Contains("UTF-", StringComparison.Ordinal))
         {
             // System.Text.Json's "Cannot transcode invalid UTF-8 ..." and "... invalid UTF-16 JSON text ...", not a wrong-kind read.
             var problem = $"has a string that is not valid Unicode: {e.Message.ReplaceLineEndings(" ")}";
@@ -51,16 +49,13 @@ public static class PolicyReader
         }
     }
 
-    private static CanonicalPolicy ReadElement(JsonElement policy, string? namespaceOverride, string defaultNamespace, bool strict, bool live)
+    private static CanonicalPolicy ReadElement(JsonElement policy, string? namespaceOverride, string defaultNamespace, bool live, FieldPath path)
     {
         if (policy.ValueKind != JsonValueKind.Object)
         {
             throw new PolicyFormatException("(object)", $"must be a mapping, not {Describe(policy)}");
         }
 
-        var path = t_path ??= new FieldPath();
-        path.Reset();
-        path.Strict = strict;
         string name = "", ns = "";
         var labels = NoEntries;
         var annotations = NoEntries;
@@ -77,7 +72,7 @@ public static class PolicyReader
                     ns = OptionalString(field.Value, "namespace"u8, "namespace", path) ?? "";
                     labels = StringMap(field.Value, "labels"u8, "labels", path);
                     annotations = StringMap(field.Value, "annotations"u8, "annotations", path);
-                    if (strict)
+                    if (path.Strict)
                     {
                         CheckMetadata(field.Value, name, ns, labels, annotations, path);
                     }
@@ -90,7 +85,7 @@ public static class PolicyReader
                 case "apiVersion" or "kind" or "status":
                     break;
                 default:
-                    if (strict)
+                    if (path.Strict)
                     {
                         throw path.Error(field.Name, KnownFields.Unknown(field.Name, KnownFields.Object));
                     }
@@ -133,15 +128,8 @@ public static class PolicyReader
             throw problem;
         }
 
-        var path = t_path ??= new FieldPath();
-        path.Reset();
-        path.Strict = false;
-        var labels = StringMap(policy.Labels, "labels", path, policy.KeepLabels, ref shared.LabelsText, ref shared.Labels);
-        if (policy.AnnotationProblem is { } annotationProblem)
-        {
-            throw annotationProblem;
-        }
-
+        var path = new FieldPath(strict: false);
+        var labels = Labels(policy.Labels, path, policy.KeepLabels, ref shared.LabelsText, ref shared.Labels);
         PolicySpec spec;
         if (shared.Spec is not null && policy.Spec.Span.SequenceEqual(shared.SpecText.Span))
         {
@@ -167,10 +155,9 @@ public static class PolicyReader
         return new CanonicalPolicy(ns, policy.Name, spec, labels, policy.Annotations);
     }
 
-    /// <summary>A map of strings from its raw JSON; with <paramref name="keep"/> false, only checked to be one.</summary>
-    private static ImmutableSortedDictionary<string, string> StringMap(
-        ReadOnlyMemory<byte> map, string propertyName, FieldPath path, bool keep,
-        ref ReadOnlyMemory<byte> sharedText, ref ImmutableSortedDictionary<string, string>? shared)
+    /// <summary>Labels from their raw JSON, or the shared ones when byte-identical; with <paramref name="keep"/> false, only checked.</summary>
+    private static ImmutableSortedDictionary<string, string> Labels(
+        ReadOnlyMemory<byte> map, FieldPath path, bool keep, ref ReadOnlyMemory<byte> sharedText, ref ImmutableSortedDictionary<string, string>? shared)
     {
         if (map.IsEmpty)
         {
@@ -182,52 +169,18 @@ public static class PolicyReader
             return shared;
         }
 
+        using var document = JsonDocument.Parse(map);
         path.Push("metadata");
-        path.Push(propertyName);
-        var builder = keep ? ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal) : null;
-        var reader = new Utf8JsonReader(map.Span);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var key = builder is null ? null : reader.GetString()!;
-            var keyReader = reader;
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.String)
-            {
-                path.Push(key ?? keyReader.GetString()!);
-                throw path.Error(null, $"must be a string, not {PolicyScan.Describe(ref reader)} (quote it in YAML)");
-            }
-
-            if (builder is not null)
-            {
-                builder[key!] = reader.GetString()!;
-            }
-            else
-            {
-                // Not kept, but refused as a kept one is when it is not valid Unicode.
-                CheckDecodes(ref keyReader);
-                CheckDecodes(ref reader);
-            }
-        }
-
+        var entries = StringMap(document.RootElement, "labels", path);
         path.Pop();
-        path.Pop();
-        if (builder is null)
+        if (!keep)
         {
             return NoEntries;
         }
 
-        var entries = builder.Count == 0 ? NoEntries : builder.ToImmutable();
         sharedText = map;
         shared = entries;
         return entries;
-    }
-
-    /// <summary>Decodes the string the reader is on without keeping it; throws as GetString does if it is not valid Unicode.</summary>
-    private static void CheckDecodes(ref Utf8JsonReader reader)
-    {
-        Span<char> text = stackalloc char[JsonReaderSteps.KeyTextLength];
-        _ = JsonReaderSteps.Text(in reader, text, out _);
     }
 
     private static PolicySpec ReadSpec(JsonElement spec, FieldPath path)
@@ -822,16 +775,15 @@ public static class PolicyReader
     /// The path of the field being read (<c>spec.ingress[0].from[1].ipBlock.cidr</c>) as a stack of
     /// names and indexes; it is rendered only for an error.
     /// </summary>
-    private sealed class FieldPath
+    /// <param name="strict">Read as <see cref="Read(JsonElement, string?, string, bool, bool)"/>'s strict mode describes.</param>
+    private sealed class FieldPath(bool strict)
     {
-        private string?[] _names = new string?[16];
-        private int[] _indexes = new int[16];
+        // Deep enough for every field of a NetworkPolicy (spec.ingress[0].from[0].podSelector.matchExpressions[0].values[0]).
+        private string?[] _names = new string?[12];
+        private int[] _indexes = new int[12];
         private int _depth;
 
-        /// <summary>Read as <see cref="Read(JsonElement, string?, string, bool, bool)"/>'s strict mode describes.</summary>
-        public bool Strict { get; set; }
-
-        public void Reset() => _depth = 0;
+        public bool Strict { get; } = strict;
 
         public void Push(string name)
         {

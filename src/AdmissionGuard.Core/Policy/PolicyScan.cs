@@ -34,13 +34,11 @@ public sealed class PolicyScan
 
     internal ReadOnlyMemory<byte> Spec { get; private set; }
 
-    internal PolicyFormatException? Problem { get; private set; }
-
     /// <summary>
-    /// A wrong annotation value (or key), kept apart from <see cref="Problem"/>: it is reported after the
-    /// labels' values are, as when annotations were read after the pass.
+    /// The first problem in the metadata, in document order: a <see cref="PolicyFormatException"/>, or the
+    /// <see cref="InvalidOperationException"/> of an annotation that is not valid Unicode. The spec is checked when read, after it.
     /// </summary>
-    internal Exception? AnnotationProblem { get; private set; }
+    internal Exception? Problem { get; private set; }
 
     private static readonly ImmutableSortedDictionary<string, string> NoAnnotations = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
@@ -91,7 +89,7 @@ public sealed class PolicyScan
     private void ReadMetadata(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, AnnotationFilter? keepAnnotation, string? likelyName, string? likelyNamespace)
     {
         // A repeated metadata key replaces the first, as in Go's decoder; nothing of the first is kept.
-        (Name, Namespace, Labels, Annotations, AnnotationProblem) = ("", "", default, NoAnnotations, null);
+        (Name, Namespace, Labels, Annotations) = ("", "", default, NoAnnotations);
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             Problem ??= new PolicyFormatException("metadata", $"must be a mapping, not {Describe(ref reader)}");
@@ -114,7 +112,7 @@ public sealed class PolicyScan
             else if (reader.ValueTextEquals("labels"u8))
             {
                 reader.Read();
-                Labels = Map(ref reader, json, "metadata.labels");
+                Labels = ReadLabels(ref reader, json);
             }
             else if (reader.ValueTextEquals("annotations"u8))
             {
@@ -144,9 +142,40 @@ public sealed class PolicyScan
         }
     }
 
-    /// <summary>A map's raw JSON, empty for null; its entries are read later, only when not recognised by their bytes.</summary>
-    private ReadOnlyMemory<byte> Map(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, string path) =>
-        AtMapping(ref reader, path) ? Raw(ref reader, json) : default;
+    /// <summary>
+    /// The labels' raw JSON, empty for null; their entries are read later, only when not recognised by their bytes.
+    /// Their values are checked to be strings on the way, so that their problems rank in document order.
+    /// </summary>
+    private ReadOnlyMemory<byte> ReadLabels(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    {
+        if (!AtMapping(ref reader, "metadata.labels"))
+        {
+            return default;
+        }
+
+        var start = (int)reader.TokenStartIndex;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var key = reader;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.String && Problem is null)
+            {
+                try
+                {
+                    Problem = new PolicyFormatException($"metadata.labels.{Excerpt.Of(key.GetString())}", $"must be a string, not {Describe(ref reader)} (quote it in YAML)");
+                }
+                catch (InvalidOperationException e)
+                {
+                    // A key that is not valid Unicode: reported only if this object is read at all, as for annotations.
+                    Problem = e;
+                }
+            }
+
+            reader.Skip();
+        }
+
+        return json[start..(int)reader.BytesConsumed];
+    }
 
     /// <summary>Whether the reader is on a mapping; null is none, anything else a problem, skipped.</summary>
     private bool AtMapping(ref Utf8JsonReader reader, string path)
@@ -170,8 +199,6 @@ public sealed class PolicyScan
     /// </summary>
     private ImmutableSortedDictionary<string, string> ReadAnnotations(ref Utf8JsonReader reader, AnnotationFilter? keep)
     {
-        // A repeated annotations key replaces the first, its problems included.
-        AnnotationProblem = null;
         if (!AtMapping(ref reader, "metadata.annotations"))
         {
             return NoAnnotations;
@@ -181,7 +208,7 @@ public sealed class PolicyScan
         Span<char> keyText = stackalloc char[JsonReaderSteps.KeyTextLength];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (AnnotationProblem is not null)
+            if (Problem is not null)
             {
                 reader.Read();
                 reader.Skip();
@@ -194,7 +221,7 @@ public sealed class PolicyScan
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
                 {
-                    AnnotationProblem = new PolicyFormatException($"metadata.annotations.{key}", $"must be a string, not {Describe(ref reader)} (quote it in YAML)");
+                    Problem = new PolicyFormatException($"metadata.annotations.{key}", $"must be a string, not {Describe(ref reader)} (quote it in YAML)");
                     reader.Skip();
                 }
                 else if (keep is null || keep(key))
@@ -206,7 +233,7 @@ public sealed class PolicyScan
             catch (InvalidOperationException e)
             {
                 // An escaped lone surrogate: reported only if this object is read at all.
-                AnnotationProblem = e;
+                Problem = e;
                 if (reader.TokenType == JsonTokenType.PropertyName)
                 {
                     reader.Read();

@@ -34,11 +34,11 @@ public static class AdmissionReviewReader
     public const int MaxUidLength = 128;
 
     /// <param name="body">The request body.</param>
-    /// <param name="baseline">The baseline the request will be judged against: a spec the API server sends exactly as
-    /// Git declares it is then recognised without being read (<see cref="ServedSpec"/>).</param>
+    /// <param name="knownSpecs">Specs known in advance (the baseline the request will be judged against): a spec the API
+    /// server sends exactly as one of them is recognised without being read.</param>
     /// <param name="annotationMatters">Annotations a decision can depend on; the others are left out unread (<see cref="DecisionSettings.AnnotationMatters"/>).</param>
     /// <param name="labelsMatter">Whether a decision can depend on labels; if not they are checked, not kept (<see cref="DecisionSettings.LabelsMatter"/>).</param>
-    public static AdmissionRequest Read(ReadOnlySequence<byte> body, Baseline? baseline = null, AnnotationFilter? annotationMatters = null, bool labelsMatter = true)
+    public static AdmissionRequest Read(ReadOnlySequence<byte> body, IKnownSpecs? knownSpecs = null, AnnotationFilter? annotationMatters = null, bool labelsMatter = true)
     {
         byte[]? rented = null;
         ReadOnlyMemory<byte> json;
@@ -56,7 +56,7 @@ public static class AdmissionReviewReader
         try
         {
             var review = Scan(json, annotationMatters, labelsMatter);
-            return Interpret(review, baseline);
+            return Interpret(review, knownSpecs);
         }
         catch (JsonException e)
         {
@@ -328,7 +328,7 @@ public static class AdmissionReviewReader
         }
     }
 
-    private static AdmissionRequest Interpret(ReviewFields review, Baseline? baseline)
+    private static AdmissionRequest Interpret(ReviewFields review, IKnownSpecs? knownSpecs)
     {
         if (!review.RootIsObject || review.ApiVersion != ReviewApiVersion || review.Kind != ReviewKind)
         {
@@ -378,8 +378,8 @@ public static class AdmissionReviewReader
         var requestName = review.Name;
         var shared = operation is Operation.Create or Operation.Update
             && requestName is { Length: > 0 }
-            && baseline?.Find(new PolicyKey(ns, requestName)) is { ServedSpec: { } servedSpec } declared
-                ? PolicyReader.SharedParts.Expecting(servedSpec, declared.Policy.Spec)
+            && knownSpecs is not null && knownSpecs.TryGet(new PolicyKey(ns, requestName), out var servedSpec, out var knownSpec)
+                ? PolicyReader.SharedParts.Expecting(servedSpec, knownSpec)
                 : default;
         var obj = Policy(review.Object, "object", ns, required: operation is Operation.Create or Operation.Update, ref shared);
         var old = Policy(review.OldObject, "oldObject", ns, required: operation is Operation.Update or Operation.Delete, ref shared);

@@ -122,14 +122,17 @@ public class AdmissionReviewReaderTests
     {
         { "an annotation value alone", "", "\"n\": 3,", "request.object.metadata.annotations.n: must be a string, not the number 3 (quote it in YAML)" },
         { "a label value before an annotation value", "\"labels\": {\"tier\": 2},", "\"n\": 3,", "request.object.metadata.labels.tier: must be a string, not the number 2 (quote it in YAML)" },
-        { "a name after the annotations", "", "\"n\": 3}, \"name\": 5, \"x\": {", "request.object.metadata.name: must be a string, not the number 5 (quote it in YAML)" },
-        { "labels a list after the annotations", "", "\"n\": 3}, \"labels\": [1], \"x\": {", "request.object.metadata.labels: must be a mapping, not a list" },
+        { "a label value after an annotation value", "", "\"n\": 3}, \"labels\": {\"tier\": 2}, \"x\": {", "request.object.metadata.annotations.n: must be a string, not the number 3 (quote it in YAML)" },
+        { "a name after the annotations", "", "\"n\": 3}, \"name\": 5, \"x\": {", "request.object.metadata.annotations.n: must be a string, not the number 3 (quote it in YAML)" },
+        { "a name before the annotations", "\"name\": 5,", "\"n\": 3,", "request.object.metadata.name: must be a string, not the number 5 (quote it in YAML)" },
+        { "labels a list after the annotations", "", "\"n\": 3}, \"labels\": [1], \"x\": {", "request.object.metadata.annotations.n: must be a string, not the number 3 (quote it in YAML)" },
+        { "labels a list before the annotations", "\"labels\": [1],", "\"n\": 3,", "request.object.metadata.labels: must be a mapping, not a list" },
     };
 
-    /// <summary>Annotations are read during the pass, yet their problems rank as when they were read after it: after the metadata's shape and the labels.</summary>
+    /// <summary>The metadata's first problem in document order is the one reported, whatever field it is in.</summary>
     [Theory]
     [MemberData(nameof(FirstProblems))]
-    public void Annotation_problems_are_reported_after_the_metadata_and_labels(string because, string firstMetadataField, string firstAnnotation, string expected)
+    public void The_first_metadata_problem_in_document_order_is_reported(string because, string firstMetadataField, string firstAnnotation, string expected)
     {
         var text = Reviews.Load("create").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         var mutated = text
@@ -143,17 +146,20 @@ public class AdmissionReviewReaderTests
     }
 
     [Fact]
-    public void A_repeated_annotations_key_replaces_the_first_and_its_problems()
+    public void A_repeated_annotations_key_replaces_the_first_but_not_its_problems()
     {
         var text = Reviews.Load("create").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
-        var mutated = text.Replace("\"metadata\": {", "\"metadata\": {\"annotations\": {\"n\": 3},", StringComparison.Ordinal);
-        Assert.NotEqual(text, mutated);
+        var valid = text.Replace("\"metadata\": {", "\"metadata\": {\"annotations\": {\"n\": \"3\"},", StringComparison.Ordinal);
+        var invalid = text.Replace("\"metadata\": {", "\"metadata\": {\"annotations\": {\"n\": 3},", StringComparison.Ordinal);
+        Assert.NotEqual(text, valid);
 
         var honest = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(text))).Input!;
-        var input = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(mutated))).Input!;
+        var input = AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(valid))).Input!;
+        var error = Assert.Throws<BadReviewException>(() => AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(invalid))));
 
         Assert.Equal(honest.Object!.Annotations, input.Object!.Annotations);
         Assert.DoesNotContain("n", input.Object.Annotations.Keys);
+        Assert.Equal("request.object.metadata.annotations.n: must be a string, not the number 3 (quote it in YAML)", error.Message);
     }
 
     [Fact]
