@@ -68,8 +68,8 @@ public static class ServedSpec
         writer.WriteStartObject();
         writer.WritePropertyName("podSelector");
         if (!TryWriteSelector(writer, podSelector)
-            || !TryWriteRules(writer, "ingress", ingress, "from")
-            || !TryWriteRules(writer, "egress", egress, "to"))
+            || !TryWriteList(writer, "ingress", ingress, TryWriteIngressRule)
+            || !TryWriteList(writer, "egress", egress, TryWriteEgressRule))
         {
             return false;
         }
@@ -99,99 +99,65 @@ public static class ServedSpec
     }
 
     // NetworkPolicyIngressRule / EgressRule: ports, then from / to.
-    private static bool TryWriteRules(Utf8JsonWriter writer, string name, JsonElement rules, string peersField) =>
-        TryWriteList(writer, name, rules, (w, rule) =>
-        {
-            if (rule.ValueKind != JsonValueKind.Object || !Fields(rule, ["ports", peersField], out var fields))
-            {
-                return false;
-            }
+    private static bool TryWriteIngressRule(Utf8JsonWriter writer, JsonElement rule) => TryWriteObject(writer, rule, IngressRuleFields, TryWriteRuleFields);
 
-            w.WriteStartObject();
-            if (!TryWriteList(w, "ports", fields[0], TryWritePort) || !TryWriteList(w, peersField, fields[1], TryWritePeer))
-            {
-                return false;
-            }
+    private static bool TryWriteEgressRule(Utf8JsonWriter writer, JsonElement rule) => TryWriteObject(writer, rule, EgressRuleFields, TryWriteRuleFields);
 
-            w.WriteEndObject();
-            return true;
-        });
+    private static bool TryWriteRuleFields(Utf8JsonWriter writer, JsonElement[] fields, string[] names) =>
+        TryWriteList(writer, names[0], fields[0], TryWritePort) && TryWriteList(writer, names[1], fields[1], TryWritePeer);
+
+    private static readonly string[] IngressRuleFields = ["ports", "from"];
+    private static readonly string[] EgressRuleFields = ["ports", "to"];
+    private static readonly string[] PortFields = ["protocol", "port", "endPort"];
+    private static readonly string[] PeerFields = ["podSelector", "namespaceSelector", "ipBlock"];
+    private static readonly string[] IpBlockFields = ["cidr", "except"];
+    private static readonly string[] RequirementFields = ["key", "operator", "values"];
 
     // NetworkPolicyPort: protocol (defaulted to TCP), port, endPort.
-    private static bool TryWritePort(Utf8JsonWriter writer, JsonElement port)
-    {
-        if (port.ValueKind != JsonValueKind.Object || !Fields(port, ["protocol", "port", "endPort"], out var fields))
+    private static bool TryWritePort(Utf8JsonWriter writer, JsonElement port) =>
+        TryWriteObject(writer, port, PortFields, static (writer, fields, _) =>
         {
-            return false;
-        }
-
-        writer.WriteStartObject();
-        if (Present(fields[0]))
-        {
-            if (!TryWriteString(writer, "protocol", fields[0]))
+            if (Present(fields[0]))
             {
-                return false;
-            }
-        }
-        else
-        {
-            writer.WriteString("protocol", "TCP");
-        }
-
-        if (Present(fields[1]) && !TryWriteIntOrString(writer, "port", fields[1]))
-        {
-            return false;
-        }
-
-        if (Present(fields[2]) && !TryWriteInteger(writer, "endPort", fields[2]))
-        {
-            return false;
-        }
-
-        writer.WriteEndObject();
-        return true;
-    }
-
-    // NetworkPolicyPeer: podSelector, namespaceSelector, ipBlock (cidr, except).
-    private static bool TryWritePeer(Utf8JsonWriter writer, JsonElement peer)
-    {
-        if (peer.ValueKind != JsonValueKind.Object || !Fields(peer, ["podSelector", "namespaceSelector", "ipBlock"], out var fields))
-        {
-            return false;
-        }
-
-        writer.WriteStartObject();
-        foreach (var (name, selector) in new[] { ("podSelector", fields[0]), ("namespaceSelector", fields[1]) })
-        {
-            if (Present(selector))
-            {
-                writer.WritePropertyName(name);
-                if (!TryWriteSelector(writer, selector))
+                if (!TryWriteString(writer, "protocol", fields[0]))
                 {
                     return false;
                 }
             }
-        }
+            else
+            {
+                writer.WriteString("protocol", "TCP");
+            }
 
-        if (Present(fields[2]))
+            return (!Present(fields[1]) || TryWriteIntOrString(writer, "port", fields[1]))
+                && (!Present(fields[2]) || TryWriteInteger(writer, "endPort", fields[2]));
+        });
+
+    // NetworkPolicyPeer: podSelector, namespaceSelector, ipBlock (cidr, except).
+    private static bool TryWritePeer(Utf8JsonWriter writer, JsonElement peer) =>
+        TryWriteObject(writer, peer, PeerFields, static (writer, fields, _) =>
         {
-            if (fields[2].ValueKind != JsonValueKind.Object || !Fields(fields[2], ["cidr", "except"], out var block))
+            foreach (var (name, selector) in new[] { ("podSelector", fields[0]), ("namespaceSelector", fields[1]) })
             {
-                return false;
+                if (Present(selector))
+                {
+                    writer.WritePropertyName(name);
+                    if (!TryWriteSelector(writer, selector))
+                    {
+                        return false;
+                    }
+                }
             }
 
-            writer.WriteStartObject("ipBlock");
-            if (!TryWriteString(writer, "cidr", block[0]) || (Count(block[1]) > 0 && !TryWriteStrings(writer, "except", block[1])))
+            if (!Present(fields[2]))
             {
-                return false;
+                return true;
             }
 
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-        return true;
-    }
+            writer.WritePropertyName("ipBlock");
+            return TryWriteObject(writer, fields[2], IpBlockFields, static (writer, block, _) =>
+                TryWriteString(writer, "cidr", block[0]) && (Count(block[1]) == 0 || TryWriteStrings(writer, "except", block[1])));
+        });
 
     // LabelSelector: matchLabels (keys sorted, as Go writes maps), matchExpressions (key, operator, values).
     private static bool TryWriteSelector(Utf8JsonWriter writer, JsonElement selector)
@@ -243,16 +209,23 @@ public static class ServedSpec
         return true;
     }
 
-    private static bool TryWriteRequirement(Utf8JsonWriter writer, JsonElement requirement)
+    private static bool TryWriteRequirement(Utf8JsonWriter writer, JsonElement requirement) =>
+        TryWriteObject(writer, requirement, RequirementFields, static (writer, fields, _) =>
+            TryWriteString(writer, "key", fields[0]) && TryWriteString(writer, "operator", fields[1])
+            && (Count(fields[2]) == 0 || TryWriteStrings(writer, "values", fields[2])));
+
+    private delegate bool FieldsWriter(Utf8JsonWriter writer, JsonElement[] fields, string[] names);
+
+    /// <summary>An object that has only the named fields, written by <paramref name="writeFields"/> (which gets them in the names' order).</summary>
+    private static bool TryWriteObject(Utf8JsonWriter writer, JsonElement element, string[] names, FieldsWriter writeFields)
     {
-        if (requirement.ValueKind != JsonValueKind.Object || !Fields(requirement, ["key", "operator", "values"], out var fields))
+        if (element.ValueKind != JsonValueKind.Object || !Fields(element, names, out var fields))
         {
             return false;
         }
 
         writer.WriteStartObject();
-        if (!TryWriteString(writer, "key", fields[0]) || !TryWriteString(writer, "operator", fields[1])
-            || (Count(fields[2]) > 0 && !TryWriteStrings(writer, "values", fields[2])))
+        if (!writeFields(writer, fields, names))
         {
             return false;
         }
