@@ -127,20 +127,8 @@ public sealed class PolicyScan
         }
     }
 
-    private string? OptionalString(ref Utf8JsonReader reader, string path, string? likely)
-    {
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.String:
-                return JsonReaderSteps.CurrentString(ref reader, likely);
-            case JsonTokenType.Null:
-                return null;
-            default:
-                Problem ??= new PolicyFormatException(path, $"must be a string, not {Describe(ref reader)} (quote it in YAML)");
-                reader.Skip();
-                return null;
-        }
-    }
+    private string? OptionalString(ref Utf8JsonReader reader, string path, string? likely) =>
+        At(ref reader, JsonTokenType.String, path) ? JsonReaderSteps.CurrentString(ref reader, likely) : null;
 
     /// <summary>
     /// The labels' raw JSON, empty for null; their entries are read later, only when not recognised by their bytes.
@@ -148,7 +136,7 @@ public sealed class PolicyScan
     /// </summary>
     private ReadOnlyMemory<byte> ReadLabels(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
     {
-        if (!AtMapping(ref reader, "metadata.labels"))
+        if (!At(ref reader, JsonTokenType.StartObject, "metadata.labels"))
         {
             return default;
         }
@@ -177,20 +165,23 @@ public sealed class PolicyScan
         return json[start..(int)reader.BytesConsumed];
     }
 
-    /// <summary>Whether the reader is on a mapping; null is none, anything else a problem, skipped.</summary>
-    private bool AtMapping(ref Utf8JsonReader reader, string path)
+    /// <summary>Whether the reader is on a value of <paramref name="kind"/> (a string or a mapping); null is none, anything else a problem, skipped.</summary>
+    private bool At(ref Utf8JsonReader reader, JsonTokenType kind, string path)
     {
-        switch (reader.TokenType)
+        if (reader.TokenType == kind)
         {
-            case JsonTokenType.StartObject:
-                return true;
-            case JsonTokenType.Null:
-                return false;
-            default:
-                Problem ??= new PolicyFormatException(path, $"must be a mapping, not {Describe(ref reader)}");
-                reader.Skip();
-                return false;
+            return true;
         }
+
+        if (reader.TokenType != JsonTokenType.Null)
+        {
+            Problem ??= new PolicyFormatException(path, kind == JsonTokenType.String
+                ? $"must be a string, not {Describe(ref reader)} (quote it in YAML)"
+                : $"must be a mapping, not {Describe(ref reader)}");
+            reader.Skip();
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -199,7 +190,7 @@ public sealed class PolicyScan
     /// </summary>
     private ImmutableSortedDictionary<string, string> ReadAnnotations(ref Utf8JsonReader reader, AnnotationFilter? keep)
     {
-        if (!AtMapping(ref reader, "metadata.annotations"))
+        if (!At(ref reader, JsonTokenType.StartObject, "metadata.annotations"))
         {
             return NoAnnotations;
         }
