@@ -358,6 +358,7 @@ public class EquivalenceTests
 
         Assert.True(a.Spec.Key == b.Spec.Key, $"{behaviour}:\n  {a.Spec.Key}\n  {b.Spec.Key}");
         Assert.Equal(a.Spec, b.Spec);
+        Assert.Equal(a.Spec.GetHashCode(), b.Spec.GetHashCode());
         Assert.True(Decide.Equivalent(a, b, new DecisionSettings()), behaviour);
         Assert.Empty(PolicyDiff.Between(a, b));
     }
@@ -439,5 +440,18 @@ public class EquivalenceTests
 
         Assert.True(Decide.Equivalent(plain, annotated, settings));
         Assert.False(Decide.Equivalent(plain, other, settings));
+    }
+
+    [Fact]
+    public void A_copy_with_other_rules_is_keyed_and_compared_by_its_own_rules()
+    {
+        var spec = Policies.Spec("""{"podSelector": {}, "ingress": [{"ports": [{"port": 80}]}]}""").Spec;
+        var key = spec.Key;
+
+        var copy = spec with { Ingress = [] };
+
+        Assert.NotEqual(key, copy.Key);
+        Assert.DoesNotContain("TCP/80", copy.Key, StringComparison.Ordinal);
+        Assert.NotEqual(spec, copy);
     }
 }

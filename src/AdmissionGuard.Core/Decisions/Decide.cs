@@ -151,7 +151,7 @@ public static class Decide
 
     /// <summary>Same governed state: spec, plus the governed labels and annotations when metadata is compared.</summary>
     public static bool Equivalent(CanonicalPolicy left, CanonicalPolicy right, DecisionSettings settings) =>
-        left.Spec.Key == right.Spec.Key
+        left.Spec.Equals(right.Spec)
         && (settings.CompareMetadata is not { } filter
             || (filter.Same(left.Labels, right.Labels) && filter.Same(left.Annotations, right.Annotations)));
 

@@ -36,12 +36,49 @@ public sealed record PolicySpec(
     ImmutableArray<PolicyRule> Ingress,
     ImmutableArray<PolicyRule> Egress)
 {
-    /// <summary>The whole governed spec as one string, computed once, so comparing is one string compare.</summary>
-    public string Key { get; } = Render(PodSelector, PolicyTypes, Ingress, Egress);
+    private string? _key;
 
-    public bool Equals(PolicySpec? other) => other is not null && Key == other.Key;
+    /// <summary>A copy (<c>with</c>) gets its own key: the original's would not describe the copy's parts.</summary>
+    private PolicySpec(PolicySpec original)
+    {
+        (PodSelector, PolicyTypes, Ingress, Egress) = (original.PodSelector, original.PolicyTypes, original.Ingress, original.Egress);
+    }
 
-    public override int GetHashCode() => Key.GetHashCode(StringComparison.Ordinal);
+    /// <summary>
+    /// The whole governed spec as one string, equal exactly for equivalent specs: for hashes and messages, built when
+    /// first asked. Comparing does not need it (rules, selectors and ports hold their own keys), so a baseline's specs
+    /// do not carry one each.
+    /// </summary>
+    public string Key => _key ??= Render(PodSelector, PolicyTypes, Ingress, Egress);
+
+    public bool Equals(PolicySpec? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null
+            && PodSelector.Equals(other.PodSelector)
+            && PolicyTypes.AsSpan().SequenceEqual(other.PolicyTypes.AsSpan())
+            && Ingress.AsSpan().SequenceEqual(other.Ingress.AsSpan())
+            && Egress.AsSpan().SequenceEqual(other.Egress.AsSpan()));
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(PodSelector);
+        foreach (var type in PolicyTypes)
+        {
+            hash.Add(type);
+        }
+
+        foreach (var rules in (ReadOnlySpan<ImmutableArray<PolicyRule>>)[Ingress, Egress])
+        {
+            hash.Add(rules.Length);
+            foreach (var rule in rules)
+            {
+                hash.Add(rule);
+            }
+        }
+
+        return hash.ToHashCode();
+    }
 
     private static string Render(LabelSelector podSelector, ImmutableArray<string> policyTypes, ImmutableArray<PolicyRule> ingress, ImmutableArray<PolicyRule> egress)
     {

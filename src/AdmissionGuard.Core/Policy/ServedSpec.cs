@@ -43,7 +43,7 @@ public static class ServedSpec
         try
         {
             using var document = JsonDocument.Parse(wrapped);
-            return PolicyReader.Read(document.RootElement).Spec.Key == canonical.Key;
+            return PolicyReader.Read(document.RootElement).Spec.Equals(canonical);
         }
         catch (Exception e) when (e is JsonException or PolicyFormatException)
         {

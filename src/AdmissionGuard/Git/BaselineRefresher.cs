@@ -230,7 +230,7 @@ internal sealed class BaselineRefresher(
 
         var added = next.Entries.Count(e => previous.Find(e.Policy.Id) is null);
         var removed = previous.Entries.Count(e => next.Find(e.Policy.Id) is null);
-        var changed = next.Entries.Count(e => previous.Find(e.Policy.Id) is { } old && old.Policy.Spec.Key != e.Policy.Spec.Key);
+        var changed = next.Entries.Count(e => previous.Find(e.Policy.Id) is { } old && !old.Policy.Spec.Equals(e.Policy.Spec));
         logger.LogInformation(
             "Baseline changed: {OldCommit} -> {Commit} ({Ref}): {Added} added, {Changed} changed, {Removed} removed, {ObjectCount} NetworkPolicies; fetched in {FetchSeconds:0.00}s, read in {ReadSeconds:0.00}s",
             previous.Commit, next.Commit, next.Ref, added, changed, removed, next.Count, fetch.TotalSeconds, read.TotalSeconds);
