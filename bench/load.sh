@@ -6,6 +6,7 @@
 #   POLICIES=10000 ROUNDS=1 bench/load.sh
 #   AUDIT_LOG=null bench/load.sh       # the audit log to /dev/null instead of a file
 #   PHASES="saturated paced connections" bench/load.sh  # also: a new TLS connection per request
+#   GUARD_B=/tmp/other/guard bench/load.sh  # also a second guard built from other code (published folder or its admissionguard.dll)
 #
 # Starts the guard (published as the Dockerfile publishes it: Release, ReadyToRun; audit logging on as
 # in production, stdout to a file by default) with a generated Git baseline fetched from `git daemon`
@@ -18,6 +19,11 @@
 #   paced      every connection waits PACE_MS between requests: the same offered load for both, p50, p99
 # and, when PHASES names it,
 #   connections  as saturated, but every request on a new TLS connection (Connection: close): handshakes
+# With GUARD_B (a folder the guard was published to as bench_build publishes it, `dotnet publish
+# src/AdmissionGuard -c Release -r linux-x64 --self-contained false -o DIR`, or the admissionguard.dll in
+# it), a second guard from that build is started on the same core with the same Git baseline and
+# settings, and every round runs guard, guard_b, bare with the same body; the summary adds guard_b/bare
+# and guard_b/guard (per round too, as the three runs of a round are adjacent).
 # For every run it also prints the server's CPU time per request and how busy each core was. Then
 # the guard's resident memory and its time from process start to the first correct decision, on all
 # cores (STARTUP_CPUS, as a pod with the 2-CPU limit of deploy/base) and pinned to SERVER_CPU.
@@ -39,6 +45,7 @@ STARTUP_LIMIT_S=${STARTUP_LIMIT_S:-60}
 # temporary folder, counted afterwards) or "null" (/dev/null: formatting still happens, the write is cheap).
 AUDIT_LOG=${AUDIT_LOG:-file}
 PHASES=${PHASES:-saturated paced}
+GUARD_B=${GUARD_B:-}
 seen=" "
 for phase in $PHASES; do
   case $phase in saturated | paced | connections) ;; *) echo "PHASES: unknown phase '$phase' (saturated, paced, connections)" >&2; exit 2 ;; esac
@@ -48,6 +55,17 @@ done
 if [ "$seen" = " " ]; then
   echo "PHASES: empty; name one or more of saturated, paced, connections" >&2
   exit 2
+fi
+
+guard_b_dll=
+if [ -n "$GUARD_B" ]; then
+  guard_b_dll=$GUARD_B
+  [ -d "$guard_b_dll" ] && guard_b_dll="$guard_b_dll/admissionguard.dll"
+  if [ ! -f "$guard_b_dll" ]; then
+    echo "GUARD_B: no $guard_b_dll (give a published guard's folder or its admissionguard.dll)" >&2
+    exit 2
+  fi
+  guard_b_dll=$(cd "$(dirname "$guard_b_dll")" && pwd)/$(basename "$guard_b_dll")
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -81,6 +99,26 @@ guard_ready_ms=$(first_decision "https://127.0.0.1:$guard_port/validate" "$guard
 objects=$(curl -s --max-time 2 "http://127.0.0.1:$guard_ops/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["objectCount"])')
 echo "   first correct decision after ${guard_ready_ms} ms on one cpu (baseline of $objects policies)"
 
+servers="guard bare"
+server_width=5
+if [ -n "$guard_b_dll" ]; then
+  # The second guard through the same start_guard: its own ports, cache and log; the first guard's are put back after.
+  guard_b_port=$(free_port); guard_b_ops=$(free_port)
+  guard_b_log="$work/guard_b.log"
+  [ "$AUDIT_LOG" = null ] && guard_b_log=/dev/null
+  echo "== start guard_b from $guard_b_dll (cpu $SERVER_CPU): https://127.0.0.1:$guard_b_port/validate, audit log to $guard_b_log"
+  first=("$guard_dll" "$guard_port" "$guard_ops" "$guard_pid")
+  guard_dll=$guard_b_dll; guard_port=$guard_b_port; guard_ops=$guard_b_ops
+  guard_b_started=$(now_ms)
+  start_guard "$SERVER_CPU" "$guard_b_log" "$work/cache-b"
+  guard_b_pid=$guard_pid
+  guard_b_ready_ms=$(first_decision "https://127.0.0.1:$guard_b_port/validate" "$guard_b_started" '"allowed":true' "$body" "http://127.0.0.1:$guard_b_ops/status")
+  guard_dll=${first[0]}; guard_port=${first[1]}; guard_ops=${first[2]}; guard_pid=${first[3]}
+  echo "   first correct decision after ${guard_b_ready_ms} ms on one cpu"
+  servers="guard guard_b bare"
+  server_width=7
+fi
+
 echo "== start the bare webhook (cpu $SERVER_CPU): https://127.0.0.1:$bare_port/validate"
 bare_started=$(now_ms)
 env Kestrel__Endpoints__Webhook__Url="https://127.0.0.1:$bare_port" \
@@ -98,6 +136,14 @@ for review in equal reorderedequal different; do
     --data-binary @"$work/review-$review.json" "https://127.0.0.1:$guard_port/validate")
   printf '   %-16s %s\n' "$review" "$(grep -o '"allowed":[a-z]*' <<<"$answer")"
 done
+if [ -n "$guard_b_dll" ]; then
+  echo "== decisions of guard_b on the generated reviews"
+  for review in equal reorderedequal different; do
+    answer=$(curl -s --max-time 5 --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
+      --data-binary @"$work/review-$review.json" "https://127.0.0.1:$guard_b_port/validate")
+    printf '   %-16s %s\n' "$review" "$(grep -o '"allowed":[a-z]*' <<<"$answer")"
+  done
+fi
 
 cat >"$work/saturated.lua" <<EOF
 wrk.method = "POST"
@@ -135,19 +181,24 @@ guard_url="https://127.0.0.1:$guard_port/validate"
 bare_url="https://127.0.0.1:$bare_port/validate"
 echo "== warm-up: ${WARMUP}s each"
 run warmup "$guard_url" "$work/saturated.lua" "$WARMUP" "$guard_pid" >/dev/null
+if [ -n "$guard_b_dll" ]; then
+  guard_b_url="https://127.0.0.1:$guard_b_port/validate"
+  run warmup "$guard_b_url" "$work/saturated.lua" "$WARMUP" "$guard_b_pid" >/dev/null
+fi
 run warmup "$bare_url" "$work/saturated.lua" "$WARMUP" "$bare_pid" >/dev/null
 
 results="$work/results"
 : >"$results"
 echo "== runs: wrk -t1 -c$CONNECTIONS -d${DURATION}s, server on cpu $SERVER_CPU, wrk on cpu $LOAD_CPU"
-printf '   %-11s %-5s %-5s %10s %9s %9s %6s %12s %11s %9s\n' phase round server req/s p50_ms p99_ms errors cpu_us/req server_core load_core
+printf "   %-11s %-5s %-${server_width}s %10s %9s %9s %6s %12s %11s %9s\n" phase round server req/s p50_ms p99_ms errors cpu_us/req server_core load_core
 for phase in $PHASES; do
   for round in $(seq 1 "$ROUNDS"); do
-    for server in guard bare; do
+    for server in $servers; do
       url=$guard_url; pid=$guard_pid
       if [ "$server" = bare ]; then url=$bare_url; pid=$bare_pid; fi
+      if [ "$server" = guard_b ]; then url=$guard_b_url; pid=$guard_b_pid; fi
       read -r rps p50 p99 errors cpu_us server_busy load_busy < <(run "$phase-$server" "$url" "$work/$phase.lua" "$DURATION" "$pid")
-      printf '   %-11s %-5s %-5s %10s %9s %9s %6s %12s %10s%% %8s%%\n' "$phase" "$round" "$server" "$rps" "$p50" "$p99" "$errors" "$cpu_us" "$server_busy" "$load_busy"
+      printf "   %-11s %-5s %-${server_width}s %10s %9s %9s %6s %12s %10s%% %8s%%\n" "$phase" "$round" "$server" "$rps" "$p50" "$p99" "$errors" "$cpu_us" "$server_busy" "$load_busy"
       echo "$phase $server $rps $p50 $p99 $errors $cpu_us $round" >>"$results"
     done
   done
@@ -157,6 +208,11 @@ guard_rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$guard_pid/status")
 guard_hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$guard_pid/status")
 bare_rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$bare_pid/status")
 audited=$( [ "$AUDIT_LOG" = null ] && echo "n/a (to /dev/null)" || grep -c '"Result":"allowed"' "$guard_log" || true)
+if [ -n "$guard_b_dll" ]; then
+  guard_b_rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$guard_b_pid/status")
+  guard_b_hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$guard_b_pid/status")
+  audited_b=$( [ "$AUDIT_LOG" = null ] && echo "n/a (to /dev/null)" || grep -c '"Result":"allowed"' "$guard_b_log" || true)
+fi
 
 echo
 echo "== summary ($POLICIES policies, $ROUNDS round(s) of ${DURATION}s, $CONNECTIONS connections, paced = ${PACE_MS} ms between requests per connection)"
@@ -179,6 +235,23 @@ for phase in dict.fromkeys(r[0] for r in rows):
     throughput, p99 = per_round(phase, 2), per_round(phase, 4)
     if len(throughput) > 1:
         print(f"   {phase:11}  per round: throughput median {median(throughput):.3f} ({min(throughput):.3f}-{max(throughput):.3f}), p99 median {median(p99):.2f}x ({min(p99):.2f}-{max(p99):.2f}x)")
+def per_round_of(phase, column, server, against):
+    value = {(r[1], r[7]): float(r[column]) for r in rows if r[0] == phase}
+    return [value[(server, n)] / value[(against, n)] for (s, n) in value if s == server]
+def spread(ratios, digits):
+    return f"median {median(ratios):.{digits}f} ({min(ratios):.{digits}f}-{max(ratios):.{digits}f}): " + " ".join(f"{x:.{digits}f}" for x in ratios)
+for phase in dict.fromkeys(r[0] for r in rows if r[1] == "guard_b"):
+    g = [avg(phase, "guard", c) for c in (2, 3, 4, 6)]
+    gb = [avg(phase, "guard_b", c) for c in (2, 3, 4, 6)]
+    b = [avg(phase, "bare", c) for c in (2, 3, 4, 6)]
+    print(f"   {phase:11}  guard_b {gb[0]:7.0f} req/s  p50 {gb[1]:7.3f} ms  p99 {gb[2]:7.3f} ms  server CPU per request {gb[3]:.0f} us")
+    print(f"   {phase:11}  guard_b/bare  throughput {gb[0] / b[0]:.3f}   p50 {gb[1] / b[1]:.2f}x   p99 {gb[2] / b[2]:.2f}x   CPU per request {gb[3] / b[3]:.2f}x")
+    print(f"   {phase:11}  guard_b/guard throughput {gb[0] / g[0]:.3f}   p50 {gb[1] / g[1]:.3f}x  p99 {gb[2] / g[2]:.3f}x  CPU per request {gb[3] / g[3]:.3f}x")
+    for label, server, against in (("guard_b/guard", "guard_b", "guard"), ("guard_b/bare ", "guard_b", "bare")):
+        print(f"   {phase:11}  {label} per round: throughput {spread(per_round_of(phase, 2, server, against), 3)}")
+        print(f"   {phase:11}  {label} per round: p50        {spread(per_round_of(phase, 3, server, against), 3)}")
+        print(f"   {phase:11}  {label} per round: p99        {spread(per_round_of(phase, 4, server, against), 3)}")
+        print(f"   {phase:11}  {label} per round: CPU/req    {spread(per_round_of(phase, 6, server, against), 3)}")
 errors = sum(int(r[5]) for r in rows)
 if errors:
     print(f"   WARNING: {errors} run(s) reported non-2xx responses or socket errors (see wrk output)")
@@ -186,3 +259,7 @@ EOF
 echo "   guard resident memory after load: $(( guard_rss_kb / 1024 )) MB (peak $(( guard_hwm_kb / 1024 )) MB); bare: $(( bare_rss_kb / 1024 )) MB"
 echo "   guard start to first correct decision: ${startup_ready_ms} ms on cpus $STARTUP_CPUS, ${guard_ready_ms} ms on cpu $SERVER_CPU ($POLICIES policies); bare start to first answer: ${bare_ready_ms} ms"
 echo "   audit events written (allowed): $audited"
+if [ -n "$guard_b_dll" ]; then
+  echo "   guard_b ($guard_b_dll) resident memory after load: $(( guard_b_rss_kb / 1024 )) MB (peak $(( guard_b_hwm_kb / 1024 )) MB); start to first correct decision: ${guard_b_ready_ms} ms on cpu $SERVER_CPU"
+  echo "   guard_b audit events written (allowed): $audited_b"
+fi
