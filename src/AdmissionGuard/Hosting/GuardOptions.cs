@@ -41,7 +41,7 @@ public sealed class GuardOptions
 
     public string? WhenBaselineUnavailable { get; set; }
 
-    /// <summary>How long log lines may wait in memory before they are written to standard output; 0 writes each at once.</summary>
+    /// <summary>No longer used (log lines are written as they come, by a background writer); accepted so that a configuration setting it still starts, with a warning.</summary>
     public string? LogFlushInterval { get; set; }
 }
 

@@ -88,7 +88,6 @@ public static class GuardServer
             builder.Services.AddSingleton(_ => clientAuthority);
         }
 
-        var logFlushInterval = SettingsCompiler.LogFlushInterval(options);
         builder.Services.AddSerilog(
             (services, logging) =>
             {
@@ -100,7 +99,9 @@ public static class GuardServer
                     // the path (always /validate) and a random trace id to decision lines. Its other events are
                     // information-level request logs, and start-up errors that reach the caller anyway.
                     .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
-                    .WriteTo.StandardOutput(logFlushInterval);
+                    // Compact JSON lines on standard output, written by the async sink's worker thread; when its
+                    // queue is full, emitting waits (lines are delayed, never dropped).
+                    .WriteTo.Async(sinks => sinks.Console(new CompactJsonFormatter()), blockWhenFull: true);
 
                 // Sinks added through dependency injection (tests read the audit events this way).
                 foreach (var sink in services.GetServices<ILogEventSink>())
@@ -132,6 +133,11 @@ public static class GuardServer
         }
 
         app.Services.GetService<WebhookClientAuthority>()?.ReportTo(app.Services.GetRequiredService<ILogger<WebhookClientAuthority>>());
+        if (options.LogFlushInterval is not null)
+        {
+            app.Services.GetRequiredService<ILogger<GuardOptions>>().LogWarning(
+                "{Setting} is no longer used: log lines are written as they come, by a background writer; remove the setting", $"{GuardOptions.Section}:LogFlushInterval");
+        }
 
         app.UseRouting();
         ServedOn.UseListenerSeparation(app);

@@ -45,7 +45,6 @@ public static class SettingsCompiler
 
         ParseDuration(options.Git.RefreshInterval, $"{key}:Git:RefreshInterval", TimeSpan.Zero, problems);
         Git.Sources.SourcePlan.Compile(options.Git, problems, $"{key}:Git");
-        LogFlushInterval(options, problems);
 
         settings = settings with
         {
@@ -131,12 +130,6 @@ public static class SettingsCompiler
         problems.Add($"{key}: \"{value}\" is not true or false");
         return false;
     }
-
-    /// <summary>Default 50 ms: at thousands of decisions a second, hundreds of lines share one write.</summary>
-    public static TimeSpan LogFlushInterval(GuardOptions options, List<string>? problems = null) =>
-        options.LogFlushInterval?.Trim() is "0" or "0s" or "0ms"
-            ? TimeSpan.Zero
-            : ParseDuration(options.LogFlushInterval, $"{GuardOptions.Section}:LogFlushInterval", TimeSpan.FromMilliseconds(50), problems ?? []);
 
     private static TimeSpan ParseDuration(string? value, string key, TimeSpan fallback, List<string> problems)
     {

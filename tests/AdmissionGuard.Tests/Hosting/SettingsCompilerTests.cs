@@ -25,7 +25,6 @@ public sealed class SettingsCompilerTests
         { "BreakGlass:MaxDuration", "forever", "AdmissionGuard:BreakGlass:MaxDuration: \"forever\" is not a duration" },
         { "Git:RefreshInterval", "-5s", "AdmissionGuard:Git:RefreshInterval: \"-5s\" is not a duration" },
         { "BreakGlass:Annotation", " ", "AdmissionGuard:BreakGlass:Annotation: must not be empty" },
-        { "LogFlushInterval", "soon", "AdmissionGuard:LogFlushInterval: \"soon\" is not a duration" },
         { "Git:Sources:0:Path", "../elsewhere", "AdmissionGuard:Git:Sources:0:Path: \"../elsewhere\" must be a folder inside the repository" },
         { "Git:Sources:0:Render", "Helm", "AdmissionGuard:Git:Sources:0:Render: \"Helm\" is not Auto, Plain or Kustomize" },
         { "Git:Sources:0:Namespace", "Shop", "AdmissionGuard:Git:Sources:0:Namespace: invalid namespace \"Shop\"" },
@@ -137,22 +136,6 @@ public sealed class SettingsCompilerTests
 
         Assert.Empty(problems);
         Assert.Equal(TimeSpan.FromSeconds(seconds), settings.BreakGlass.MaxDuration);
-    }
-
-    [Theory]
-    [InlineData(null, 50)]
-    [InlineData("0", 0)]
-    [InlineData("0ms", 0)]
-    [InlineData("250ms", 250)]
-    [InlineData("1s", 1000)]
-    public void Log_lines_wait_at_most_the_flush_interval_and_zero_writes_each_at_once(string? text, int milliseconds)
-    {
-        var options = Options(text is null ? [] : [("LogFlushInterval", text)]);
-
-        SettingsCompiler.Compile(options, out var problems);
-
-        Assert.Empty(problems);
-        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), SettingsCompiler.LogFlushInterval(options));
     }
 
     [Fact]

@@ -27,6 +27,19 @@ public sealed class ServerModesTests
     }
 
     [Fact]
+    public async Task A_setting_no_longer_used_is_named_in_a_warning_and_the_server_still_serves()
+    {
+        using var repository = new GitRepository();
+        var commit = repository.Commit(GitOpsRepository.Files());
+        await using var host = await GuardHost.StartAsync(repository.Path, new Dictionary<string, string?> { ["LogFlushInterval"] = "50ms" });
+        await host.WaitForCommitAsync(commit);
+
+        var warning = Assert.Single(host.Logs.Events, e => e.MessageTemplate.Text.Contains("is no longer used", StringComparison.Ordinal));
+        Assert.Equal("AdmissionGuard:LogFlushInterval", CollectingSink.Scalar(warning, "Setting"));
+        Assert.True((await host.ReviewAsync(Reviews.Load("create").WithUid("served")))["allowed"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task With_metadata_compared_a_label_change_is_denied_and_without_it_allowed()
     {
         using var repository = new GitRepository();
