@@ -58,12 +58,19 @@ internal static class BaselineLoader
         var files = new List<ManifestFile>();
         foreach (var (path, blob) in blobs.Where(f => selected.Contains(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal))
         {
+            // An unchanged blob is known by its id alone; its size would cost reading the object from the pack.
+            if (previous?.File(path, blob.Sha) is { } unchanged)
+            {
+                files.Add(unchanged);
+                continue;
+            }
+
             if (blob.Size > ManifestReader.MaxFileBytes)
             {
                 throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
             }
 
-            files.Add(previous?.File(path, blob.Sha) ?? new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha });
+            files.Add(new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha });
         }
 
         return files;

@@ -150,9 +150,12 @@ internal sealed class BaselineRefresher(
 
             var loaded = _source.Load(commit, now, cancel);
             var baseline = loaded.Baseline;
+            var read = System.Diagnostics.Stopwatch.GetElapsedTime(started) - fetched;
             metrics.RefreshSucceeded();
-            LogChange(state.Baseline, baseline, fetched, System.Diagnostics.Stopwatch.GetElapsedTime(started) - fetched);
             store.Publish(new BaselineState(baseline, "git", state.LastError, now, state.LastFailureAt, 0) { Sources = loaded.Sources });
+
+            // Counting what changed goes over every policy of both commits: after the new one is in force, not before.
+            LogChange(state.Baseline, baseline, fetched, read);
             _rejectedCommit = null;
             Persist(loaded, now);
             return true;
