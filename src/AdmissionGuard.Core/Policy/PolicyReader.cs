@@ -294,8 +294,6 @@ public static class PolicyReader
         return result;
     }
 
-
-
     private static Peer ReadPeer(JsonElement peer, FieldPath path)
     {
         RequireKind(peer, JsonValueKind.Object, path);
@@ -470,7 +468,6 @@ public static class PolicyReader
         return labels.IsEmpty && expressions.IsEmpty ? LabelSelector.Everything : new LabelSelector(labels, expressions);
     }
 
-
     private static SelectorRequirement ReadRequirement(JsonElement requirement, FieldPath path)
     {
         RequireKind(requirement, JsonValueKind.Object, path);
@@ -562,9 +559,9 @@ public static class PolicyReader
 
     /// <summary>
     /// A sorted set: duplicates (same canonical key) dropped, the first of them kept, then ordered by key (ordinal).
-    /// Sorts <paramref name="items"/> in place and wraps it without copying when nothing was dropped.
+    /// Sorts <paramref name="items"/> in place and wraps it without copying when nothing was dropped. Each key is
+    /// computed once here: the keys of rules and peers are not stored.
     /// </summary>
-    /// <summary>Sorted by key, duplicates dropped. Each key is computed once: the keys of rules and peers are not stored.</summary>
     private static ImmutableArray<T> Canonical<T>(T[] items, int count, Func<T, string> key)
     {
         if (count < 2)
