@@ -27,10 +27,18 @@ public sealed record ManifestFile(string Path, string Text)
     /// <summary>The Git blob of a file (null for a render): a file whose blob is unchanged is not read again.</summary>
     public string? BlobId { get; init; }
 
+    /// <summary>For a render made without origin annotations: the repository path of the file declaring each rendered policy, by name.</summary>
+    public Dictionary<string, string>? Origins { get; init; }
+
+    /// <summary>What was read from <see cref="Text"/> as soon as it was rendered; not persisted, read again after a restart.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    internal IReadOnlyList<DeclaredPolicy>? Read { get; init; }
+
     internal ManifestReadOptions ReadOptions(string defaultNamespace) => new(Namespace ?? defaultNamespace)
     {
         TargetNamespace = TargetNamespace,
         RenderedFrom = Rendered ? Path : null,
+        OriginOf = Origins is { } origins ? name => origins.GetValueOrDefault(name) : null,
         Via = Rendered ? (Path.Length == 0 ? "." : Path) : null,
     };
 }
@@ -117,7 +125,7 @@ internal static class BaselineLoader
                     return;
                 }
 
-                var read = ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace));
+                var read = file.Read ?? ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace));
                 lock (sharing)
                 {
                     parsed[index] = (Shared(read, sharing), null);

@@ -13,6 +13,9 @@ internal sealed record ManifestReadOptions(string DefaultNamespace)
     /// <summary>The cluster's objects as kubectl saved them, not manifests: keep their managedFields summary.</summary>
     public bool Live { get; init; }
 
+    /// <summary>For kustomize output without origin annotations: the repository path of the file declaring the policy of a rendered name, or null.</summary>
+    public Func<string, string?>? OriginOf { get; init; }
+
     /// <summary>For kustomize output: the source folder, as messages name it (<c>apps/base/db.yaml via apps/overlays/prod</c>).</summary>
     public string? Via { get; init; }
 }

@@ -117,7 +117,7 @@ internal static class ManifestReader
     private static DeclaredPolicy ReadPolicy(YamlNodes nodes, int node, string path, int index, string location, ManifestReadOptions options, string itemPrefix)
     {
         // A rendered object is located by the file kustomize read it from: its place in the render means nothing to anyone.
-        var origin = options.RenderedFrom is { } from ? Origin(nodes, node, from) : null;
+        var origin = options.RenderedFrom is { } from ? Origin(nodes, node, from) ?? OriginByName(nodes, node, options) : null;
         if (origin is not null)
         {
             location = $"{origin} via {options.Via}";
@@ -211,6 +211,15 @@ internal static class ManifestReader
         return string.Join('/', parts);
     }
 
+    /// <summary>The file <see cref="ManifestReadOptions.OriginOf"/> gives for the object's name, when there is no origin annotation.</summary>
+    private static string? OriginByName(YamlNodes nodes, int node, ManifestReadOptions options)
+    {
+        var metadata = options.OriginOf is null ? -1 : nodes.Value(node, "metadata");
+        return metadata >= 0 && nodes[nodes.Resolve(metadata)] is MappingStart && nodes.ScalarValue(nodes.Resolve(metadata), "name") is { Length: > 0 } name
+            ? options.OriginOf!(name)
+            : null;
+    }
+
     /// <summary><c>line L, column C</c> of the field a path names, following it through the YAML (or of the deepest part found).</summary>
     private static string Line(YamlNodes nodes, int node, IReadOnlyList<object> segments)
     {
@@ -255,6 +264,6 @@ internal static class ManifestReader
         return e.Message.ReplaceLineEndings(" ");
     }
 
-    private static bool IsYamlFailure(Exception e) =>
+    internal static bool IsYamlFailure(Exception e) =>
         e is YamlException or InvalidOperationException or ArgumentException or FormatException or OverflowException;
 }

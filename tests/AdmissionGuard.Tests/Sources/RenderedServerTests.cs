@@ -37,6 +37,7 @@ public sealed class RenderedServerTests
         Assert.Contains("Fix: change apps/base/default.yaml in Git", message, StringComparison.Ordinal);
         var source = Assert.Single(status["sources"]!.AsArray())!;
         Assert.Equal(("apps/overlays/prod", "configured", "kustomize", 2), (source["path"]!.GetValue<string>(), source["foundBy"]!.GetValue<string>(), source["render"]!.GetValue<string>(), source["policies"]!.GetValue<int>()));
+        Assert.Equal("names", source["provenance"]!.GetValue<string>());
         Assert.True(source["renderSeconds"]!.GetValue<double>() > 0);
         var metrics = await host.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Equal(2, MetricsTests.Value(metrics, "admissionguard_source_policies{source=\"apps/overlays/prod\"}"));
@@ -78,12 +79,13 @@ public sealed class RenderedServerTests
         var settings = Sources(cache.Path);
         settings["Git:Kustomize:Command"] = "/bin/false";
         Directory.Move(repository.Path, repository.Path + "-moved");
-        JsonObject status, review;
+        JsonObject status, review, widened;
         try
         {
             await using var restarted = await GuardHost.StartAsync(repository.Path, settings);
             status = await restarted.WaitForCommitAsync(commit);
             review = await restarted.ReviewAsync(Reviews.Load("create"));
+            widened = await restarted.ReviewAsync(Reviews.Load("create").WithSpec("""{"podSelector":{},"ingress":[{}],"policyTypes":["Ingress"]}"""));
         }
         finally
         {
@@ -93,5 +95,6 @@ public sealed class RenderedServerTests
         Assert.Equal("persisted", status["source"]!.GetValue<string>());
         Assert.Equal(2, Assert.Single(status["sources"]!.AsArray())!["policies"]!.GetValue<int>());
         Assert.True(review["allowed"]!.GetValue<bool>());
+        Assert.Contains($"(apps/base/default.yaml via apps/overlays/prod@{commit[..7]})", widened["status"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }

@@ -47,7 +47,47 @@ public sealed class RenderedSourcesTests
         Assert.Equal("apps/components/deny-all/deny-all.yaml", policies["shop-staging/staging-deny-all"].SourcePath);
         Assert.Equal("apps/overlays/staging", policies["shop-staging/staging-deny-all"].Via);
         Assert.Equal(["apps/overlays/prod", "apps/overlays/staging"], loaded.Sources.Select(s => s.Path));
-        Assert.All(loaded.Sources, s => Assert.Equal(("kustomize", 2), (s.Render, s.Policies)));
+        Assert.All(loaded.Sources, s => Assert.Equal(("kustomize", 2, "names"), (s.Render, s.Policies, s.Provenance)));
+    }
+
+    [Fact]
+    public void Policies_of_one_name_from_two_files_are_traced_by_kustomize_itself()
+    {
+        using var repository = new SourceRepository(new Dictionary<string, string>
+        {
+            ["apps/a/db.yaml"] = Policy,
+            ["apps/a/kustomization.yaml"] = "namespace: team-a\nresources: [db.yaml]\n",
+            ["apps/b/db.yaml"] = Policy,
+            ["apps/b/kustomization.yaml"] = "namespace: team-b\nresources: [db.yaml]\n",
+            ["apps/all/kustomization.yaml"] = "resources: [../a, ../b]\n",
+        });
+
+        var loaded = repository.Load(git => git.Sources = [Source("apps/all")]);
+
+        var policies = loaded.Baseline.Entries.ToDictionary(e => e.Policy.Id.ToString());
+        Assert.Equal(("apps/a/db.yaml", "apps/all"), (policies["team-a/db"].SourcePath, policies["team-a/db"].Via));
+        Assert.Equal(("apps/b/db.yaml", "apps/all"), (policies["team-b/db"].SourcePath, policies["team-b/db"].Via));
+        Assert.Equal(("origin annotations", 2), (Assert.Single(loaded.Sources).Provenance, loaded.Sources[0].Policies));
+        Assert.All(loaded.Baseline.Entries, e => Assert.DoesNotContain(ManifestReader.OriginAnnotation, e.Policy.Annotations.Keys));
+    }
+
+    [Fact]
+    public void A_name_prefix_at_each_level_is_taken_off_to_find_the_declaring_file()
+    {
+        using var repository = new SourceRepository(new Dictionary<string, string>
+        {
+            ["apps/base/db.yaml"] = Policy,
+            ["apps/base/other.yaml"] = Policy.Replace("name: db", "name: web", StringComparison.Ordinal),
+            ["apps/base/kustomization.yaml"] = "namePrefix: shop-\nresources: [db.yaml, other.yaml]\n",
+            ["apps/overlays/prod/kustomization.yaml"] = "namespace: prod\nnamePrefix: prod-\nnameSuffix: -v2\nresources: [../../base]\n",
+        });
+
+        var loaded = repository.Load(git => git.Sources = [Source("apps/overlays/prod")]);
+
+        var policies = loaded.Baseline.Entries.ToDictionary(e => e.Policy.Id.ToString());
+        Assert.Equal("apps/base/db.yaml", policies["prod/prod-shop-db-v2"].SourcePath);
+        Assert.Equal("apps/base/other.yaml", policies["prod/prod-shop-web-v2"].SourcePath);
+        Assert.Equal("names", Assert.Single(loaded.Sources).Provenance);
     }
 
     [Fact]

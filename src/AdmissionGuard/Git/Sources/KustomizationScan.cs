@@ -5,10 +5,13 @@ namespace AdmissionGuard.Git.Sources;
 
 /// <summary>
 /// Walks the kustomization files a build will read, before kustomize runs, and refuses what the guard never does:
-/// fetch a remote base, inflate a Helm chart, run a plugin, or read a file outside the checkout. Each visited file
-/// gets <c>buildMetadata: [originAnnotations]</c>, so every rendered object names the file that declares it.
+/// fetch a remote base, inflate a Helm chart, run a plugin, or read a file outside the checkout. It records what
+/// each kustomization reaches (resource files, other kustomizations, name prefixes and suffixes), from which
+/// <see cref="Provenance"/> tells which file declares a rendered policy. With <paramref name="annotate"/>, each
+/// visited file gets <c>buildMetadata: [originAnnotations]</c> instead, so that kustomize names the file of every
+/// object itself (at about half as much again per render).
 /// </summary>
-internal sealed class KustomizationScan(RepositoryCheckout checkout)
+internal sealed class KustomizationScan(RepositoryCheckout checkout, bool annotate = false)
 {
     public static readonly string[] FileNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -17,6 +20,10 @@ internal sealed class KustomizationScan(RepositoryCheckout checkout)
     private static readonly string[] HelmFields = ["helmCharts", "helmChartInflationGenerator", "helmGlobals"];
 
     private readonly HashSet<string> _visited = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Reached> _reached = new(StringComparer.Ordinal);
+
+    /// <summary>What one kustomization file names: resource files and kustomizations (full paths), and its name affixes.</summary>
+    private sealed record Reached(List<string> Files, List<string> Kustomizations, string? NamePrefix, string? NameSuffix);
 
     /// <summary>The kustomization file of a folder of the checkout, or null.</summary>
     public static string? FileIn(string folder) =>
@@ -52,11 +59,21 @@ internal sealed class KustomizationScan(RepositoryCheckout checkout)
             throw new RenderException(name, $"{field}: Helm charts are not rendered; commit the chart's rendered output (see docs/sources.md) or leave this source out");
         }
 
+        var reached = new Reached([], [], Scalar(root, "namePrefix"), Scalar(root, "nameSuffix"));
+        _reached[file] = reached;
         foreach (var list in PathLists)
         {
             foreach (var entry in Strings(root, list))
             {
-                Reference(folder, name, list, entry, mayBeFolder: true);
+                var full = Reference(folder, name, list, entry, mayBeFolder: true);
+                if (Directory.Exists(full))
+                {
+                    reached.Kustomizations.Add(FileIn(full)!);
+                }
+                else if (list is "resources" or "bases")
+                {
+                    reached.Files.Add(full);
+                }
             }
         }
 
@@ -101,7 +118,7 @@ internal sealed class KustomizationScan(RepositoryCheckout checkout)
             Reference(folder, name, "openapi", schema, mayBeFolder: false);
         }
 
-        if (!HasOriginAnnotations(root))
+        if (annotate && !HasOriginAnnotations(root))
         {
             AddOriginAnnotations(root);
             using var writer = new StreamWriter(file, append: false);
@@ -109,7 +126,8 @@ internal sealed class KustomizationScan(RepositoryCheckout checkout)
         }
     }
 
-    private void Reference(string folder, string file, string field, string entry, bool mayBeFolder)
+    /// <returns>The full path of the file or folder the entry names.</returns>
+    private string Reference(string folder, string file, string field, string entry, bool mayBeFolder)
     {
         if (LooksRemote(entry))
         {
@@ -134,6 +152,45 @@ internal sealed class KustomizationScan(RepositoryCheckout checkout)
         else if (!File.Exists(full))
         {
             throw new RenderException(file, $"{field}: {Core.Excerpt.Quoted(entry)} not found in the commit");
+        }
+
+        return full;
+    }
+
+    /// <summary>The resource files and name affixes a visited folder's build reaches, with those <paramref name="edits"/> add, for <see cref="Provenance"/>.</summary>
+    public Provenance ProvenanceOf(string folder, KustomizeEdits edits)
+    {
+        var files = new SortedSet<string>(StringComparer.Ordinal);
+        var prefixes = new HashSet<string>(StringComparer.Ordinal);
+        var suffixes = new HashSet<string>(StringComparer.Ordinal);
+        AddIfSet(prefixes, edits.NamePrefix);
+        AddIfSet(suffixes, edits.NameSuffix);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([FileIn(folder)!]);
+        while (pending.TryPop(out var file))
+        {
+            if (!seen.Add(file) || !_reached.TryGetValue(file, out var reached))
+            {
+                continue;
+            }
+
+            files.UnionWith(reached.Files.Select(f => checkout.Relative(f)!));
+            AddIfSet(prefixes, reached.NamePrefix);
+            AddIfSet(suffixes, reached.NameSuffix);
+            foreach (var kustomization in reached.Kustomizations)
+            {
+                pending.Push(kustomization);
+            }
+        }
+
+        return new Provenance(checkout, [.. files], prefixes, suffixes);
+    }
+
+    private static void AddIfSet(HashSet<string> set, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            set.Add(value);
         }
     }
 

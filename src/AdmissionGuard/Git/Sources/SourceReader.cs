@@ -21,12 +21,13 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
 
         var rendered = sources.Where(s => s.NotRendered is null && RenderOf(s, blobs) == RenderMode.Kustomize).ToList();
         RepositoryCheckout? checkout = null;
+        KustomizationScan? scan = null;
         try
         {
             if (rendered.Count > 0)
             {
                 checkout = RepositoryCheckout.Extract(commit.Tree, Path.Combine(settings.EffectiveCacheDirectory, "checkouts"), commitSha);
-                Prepare(checkout, rendered, commitSha);
+                scan = Prepare(checkout, rendered, commitSha);
             }
 
             var results = new (IReadOnlyList<ManifestFile> Files, SourceReport Report)[sources.Length];
@@ -49,7 +50,7 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
                         {
                             try
                             {
-                                results[index] = await RenderAsync(source, checkout!, commitSha, cancel).ConfigureAwait(false);
+                                results[index] = await RenderAsync(source, checkout!, scan!, commitSha, cancel).ConfigureAwait(false);
                             }
                             catch (RenderException e)
                             {
@@ -91,8 +92,8 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
     private static bool HasKustomization(string folder, Dictionary<string, Blob> blobs) =>
         KustomizationScan.FileNames.Any(name => blobs.ContainsKey(Join(folder, name)));
 
-    /// <summary>Checks every kustomization the renders will read and marks them for origin annotations, one at a time, before any render runs.</summary>
-    private static void Prepare(RepositoryCheckout checkout, List<ManifestSource> rendered, string commitSha)
+    /// <summary>Checks every kustomization the renders will read, one at a time, before any render runs; the scan knows what each reaches.</summary>
+    private static KustomizationScan Prepare(RepositoryCheckout checkout, List<ManifestSource> rendered, string commitSha)
     {
         var scan = new KustomizationScan(checkout);
         foreach (var source in rendered)
@@ -117,6 +118,8 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
                 throw new BaselineLoadException($"{e.Message} (rendering {source})", commitSha, e.File, e) { FailedSource = source.ToString() };
             }
         }
+
+        return scan;
     }
 
     private List<ManifestFile> Plain(ManifestSource source, Dictionary<string, Blob> blobs, string commitSha)
@@ -148,25 +151,80 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
         return files;
     }
 
-    private async Task<(IReadOnlyList<ManifestFile>, SourceReport)> RenderAsync(ManifestSource source, RepositoryCheckout shared, string commitSha, CancellationToken cancel)
+    /// <summary>
+    /// Renders a source and reads the render at once, while other sources are still rendering. The file declaring each
+    /// policy is found by name among the build's resource files (<see cref="Provenance"/>); when that cannot tell for
+    /// every policy, the source is rendered again with kustomize's origin annotations, which name it themselves.
+    /// </summary>
+    private async Task<(IReadOnlyList<ManifestFile>, SourceReport)> RenderAsync(
+        ManifestSource source, RepositoryCheckout shared, KustomizationScan scan, string commitSha, CancellationToken cancel)
     {
         var started = Stopwatch.GetTimestamp();
-        using var own = source.Edits.WithoutNamespace.IsEmpty ? null : shared.Copy();
-        var checkout = own ?? shared;
-        var folder = checkout.Full(source.Path);
-        var file = checkout.Relative(KustomizationScan.FileIn(folder)!)!;
-        if (own is not null)
+
+        // Components a GitOps tool adds may bring resources the scan never saw: kustomize names their files itself.
+        var byName = source.Edits.Components.IsEmpty ? scan.ProvenanceOf(shared.Full(source.Path), source.Edits) : null;
+        var (file, queued) = await BuildAsync(source, shared, annotate: byName is null, commitSha, cancel).ConfigureAwait(false);
+        var read = TryRead(file, byName is null ? null : byName.FileOf);
+        if (byName is not null && read is not null && read.Any(p => p.Via is null))
         {
-            KustomizationEdit.Apply(KustomizationScan.FileIn(folder)!, source.Edits, file);
+            TimeSpan queuedAgain;
+            (file, queuedAgain) = await BuildAsync(source, shared, annotate: true, commitSha, cancel).ConfigureAwait(false);
+            (byName, read, queued) = (null, TryRead(file, null), queued + queuedAgain);
         }
 
-        var (output, queued) = await new KustomizeBuild(plan.Kustomize).RunAsync(folder, file, cancel).ConfigureAwait(false);
-        var text = Substituted(output, source, file, commitSha);
+        if (read is not null)
+        {
+            file = file with
+            {
+                Read = read,
+                Origins = byName is null ? null : read.DistinctBy(p => p.Policy.Name).ToDictionary(p => p.Policy.Name, p => p.Path, StringComparer.Ordinal),
+            };
+        }
 
         // This source's own time: not the wait for a render slot while other sources were built.
         var seconds = (Stopwatch.GetElapsedTime(started) - queued).TotalSeconds;
-        ManifestFile[] files = [new ManifestFile(source.Path, text) { Namespace = source.Namespace, TargetNamespace = source.TargetNamespace ?? source.Edits.Namespace, Rendered = true, Source = source.ToString() }];
-        return (files, new SourceReport(source.DisplayPath, source.FoundBy, "kustomize", seconds, 0, null));
+        return ([file], new SourceReport(source.DisplayPath, source.FoundBy, "kustomize", seconds, 0, null) { Provenance = byName is null ? "origin annotations" : "names" });
+    }
+
+    /// <summary>One kustomize build of the source, on the shared checkout or, for the tool's edits or origin annotations, on a copy of it.</summary>
+    private async Task<(ManifestFile File, TimeSpan Queued)> BuildAsync(ManifestSource source, RepositoryCheckout shared, bool annotate, string commitSha, CancellationToken cancel)
+    {
+        using var own = annotate || !source.Edits.WithoutNamespace.IsEmpty ? shared.Copy() : null;
+        var checkout = own ?? shared;
+        var folder = checkout.Full(source.Path);
+        var name = checkout.Relative(KustomizationScan.FileIn(folder)!)!;
+        if (annotate)
+        {
+            new KustomizationScan(checkout, annotate: true).Visit(folder);
+        }
+
+        if (!source.Edits.WithoutNamespace.IsEmpty)
+        {
+            KustomizationEdit.Apply(KustomizationScan.FileIn(folder)!, source.Edits, name);
+        }
+
+        var (output, queued) = await new KustomizeBuild(plan.Kustomize).RunAsync(folder, name, cancel).ConfigureAwait(false);
+        var text = Substituted(output, source, name, commitSha);
+        return (new ManifestFile(source.Path, text)
+        {
+            Namespace = source.Namespace,
+            TargetNamespace = source.TargetNamespace ?? source.Edits.Namespace,
+            Rendered = true,
+            Source = source.ToString(),
+        }, queued);
+    }
+
+    /// <summary>The render read with the given provenance; null when it cannot be read, which the baseline's read then reports in source order.</summary>
+    private IReadOnlyList<DeclaredPolicy>? TryRead(ManifestFile file, Func<string, string?>? originOf)
+    {
+        try
+        {
+            return ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace) with { OriginOf = originOf });
+        }
+        catch (ManifestException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Flux's post-build substitution, object by object; an object annotated <c>substitute: disabled</c> is left alone.</summary>

@@ -7,6 +7,12 @@ namespace AdmissionGuard.Git.Sources;
 /// <param name="RenderSeconds">How long its render took (kustomize and substitution), without the wait for a render slot; null unless rendered.</param>
 public sealed record SourceReport(string Path, string FoundBy, string Render, double? RenderSeconds, int Policies, string? Problem)
 {
+    /// <summary>
+    /// For a render, how the file declaring each policy was found: <c>names</c> (the build's resource files, by policy
+    /// name) or <c>origin annotations</c> (kustomize's, when names could not tell: the render then costs about half as much again).
+    /// </summary>
+    public string? Provenance { get; init; }
+
     /// <summary>As messages and <see cref="ManifestFile.Source"/> name the source.</summary>
     public string Name => ManifestSource.Describe(Path, FoundBy);
 }
