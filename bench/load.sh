@@ -130,19 +130,18 @@ pids+=("$bare_pid")
 bare_ready_ms=$(first_decision "https://127.0.0.1:$bare_port/validate" "$bare_started" '"allowed":true' "$body")
 echo "   first answer after ${bare_ready_ms} ms"
 
-echo "== decisions of the guard on the generated reviews"
-for review in equal reorderedequal different; do
-  answer=$(curl -s --max-time 5 --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
-    --data-binary @"$work/review-$review.json" "https://127.0.0.1:$guard_port/validate")
-  printf '   %-16s %s\n' "$review" "$(grep -o '"allowed":[a-z]*' <<<"$answer")"
-done
-if [ -n "$guard_b_dll" ]; then
-  echo "== decisions of guard_b on the generated reviews"
+# show_decisions NAME PORT: what the guard on PORT answers to each generated review.
+show_decisions() {
+  echo "== decisions of $1 on the generated reviews"
   for review in equal reorderedequal different; do
     answer=$(curl -s --max-time 5 --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
-      --data-binary @"$work/review-$review.json" "https://127.0.0.1:$guard_b_port/validate")
+      --data-binary @"$work/review-$review.json" "https://127.0.0.1:$2/validate")
     printf '   %-16s %s\n' "$review" "$(grep -o '"allowed":[a-z]*' <<<"$answer")"
   done
+}
+show_decisions "the guard" "$guard_port"
+if [ -n "$guard_b_dll" ]; then
+  show_decisions guard_b "$guard_b_port"
 fi
 
 cat >"$work/saturated.lua" <<EOF

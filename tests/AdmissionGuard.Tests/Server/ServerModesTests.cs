@@ -8,13 +8,20 @@ public sealed class ServerModesTests
 {
     private const string WiderSpec = """{"podSelector":{},"ingress":[{}],"policyTypes":["Ingress"]}""";
 
+    /// <summary>A guard with these settings on the GitOps repository's files, committed to <paramref name="repository"/>, once they are in force.</summary>
+    private static async Task<GuardHost> InForce(GitRepository repository, Dictionary<string, string?> settings)
+    {
+        var commit = repository.Commit(GitOpsRepository.Files());
+        var host = await GuardHost.StartAsync(repository.Path, settings);
+        await host.WaitForCommitAsync(commit);
+        return host;
+    }
+
     [Fact]
     public async Task Warn_mode_allows_a_would_be_denial_with_the_deny_message_as_warnings()
     {
         using var repository = new GitRepository();
-        var commit = repository.Commit(GitOpsRepository.Files());
-        await using var host = await GuardHost.StartAsync(repository.Path, new Dictionary<string, string?> { ["Mode"] = "Warn" });
-        await host.WaitForCommitAsync(commit);
+        await using var host = await InForce(repository, new Dictionary<string, string?> { ["Mode"] = "Warn" });
 
         var response = await host.ReviewAsync(Reviews.Load("create").WithUid("warned").WithSpec(WiderSpec));
 
@@ -30,9 +37,7 @@ public sealed class ServerModesTests
     public async Task A_setting_no_longer_used_is_named_in_a_warning_and_the_server_still_serves()
     {
         using var repository = new GitRepository();
-        var commit = repository.Commit(GitOpsRepository.Files());
-        await using var host = await GuardHost.StartAsync(repository.Path, new Dictionary<string, string?> { ["LogFlushInterval"] = "50ms" });
-        await host.WaitForCommitAsync(commit);
+        await using var host = await InForce(repository, new Dictionary<string, string?> { ["LogFlushInterval"] = "50ms" });
 
         var warning = Assert.Single(host.Logs.Events, e => e.MessageTemplate.Text.Contains("is no longer used", StringComparison.Ordinal));
         Assert.Equal("AdmissionGuard:LogFlushInterval", CollectingSink.Scalar(warning, "Setting"));
