@@ -50,8 +50,10 @@ public sealed record ManifestFile(string Path, string Text)
 /// </summary>
 internal static class BaselineLoader
 {
-    /// <summary>Below this many files, parsing in parallel costs more than it saves.</summary>
+    /// <summary>Below this many files, and this much text to read (a few large renders), parsing in parallel costs more than it saves.</summary>
     private const int ParallelFromFiles = 64;
+
+    private const long ParallelFromCharacters = 512 * 1024;
 
     /// <param name="previous">The last commit's files: one whose blob is unchanged is taken as it is, not decoded again.</param>
     public static IReadOnlyList<ManifestFile> ReadFiles(Repository repo, string commitSha, GitSettings settings, ParsedManifests? previous = null)
@@ -137,7 +139,8 @@ internal static class BaselineLoader
             }
         }
 
-        if (files.Count >= ParallelFromFiles && Environment.ProcessorCount > 1)
+        var textToRead = files.Sum(f => f.Read is null ? (long)f.Text.Length : 0);
+        if ((files.Count >= ParallelFromFiles || textToRead >= ParallelFromCharacters) && Environment.ProcessorCount > 1)
         {
             Parallel.For(0, files.Count, ParseFile);
         }
