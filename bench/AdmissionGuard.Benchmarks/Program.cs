@@ -31,5 +31,11 @@ if (args is ["make-render-fixture", var renderDirectory, var rootsText] && int.T
     return 0;
 }
 
+// `live-list COUNT`: the drift scanner's list and compare of COUNT live policies, with memory (LiveList).
+if (args is ["live-list", var liveText] && int.TryParse(liveText, out var live) && live > 0)
+{
+    return await LiveList.RunAsync(live);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Fixtures).Assembly).Run(args);
 return 0;

@@ -51,4 +51,24 @@ public sealed class PolicySharingTests
 
         Assert.Same(first, again);
     }
+
+    [Fact]
+    public void A_live_policy_equal_to_its_declared_one_holds_the_declared_parts_and_a_changed_one_its_own()
+    {
+        var declared = Tenant("team-a", "web");
+        var equal = Tenant("team-a", "web") with { Annotations = declared.Annotations.Add("argocd.argoproj.io/tracking-id", "shop:networking.k8s.io/NetworkPolicy:team-a/web-egress") };
+        var widened = Tenant("team-a", "web", """,{"to":[{"ipBlock":{"cidr":"0.0.0.0/0"}}]}""");
+
+        var sharedEqual = PolicySharing.WithPartsOf(equal, declared);
+        var sharedWidened = PolicySharing.WithPartsOf(widened, declared);
+
+        Assert.Same(declared.Spec, sharedEqual.Spec);
+        Assert.Same(declared.Labels, sharedEqual.Labels);
+        Assert.Same(equal.Annotations, sharedEqual.Annotations);
+        Assert.Equal((equal.Id, equal.Spec.Key, string.Join(',', equal.Labels)), (sharedEqual.Id, sharedEqual.Spec.Key, string.Join(',', sharedEqual.Labels)));
+        Assert.Same(widened.Spec, sharedWidened.Spec);
+        Assert.NotEqual(declared.Spec, sharedWidened.Spec);
+        Assert.Same(widened, PolicySharing.WithPartsOf(widened, null));
+        Assert.Same(widened, PolicySharing.WithPartsOf(widened, Tenant("team-b", "web")));
+    }
 }

@@ -165,6 +165,22 @@ public sealed class PolicySharing
         return result;
     }
 
+    /// <summary>
+    /// A live policy holding the parts it has in common with its declared one as that one's: a live policy equal to Git
+    /// (nearly all of them) then keeps little of its own beside its metadata. Equal in every way to <paramref name="live"/>.
+    /// </summary>
+    public static CanonicalPolicy WithPartsOf(CanonicalPolicy live, CanonicalPolicy? declared)
+    {
+        if (declared is null || declared.Id != live.Id)
+        {
+            return live;
+        }
+
+        var spec = live.Spec.Equals(declared.Spec) ? declared.Spec : live.Spec;
+        var labels = LabelSetComparer.Instance.Equals(live.Labels, declared.Labels) ? declared.Labels : live.Labels;
+        return live with { Namespace = declared.Namespace, Name = declared.Name, Spec = spec, Labels = labels };
+    }
+
     private sealed class LabelSetComparer : IEqualityComparer<ImmutableSortedDictionary<string, string>>
     {
         public static readonly LabelSetComparer Instance = new();

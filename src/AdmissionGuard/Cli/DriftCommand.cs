@@ -285,8 +285,8 @@ public static class DriftCommand
         var pipeline = KubernetesApi.Pipeline(retries: 2, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), TimeProvider.System);
         try
         {
-            var (items, _) = await KubernetesApi.ListAsync(client, pipeline, cancel).ConfigureAwait(false);
-            return ([.. items.Select(KubernetesApi.Canonical)], source);
+            var (policies, _) = await KubernetesApi.ListAsync(client, pipeline, KubernetesApi.Canonical, cancel).ConfigureAwait(false);
+            return (policies, source);
         }
         catch (Exception e) when (e is not ClusterException && KubernetesApi.IsApiError(e))
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using AdmissionGuard.Core;
 using AdmissionGuard.Core.Policy;
 using k8s;
 using k8s.Autorest;
@@ -79,10 +80,15 @@ public static class KubernetesApi
             .Build();
 
     /// <summary>Every NetworkPolicy of the cluster, page by page, and the resource version to watch from.</summary>
-    public static async Task<(IReadOnlyList<V1NetworkPolicy> Items, string ResourceVersion)> ListAsync(
-        IKubernetes client, ResiliencePipeline pipeline, CancellationToken cancel)
+    /// <summary>
+    /// Every NetworkPolicy, page by page, each item given to <paramref name="read"/> as its page arrives (null: left out):
+    /// the API server's objects, with their managedFields and kubectl's last-applied copy, never all live at once.
+    /// </summary>
+    public static async Task<(IReadOnlyList<T> Items, string ResourceVersion)> ListAsync<T>(
+        IKubernetes client, ResiliencePipeline pipeline, Func<V1NetworkPolicy, T?> read, CancellationToken cancel)
+        where T : class
     {
-        var items = new List<V1NetworkPolicy>();
+        var items = new List<T>();
         string? next = null;
         string resourceVersion;
         do
@@ -92,7 +98,14 @@ public static class KubernetesApi
                 async attempt => await client.NetworkingV1.ListNetworkPolicyForAllNamespacesAsync(
                     continueParameter: token, limit: PageSize, cancellationToken: attempt).ConfigureAwait(false),
                 cancel).ConfigureAwait(false);
-            items.AddRange(page.Items ?? []);
+            foreach (var item in page.Items ?? [])
+            {
+                if (read(item) is { } kept)
+                {
+                    items.Add(kept);
+                }
+            }
+
             next = page.Metadata?.ContinueProperty;
             resourceVersion = page.Metadata?.ResourceVersion ?? "";
         }
@@ -101,18 +114,36 @@ public static class KubernetesApi
         return (items, resourceVersion);
     }
 
-    /// <summary>The canonical form of a policy as the API server serves it, with its managedFields summary.</summary>
+    /// <summary>
+    /// kubectl's copy of the whole object as last applied: nothing the drift report judges (it is one of the ignored
+    /// metadata keys), and often the largest part of a live policy, so it is not kept.
+    /// </summary>
+    public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
+    /// <summary>The canonical form of a policy as the API server serves it, with its managedFields summary, without <see cref="LastAppliedAnnotation"/>.</summary>
     public static CanonicalPolicy Canonical(V1NetworkPolicy policy)
     {
         using var json = JsonDocument.Parse(KubernetesJson.Serialize(policy));
         try
         {
-            return PolicyReader.Read(json.RootElement, live: true) with { Uid = policy.Metadata?.Uid is { Length: > 0 } uid ? uid : null };
+            var read = PolicyReader.Read(json.RootElement, live: true);
+            return read with
+            {
+                Uid = policy.Metadata?.Uid is { Length: > 0 } uid ? uid : null,
+                Annotations = read.Annotations.Remove(LastAppliedAnnotation),
+            };
         }
         catch (PolicyFormatException e)
         {
             throw new ClusterException($"NetworkPolicy {policy.Namespace()}/{policy.Name()} from the API server cannot be read: {e.Message}", e);
         }
+    }
+
+    /// <summary>As <see cref="Canonical(V1NetworkPolicy)"/>, holding the parts it shares with its declared policy in <paramref name="baseline"/> as that policy's.</summary>
+    public static CanonicalPolicy Canonical(V1NetworkPolicy policy, Baseline? baseline)
+    {
+        var live = Canonical(policy);
+        return PolicySharing.WithPartsOf(live, baseline?.Find(live.Id)?.Policy);
     }
 
     /// <summary>What went wrong talking to the API server, in one line.</summary>

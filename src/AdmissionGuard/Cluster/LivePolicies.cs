@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using AdmissionGuard.Core;
 using AdmissionGuard.Core.Policy;
 using k8s;
 using k8s.Models;
@@ -15,7 +16,8 @@ public sealed record LiveSnapshot(ImmutableDictionary<PolicyKey, CanonicalPolicy
 /// seen; an expired one (410 Gone) or a failing watch leads to a new list, and a failing list is retried
 /// as <see cref="Reconnection"/> says. The single writer swaps immutable snapshots; readers never lock.
 /// </summary>
-internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePipeline pipeline, TimeProvider clock, ILogger logger) : IDisposable
+/// <param name="baseline">The baseline in force, whose policies the live ones share their equal parts with.</param>
+internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePipeline pipeline, TimeProvider clock, ILogger logger, Func<Baseline?> baseline) : IDisposable
 {
     /// <summary>The API server ends each watch after this long; it is then resumed.</summary>
     public static readonly TimeSpan WatchTimeout = TimeSpan.FromMinutes(5);
@@ -85,11 +87,11 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
     /// <summary>Lists every NetworkPolicy and publishes them; gives the resource version to watch from.</summary>
     private async ValueTask<string> ListAsync(CancellationToken cancel)
     {
-        IReadOnlyList<V1NetworkPolicy> items;
+        IReadOnlyList<CanonicalPolicy> items;
         string resourceVersion;
         try
         {
-            (items, resourceVersion) = await KubernetesApi.ListAsync(client, pipeline, cancel).ConfigureAwait(false);
+            (items, resourceVersion) = await KubernetesApi.ListAsync(client, pipeline, Read, cancel).ConfigureAwait(false);
         }
         catch (Exception e) when (KubernetesApi.IsApiError(e))
         {
@@ -98,12 +100,9 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
         }
 
         var policies = ImmutableDictionary.CreateBuilder<PolicyKey, CanonicalPolicy>();
-        foreach (var item in items)
+        foreach (var policy in items)
         {
-            if (Read(item) is { } policy)
-            {
-                policies[policy.Id] = policy;
-            }
+            policies[policy.Id] = policy;
         }
 
         Publish(policies.ToImmutable());
@@ -222,7 +221,7 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
     {
         try
         {
-            return KubernetesApi.Canonical(policy);
+            return KubernetesApi.Canonical(policy, baseline());
         }
         catch (ClusterException e)
         {
