@@ -33,7 +33,7 @@ internal static class LiveList
         using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }, server);
         var pipeline = KubernetesApi.Pipeline(retries: 1, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5), TimeProvider.System);
         var started = Stopwatch.GetTimestamp();
-        var (items, _) = await KubernetesApi.ListAsync(client, pipeline, policy => KubernetesApi.Canonical(policy, baseline), CancellationToken.None);
+        var (items, _) = await KubernetesApi.ListAsync(client, pipeline, policy => KubernetesApi.Canonical(policy, baseline, new DecisionSettings()), CancellationToken.None);
         var live = items.ToImmutableDictionary(p => p.Id);
         var listed = Stopwatch.GetElapsedTime(started);
 

@@ -46,7 +46,7 @@ public sealed class PolicySharing
             return shared;
         }
 
-        // `with` keeps the spec's key: the parts put in are equal to the ones taken out.
+        // The parts put in are equal to the ones taken out, so the copy equals the spec it replaces.
         var (podSelector, ingress, egress) = (Selector(spec.PodSelector)!, Rules(spec.Ingress), Rules(spec.Egress));
         var result = ReferenceEquals(podSelector, spec.PodSelector) && Same(ingress, spec.Ingress) && Same(egress, spec.Egress)
             ? spec

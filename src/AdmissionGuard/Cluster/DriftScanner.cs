@@ -238,7 +238,7 @@ internal sealed class DriftScanner(
 
     private async Task ReportAsync(IKubernetes client, Polly.ResiliencePipeline pipeline, DriftPublisher publisher, EventRecorder events, CancellationToken term)
     {
-        using var live = new LivePolicies(client, kubernetes.Host, pipeline, clock, logger, () => baselines.Current);
+        using var live = new LivePolicies(client, kubernetes.Host, pipeline, clock, logger, () => baselines.Current, settings);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(term);
         var watching = live.RunAsync(stop.Token);
         var publishing = publisher.RunAsync(stop.Token);

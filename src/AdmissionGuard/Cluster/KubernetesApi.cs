@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using AdmissionGuard.Core;
+using AdmissionGuard.Core.Decisions;
 using AdmissionGuard.Core.Policy;
 using k8s;
 using k8s.Autorest;
@@ -115,23 +116,18 @@ public static class KubernetesApi
     }
 
     /// <summary>
-    /// kubectl's copy of the whole object as last applied: nothing the drift report judges (it is one of the ignored
-    /// metadata keys), and often the largest part of a live policy, so it is not kept.
+    /// kubectl's copy of the whole object as last applied: often the largest part of a live policy, and one of the
+    /// ignored metadata keys by default, so the drift scanner keeps it only when a decision can depend on it.
     /// </summary>
     public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
-    /// <summary>The canonical form of a policy as the API server serves it, with its managedFields summary, without <see cref="LastAppliedAnnotation"/>.</summary>
+    /// <summary>The canonical form of a policy as the API server serves it, with its managedFields summary.</summary>
     public static CanonicalPolicy Canonical(V1NetworkPolicy policy)
     {
         using var json = JsonDocument.Parse(KubernetesJson.Serialize(policy));
         try
         {
-            var read = PolicyReader.Read(json.RootElement, live: true);
-            return read with
-            {
-                Uid = policy.Metadata?.Uid is { Length: > 0 } uid ? uid : null,
-                Annotations = read.Annotations.Remove(LastAppliedAnnotation),
-            };
+            return PolicyReader.Read(json.RootElement, live: true) with { Uid = policy.Metadata?.Uid is { Length: > 0 } uid ? uid : null };
         }
         catch (PolicyFormatException e)
         {
@@ -139,10 +135,19 @@ public static class KubernetesApi
         }
     }
 
-    /// <summary>As <see cref="Canonical(V1NetworkPolicy)"/>, holding the parts it shares with its declared policy in <paramref name="baseline"/> as that policy's.</summary>
-    public static CanonicalPolicy Canonical(V1NetworkPolicy policy, Baseline? baseline)
+    /// <summary>
+    /// As <see cref="Canonical(V1NetworkPolicy)"/>, as the drift scanner keeps it: without <see cref="LastAppliedAnnotation"/>
+    /// unless <paramref name="settings"/> compare it, and holding the parts it shares with its declared policy in
+    /// <paramref name="baseline"/> as that policy's.
+    /// </summary>
+    public static CanonicalPolicy Canonical(V1NetworkPolicy policy, Baseline? baseline, DecisionSettings settings)
     {
         var live = Canonical(policy);
+        if (!settings.AnnotationMatters(LastAppliedAnnotation))
+        {
+            live = live with { Annotations = live.Annotations.Remove(LastAppliedAnnotation) };
+        }
+
         return PolicySharing.WithPartsOf(live, baseline?.Find(live.Id)?.Policy);
     }
 

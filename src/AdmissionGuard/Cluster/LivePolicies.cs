@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using AdmissionGuard.Core;
+using AdmissionGuard.Core.Decisions;
 using AdmissionGuard.Core.Policy;
 using k8s;
 using k8s.Models;
@@ -17,7 +18,9 @@ public sealed record LiveSnapshot(ImmutableDictionary<PolicyKey, CanonicalPolicy
 /// as <see cref="Reconnection"/> says. The single writer swaps immutable snapshots; readers never lock.
 /// </summary>
 /// <param name="baseline">The baseline in force, whose policies the live ones share their equal parts with.</param>
-internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePipeline pipeline, TimeProvider clock, ILogger logger, Func<Baseline?> baseline) : IDisposable
+/// <param name="settings">What decisions compare: an annotation none can depend on is not kept (<see cref="KubernetesApi.Canonical(V1NetworkPolicy, Baseline?, DecisionSettings)"/>).</param>
+internal sealed class LivePolicies(
+    IKubernetes client, string host, ResiliencePipeline pipeline, TimeProvider clock, ILogger logger, Func<Baseline?> baseline, DecisionSettings settings) : IDisposable
 {
     /// <summary>The API server ends each watch after this long; it is then resumed.</summary>
     public static readonly TimeSpan WatchTimeout = TimeSpan.FromMinutes(5);
@@ -221,7 +224,7 @@ internal sealed class LivePolicies(IKubernetes client, string host, ResiliencePi
     {
         try
         {
-            return KubernetesApi.Canonical(policy, baseline());
+            return KubernetesApi.Canonical(policy, baseline(), settings);
         }
         catch (ClusterException e)
         {

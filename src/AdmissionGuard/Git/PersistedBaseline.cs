@@ -77,7 +77,7 @@ internal sealed class PersistedBaseline(GitSettings settings)
     }
 
     /// <summary>Part of the file's name: a build that writes another format never reads this one, nor the reverse.</summary>
-    private const string Format = "2";
+    private const string Format = "3";
 
     private static string Fingerprint(GitSettings settings)
     {

@@ -72,6 +72,23 @@ public sealed class RenderedSourcesTests
     }
 
     [Fact]
+    public void A_policy_the_render_cannot_take_is_refused_naming_the_base_file_that_declares_it()
+    {
+        using var repository = new SourceRepository(new Dictionary<string, string>
+        {
+            ["apps/base/db.yaml"] = Policy.Replace("matchLabels: {app: db}", "matchLabels: {app: \"bad value!\"}", StringComparison.Ordinal),
+            ["apps/base/kustomization.yaml"] = "resources: [db.yaml]\n",
+            ["apps/overlays/prod/kustomization.yaml"] = "namespace: prod\nresources: [../../base]\n",
+        });
+
+        var error = Assert.Throws<BaselineLoadException>(() => repository.Load(git => git.Sources = [Source("apps/overlays/prod")]));
+
+        Assert.Equal("apps/base/db.yaml", error.Path);
+        Assert.StartsWith("apps/base/db.yaml: spec.podSelector.matchLabels.app: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("(rendered by apps/overlays/prod)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_name_prefix_at_each_level_is_taken_off_to_find_the_declaring_file()
     {
         using var repository = new SourceRepository(new Dictionary<string, string>

@@ -165,7 +165,8 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
         var byName = source.Edits.Components.IsEmpty ? scan.ProvenanceOf(shared.Full(source.Path), source.Edits) : null;
         var (file, queued) = await BuildAsync(source, shared, annotate: byName is null, commitSha, cancel).ConfigureAwait(false);
         var read = TryRead(file, byName is null ? null : byName.FileOf);
-        if (byName is not null && read is not null && read.Any(p => p.Via is null))
+        // Also when the render cannot be read: the error then names the file to fix, as kustomize's annotations tell it.
+        if (byName is not null && (read is null || read.Any(p => p.Via is null)))
         {
             TimeSpan queuedAgain;
             (file, queuedAgain) = await BuildAsync(source, shared, annotate: true, commitSha, cancel).ConfigureAwait(false);
