@@ -101,6 +101,37 @@ public class DriftTests
         Assert.Equal(expected.Length > 0, report.HasDrift);
     }
 
+    /// <summary>Every case reached from the cluster in sync, and the cluster in sync reached from every case, plus out-of-scope changes.</summary>
+    public static TheoryData<string, CanonicalPolicy[], CanonicalPolicy[]> Transitions()
+    {
+        var transitions = new TheoryData<string, CanonicalPolicy[], CanonicalPolicy[]>();
+        foreach (var row in Cases)
+        {
+            var (behaviour, live) = ((string)row[0], (CanonicalPolicy[])row[1]);
+            transitions.Add($"to: {behaviour}", InSync, live);
+            transitions.Add($"from: {behaviour}", live, InSync);
+        }
+
+        transitions.Add("a policy added in a namespace that is not governed", InSync, [.. InSync, Live(DenyAll, "default-deny", "kube-system")]);
+        return transitions;
+    }
+
+    [Theory]
+    [MemberData(nameof(Transitions))]
+    public void An_update_from_the_changed_policies_alone_gives_what_a_whole_comparison_gives(string behaviour, CanonicalPolicy[] before, CanonicalPolicy[] after)
+    {
+        var settings = new DecisionSettings();
+        var previous = Drift.Find(Git, before, settings, [], Now);
+        var live = after.GroupBy(p => p.Id).ToDictionary(g => g.Key, g => g.Last());
+        var changed = before.Select(p => p.Id).Union(after.Select(p => p.Id));
+
+        var updated = Drift.Update(previous, Git, live, changed, settings, [], Now.AddMinutes(1));
+        var whole = Drift.Find(Git, live.Values, settings, [], Now.AddMinutes(1));
+
+        Assert.True(whole.Items.Select(Describe).SequenceEqual(updated.Items.Select(Describe)), $"{behaviour}: [{string.Join(" | ", updated.Items.Select(Describe))}] instead of [{string.Join(" | ", whole.Items.Select(Describe))}]");
+        Assert.Equal((whole.Declared, whole.Live, whole.ScannedAt, whole.Commit), (updated.Declared, updated.Live, updated.ScannedAt, updated.Commit));
+    }
+
     [Fact]
     public void The_report_names_the_commit_and_counts_each_type()
     {
