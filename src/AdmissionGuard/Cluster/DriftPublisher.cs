@@ -6,7 +6,7 @@ using AdmissionGuard.Core.Reporting;
 namespace AdmissionGuard.Cluster;
 
 /// <summary>A drift report and the governed live policies it was computed from, with their uids.</summary>
-internal sealed record PublishedDrift(DriftReport Report, ImmutableDictionary<PolicyKey, string?> Live);
+internal sealed record PublishedDrift(DriftReport Report, IReadOnlyDictionary<PolicyKey, string?> Live);
 
 /// <summary>
 /// What the reporting replica tells the cluster about drift, beside its logs and /drift: an Event on each

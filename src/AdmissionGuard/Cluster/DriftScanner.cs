@@ -243,7 +243,8 @@ internal sealed class DriftScanner(
         var watching = live.RunAsync(stop.Token);
         var publishing = publisher.RunAsync(stop.Token);
         DriftReport? previous = null;
-        long seenVersion = -1;
+        long seenVersion = -1, seenListed = -1;
+        var seenChanges = 0;
         try
         {
             while (!term.IsCancellationRequested)
@@ -275,14 +276,16 @@ internal sealed class DriftScanner(
                     continue;
                 }
 
-                var report = Drift.Find(baseline, snapshot.Policies.Values, settings, [], clock.GetUtcNow());
+                // Since the last report, only watch events on the same list and the same commit: compare what they changed.
+                var now = clock.GetUtcNow();
+                var report = previous is not null && baseline.Commit == previous.Commit && snapshot.Listed == seenListed && !(previous.NextBreakGlassExpiry <= now)
+                    ? Drift.Update(previous, baseline, snapshot.Policies, snapshot.Changes.GetRange(seenChanges, snapshot.Changes.Count - seenChanges), settings, [], now)
+                    : Drift.Find(baseline, snapshot.Policies.Values, settings, [], now);
                 LogChanges(previous, report);
                 previous = report;
-                seenVersion = snapshot.Version;
+                (seenVersion, seenListed, seenChanges) = (snapshot.Version, snapshot.Listed, snapshot.Changes.Count);
                 Publish(report, null, live.LastError);
-                publisher.Offer(new PublishedDrift(report, snapshot.Policies.Values
-                    .Where(p => settings.IsGoverned(p.Namespace))
-                    .ToImmutableDictionary(p => p.Id, p => p.Uid)));
+                publisher.Offer(new PublishedDrift(report, new GovernedUids(snapshot.Policies, settings)));
                 await _remediation.ConsiderAsync(report, baseline, snapshot.Policies, client, events, term).ConfigureAwait(false);
             }
         }

@@ -9,7 +9,13 @@ using Polly;
 namespace AdmissionGuard.Cluster;
 
 /// <summary>The cluster's NetworkPolicies at one moment; <see cref="Version"/> grows with every change seen.</summary>
-public sealed record LiveSnapshot(ImmutableDictionary<PolicyKey, CanonicalPolicy> Policies, long Version);
+/// <param name="Listed">The version of the snapshot that last started from a full list: each watch event since is in <paramref name="Changes"/>.</param>
+/// <param name="Changes">The policies each watch event since that list changed, in order (a policy once per event).</param>
+public sealed record LiveSnapshot(ImmutableDictionary<PolicyKey, CanonicalPolicy> Policies, long Version, long Listed, ImmutableList<PolicyKey> Changes)
+{
+    /// <summary>Past this many watch events, a snapshot starts again as if listed: whoever lags that far compares everything.</summary>
+    public const int MaxChanges = 10_000;
+}
 
 /// <summary>
 /// Keeps a snapshot of the cluster's NetworkPolicies with list + watch: a full list, then a watch
@@ -200,11 +206,11 @@ internal sealed class LivePolicies(
                 var key = new PolicyKey(policy.Namespace() ?? "", policy.Name() ?? "");
                 if (type == WatchEventType.Deleted)
                 {
-                    Publish(snapshot.Remove(key));
+                    Publish(snapshot.Remove(key), key);
                 }
                 else if (Read(policy) is { } read)
                 {
-                    Publish(snapshot.SetItem(read.Id, read));
+                    Publish(snapshot.SetItem(read.Id, read), read.Id);
                 }
             }
         }
@@ -233,9 +239,13 @@ internal sealed class LivePolicies(
         }
     }
 
-    private void Publish(ImmutableDictionary<PolicyKey, CanonicalPolicy> policies)
+    /// <param name="changed">The policy a watch event changed; null for a full list.</param>
+    private void Publish(ImmutableDictionary<PolicyKey, CanonicalPolicy> policies, PolicyKey? changed = null)
     {
-        _current = new LiveSnapshot(policies, Interlocked.Increment(ref _version));
+        var version = Interlocked.Increment(ref _version);
+        _current = changed is { } key && _current is { } previous && previous.Changes.Count < LiveSnapshot.MaxChanges
+            ? new LiveSnapshot(policies, version, previous.Listed, previous.Changes.Add(key))
+            : new LiveSnapshot(policies, version, version, []);
         if (_changed.CurrentCount == 0)
         {
             try

@@ -85,7 +85,7 @@ public sealed class DriftScannerTests : IDisposable
     {
         await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
         await using var host = await StartAsync(stub, "guard-a");
-        await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+        var listed = await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
 
         stub.Apply(DriftFixtures.DbRestored());
         stub.Delete("shop", "debug-allow-all");
@@ -95,6 +95,10 @@ public sealed class DriftScannerTests : IDisposable
         var metrics = await host.Ops.GetStringAsync("/metrics");
 
         Assert.Equal(["shop/allow-all-temp unmanaged -", "shop/default-deny missing shop/default-deny.yaml"], DriftFixtures.Items(report));
+
+        // Updated from the three events alone: one policy went, one came, so as many are live and declared as before.
+        Assert.Equal(listed["summary"]!["live"]!.GetValue<int>(), report["summary"]!["live"]!.GetValue<int>());
+        Assert.Equal(listed["summary"]!["declared"]!.GetValue<int>(), report["summary"]!["declared"]!.GetValue<int>());
         Assert.Contains("admissionguard_drift_items{type=\"missing\"} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("admissionguard_drift_items{type=\"unmanaged\"} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("admissionguard_drift_items{type=\"modified\"} 0\n", metrics, StringComparison.Ordinal);
@@ -337,7 +341,7 @@ public sealed class DriftScannerTests : IDisposable
         await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
         stub.FailEvents = HttpStatusCode.Forbidden;
         await using var host = await StartAsync(stub, "guard-a");
-        await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
+        var listed = await WaitForDriftAsync(host, r => DriftFixtures.Items(r).SequenceEqual(ClusterDrift));
 
         stub.Apply(DriftFixtures.DbRestored());
         var report = await WaitForDriftAsync(host, r => DriftFixtures.Items(r).Count == 2);
