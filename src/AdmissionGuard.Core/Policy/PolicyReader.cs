@@ -128,8 +128,9 @@ public static class PolicyReader
             throw problem;
         }
 
-        var path = new FieldPath(strict: false);
-        var labels = Labels(policy.Labels, path, policy.KeepLabels, ref shared.LabelsText, ref shared.Labels);
+        // Made only for what is read: a spec and labels recognised by their bytes need no path.
+        FieldPath? path = null;
+        var labels = policy.Labels.IsEmpty ? NoEntries : Labels(policy.Labels, path ??= new FieldPath(strict: false), ref shared.LabelsText, ref shared.Labels);
         PolicySpec spec;
         if (shared.Spec is not null && policy.Spec.Span.SequenceEqual(shared.SpecText.Span))
         {
@@ -141,12 +142,12 @@ public static class PolicyReader
         }
         else if (policy.Spec.IsEmpty)
         {
-            spec = ReadSpec(default, path);
+            spec = ReadSpec(default, path ??= new FieldPath(strict: false));
         }
         else
         {
             using var document = JsonDocument.Parse(policy.Spec, new JsonDocumentOptions { MaxDepth = 128 });
-            spec = ReadSpec(document.RootElement, path);
+            spec = ReadSpec(document.RootElement, path ??= new FieldPath(strict: false));
         }
 
         shared.SpecText = policy.Spec;
@@ -155,15 +156,10 @@ public static class PolicyReader
         return new CanonicalPolicy(ns, policy.Name, spec, labels, policy.Annotations);
     }
 
-    /// <summary>Labels from their raw JSON, or the shared ones when byte-identical; with <paramref name="keep"/> false, only checked.</summary>
+    /// <summary>Labels from their raw JSON, or the shared ones when byte-identical.</summary>
     private static ImmutableSortedDictionary<string, string> Labels(
-        ReadOnlyMemory<byte> map, FieldPath path, bool keep, ref ReadOnlyMemory<byte> sharedText, ref ImmutableSortedDictionary<string, string>? shared)
+        ReadOnlyMemory<byte> map, FieldPath path, ref ReadOnlyMemory<byte> sharedText, ref ImmutableSortedDictionary<string, string>? shared)
     {
-        if (map.IsEmpty)
-        {
-            return NoEntries;
-        }
-
         if (shared is not null && map.Span.SequenceEqual(sharedText.Span))
         {
             return shared;
@@ -173,11 +169,6 @@ public static class PolicyReader
         path.Push("metadata");
         var entries = StringMap(document.RootElement, "labels", path);
         path.Pop();
-        if (!keep)
-        {
-            return NoEntries;
-        }
-
         sharedText = map;
         shared = entries;
         return entries;

@@ -132,7 +132,9 @@ public sealed class PolicyScan
 
     /// <summary>
     /// The labels' raw JSON, empty for null; their entries are read later, only when not recognised by their bytes.
-    /// Their values are checked to be strings on the way, so that their problems rank in document order.
+    /// Their values are checked to be strings on the way, so that their problems rank in document order. Labels no
+    /// decision reads (<see cref="KeepLabels"/> false) are checked whole here, keys and values decoded into a stack
+    /// buffer, and not kept: the request makes nothing of them.
     /// </summary>
     private ReadOnlyMemory<byte> ReadLabels(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
     {
@@ -142,27 +144,33 @@ public sealed class PolicyScan
         }
 
         var start = (int)reader.TokenStartIndex;
+        Span<char> text = stackalloc char[JsonReaderSteps.KeyTextLength];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var key = reader;
             reader.Read();
-            if (reader.TokenType != JsonTokenType.String && Problem is null)
+            try
             {
-                try
+                if (reader.TokenType != JsonTokenType.String)
                 {
-                    Problem = new PolicyFormatException($"metadata.labels.{Excerpt.Of(key.GetString())}", $"must be a string, not {Describe(ref reader)} (quote it in YAML)");
+                    Problem ??= new PolicyFormatException($"metadata.labels.{Excerpt.Of(key.GetString())}", $"must be a string, not {Describe(ref reader)} (quote it in YAML)");
                 }
-                catch (InvalidOperationException e)
+                else if (!KeepLabels && Problem is null)
                 {
-                    // A key that is not valid Unicode: reported only if this object is read at all, as for annotations.
-                    Problem = e;
+                    _ = JsonReaderSteps.Text(in key, text, out _);
+                    _ = JsonReaderSteps.Text(in reader, text, out _);
                 }
+            }
+            catch (InvalidOperationException e)
+            {
+                // A key or value that is not valid Unicode: reported only if this object is read at all, as for annotations.
+                Problem ??= e;
             }
 
             reader.Skip();
         }
 
-        return json[start..(int)reader.BytesConsumed];
+        return KeepLabels ? json[start..(int)reader.BytesConsumed] : default;
     }
 
     /// <summary>Whether the reader is on a value of <paramref name="kind"/> (a string or a mapping); null is none, anything else a problem, skipped.</summary>

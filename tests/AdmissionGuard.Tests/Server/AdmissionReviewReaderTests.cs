@@ -145,6 +145,21 @@ public class AdmissionReviewReaderTests
         Assert.True(error.Message == expected, $"{because}: {error.Message}");
     }
 
+    [Theory]
+    [InlineData(true, "\"tier\": \"\\ud800\"")]
+    [InlineData(false, "\"tier\": \"\\ud800\"")]
+    [InlineData(false, "\"\\ud800\": \"web\"")]
+    public void A_label_that_is_not_valid_Unicode_is_refused_whether_labels_are_kept_or_only_checked(bool labelsMatter, string label)
+    {
+        var text = Reviews.Load("create").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var mutated = text.Replace("\"metadata\": {", "\"metadata\": {\"labels\": {" + label + "},", StringComparison.Ordinal);
+        Assert.NotEqual(text, mutated);
+
+        var error = Assert.Throws<BadReviewException>(() => AdmissionReviewReader.Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(mutated)), labelsMatter: labelsMatter));
+
+        Assert.StartsWith("body has a string that is not valid Unicode", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_repeated_annotations_key_replaces_the_first_but_not_its_problems()
     {
