@@ -15,7 +15,7 @@ public sealed class RenderedDriftTests : IDisposable
           podSelector: {}
         """;
 
-    private const string Base = Other + "\n---\n" + SourceRepository.DbPolicy;
+    private static readonly string Base = Other + "\n---\n" + SourceRepository.DbPolicy;
 
     private const string Live = """
         apiVersion: v1

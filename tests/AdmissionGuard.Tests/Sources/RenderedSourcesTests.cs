@@ -8,7 +8,7 @@ namespace AdmissionGuard.Tests.Sources;
 /// <summary>Kustomize trees read through <c>Git:Sources</c>, rendered by the real kustomize, each feature on its own.</summary>
 public sealed class RenderedSourcesTests
 {
-    private const string Policy = DbPolicy;
+    private static readonly string Policy = DbPolicy;
 
     /// <summary>A patch is a NetworkPolicy fragment: read as a plain file it would be a second, different declaration.</summary>
     private const string Patch = """

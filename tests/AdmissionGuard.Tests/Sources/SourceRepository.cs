@@ -7,22 +7,8 @@ namespace AdmissionGuard.Tests.Sources;
 /// <summary>A real Git repository of kustomize trees and GitOps objects, read through sources as the server reads it.</summary>
 internal sealed class SourceRepository : IDisposable
 {
-    /// <summary>The NetworkPolicy <c>db</c>, without a namespace: a kustomization gives it one.</summary>
-    public const string DbPolicy = """
-        apiVersion: networking.k8s.io/v1
-        kind: NetworkPolicy
-        metadata:
-          name: db
-        spec:
-          podSelector:
-            matchLabels: {app: db}
-          ingress:
-          - from:
-            - podSelector:
-                matchLabels: {app: api}
-            ports:
-            - port: 5432
-        """;
+    /// <summary>The NetworkPolicy <c>db</c> of the drift fixtures, without its namespace: a kustomization gives it one.</summary>
+    public static readonly string DbPolicy = Drift.DriftFixtures.Db.Replace("  namespace: shop\n", "", StringComparison.Ordinal);
 
     private readonly GitRepository _repository = new();
     private readonly TempDirectory _cache = new();
