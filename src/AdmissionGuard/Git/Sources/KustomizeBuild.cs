@@ -9,7 +9,8 @@ namespace AdmissionGuard.Git.Sources;
 /// files), no plugins, Helm or exec (kustomize's defaults, which the guard never turns on), at most
 /// <see cref="KustomizeOptions.MaxConcurrentRenders"/> at once, each within its timeout.
 /// </summary>
-internal sealed class KustomizeBuild(KustomizeOptions options)
+/// <param name="maxOutput">Characters of output past which the render is stopped and refused (<see cref="MaxOutputBytes"/>).</param>
+internal sealed class KustomizeBuild(KustomizeOptions options, int maxOutput = KustomizeBuild.MaxOutputBytes)
 {
     /// <summary>A render is text the size of its objects; this is far above any real repository.</summary>
     public const int MaxOutputBytes = 256 * 1024 * 1024;
@@ -73,16 +74,23 @@ internal sealed class KustomizeBuild(KustomizeOptions options)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             timeout.CancelAfter(options.Timeout);
-            var output = ReadBoundedAsync(process.StandardOutput, timeout.Token);
+            var output = ReadBoundedAsync(process.StandardOutput, maxOutput, timeout.Token);
             var errors = process.StandardError.ReadToEndAsync(timeout.Token);
             try
             {
-                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+                // The output first: past its bound the render is stopped now, not when kustomize, blocked on a full
+                // pipe, would reach its timeout.
                 var text = await output.ConfigureAwait(false);
+                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
                 var problems = await errors.ConfigureAwait(false);
                 return process.ExitCode == 0
                     ? text
                     : throw new RenderException(file, "kustomize: " + FirstLine(problems, process.ExitCode));
+            }
+            catch (InvalidDataException e)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new RenderException(file, $"{e.Message}; a render this large is not a set of NetworkPolicies to compare");
             }
             catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
             {
@@ -105,7 +113,7 @@ internal sealed class KustomizeBuild(KustomizeOptions options)
         ("GIT_ALLOW_PROTOCOL", "file"), ("GIT_TERMINAL_PROMPT", "0"), ("GIT_SSH_COMMAND", "false"), ("GIT_CONFIG_NOSYSTEM", "1"),
     ];
 
-    private static async Task<string> ReadBoundedAsync(StreamReader reader, CancellationToken cancel)
+    private static async Task<string> ReadBoundedAsync(StreamReader reader, int limit, CancellationToken cancel)
     {
         var text = new StringBuilder();
         var buffer = new char[81920];
@@ -113,9 +121,9 @@ internal sealed class KustomizeBuild(KustomizeOptions options)
         while ((read = await reader.ReadAsync(buffer, cancel).ConfigureAwait(false)) > 0)
         {
             text.Append(buffer, 0, read);
-            if (text.Length > MaxOutputBytes)
+            if (text.Length > limit)
             {
-                throw new InvalidDataException($"kustomize wrote more than {MaxOutputBytes / 1024 / 1024} MiB");
+                throw new InvalidDataException($"kustomize wrote more than {(limit >= 1024 * 1024 ? $"{limit / 1024 / 1024} MiB" : $"{limit} characters")}");
             }
         }
 
