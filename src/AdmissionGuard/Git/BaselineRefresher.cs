@@ -186,15 +186,10 @@ internal sealed class BaselineRefresher(
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
             // A bug, not Git or the commit: say so, keep what is in force (which may be this commit, when only saving it
-            // failed), do not read the same commit again, and go on refreshing.
+            // failed), and go on refreshing. The commit is read again next time: what failed may not fail twice.
             metrics.RefreshFailed();
             var current = store.State;
-            if (current.Baseline?.Commit != commit)
-            {
-                _rejectedCommit = commit;
-            }
-
-            var error = new RefreshError($"internal error while loading the commit ({e.GetType().Name}: {e.Message}); please report it", commit, null, now);
+            var error = new RefreshError($"internal error while loading the commit ({e.GetType().Name}: {GitBaselineSource.Describe(e)}); please report it", commit, null, now);
             store.Publish(current with { LastError = error, LastFailureAt = now, ConsecutiveFailures = current.ConsecutiveFailures + 1 });
             logger.LogError(e, "Baseline refresh failed with an internal error; {InForce}", current.Baseline is { } inForce ? $"still enforcing {inForce.ShortCommit}" : "no baseline loaded yet");
         }

@@ -65,10 +65,17 @@ internal sealed class SourceReader(GitSettings settings, SourcePlan plan)
             {
                 Task.WaitAll([.. renders], cancel);
             }
-            catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is BaselineLoadException) is { } first)
+            catch (AggregateException)
             {
-                // The first failing source in the order they were found, as a sequential read would report it.
-                throw renders.Select(t => t.Exception?.InnerException).OfType<BaselineLoadException>().FirstOrDefault() ?? first;
+                // The first failing source in the order they were found, as a sequential read would report it, with its
+                // own exception (an IOException stays one, and is retried as one).
+                if (renders.FirstOrDefault(t => t.IsFaulted)?.Exception?.InnerException is { } first)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+                }
+
+                // None failed: they were cancelled, as the whole read is.
+                throw new OperationCanceledException(cancel);
             }
 
             return ([.. results.SelectMany(r => r.Files)], [.. results.Select(r => r.Report)]);
