@@ -43,7 +43,7 @@ public class DriftReportBenchmarks
 
     private Task Write(string query)
     {
-        var (items, next) = DriftQuery.Parse(new QueryCollection(QueryHelpers.ParseQuery(query))).Page(_report);
+        var (_, items, next) = DriftQuery.Parse(new QueryCollection(QueryHelpers.ParseQuery(query))).Page(_report);
         return DriftJson.WriteAsync(Stream.Null, _report, items, next, CancellationToken.None);
     }
 }

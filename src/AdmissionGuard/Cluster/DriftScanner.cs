@@ -306,7 +306,7 @@ internal sealed class DriftScanner(
         var state = drift.State;
         if (state.Reporting && (state.Report != report || state.Waiting != waiting || state.LastError != lastError))
         {
-            drift.Update(s => s.Reporting ? s with { Report = report, Waiting = waiting, LastError = lastError } : s);
+            drift.Update(s => s.Reporting ? s.WithReport(report) with { Waiting = waiting, LastError = lastError } : s);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using AdmissionGuard.Core;
 
 namespace AdmissionGuard.Cluster;
@@ -10,6 +11,28 @@ namespace AdmissionGuard.Cluster;
 /// </summary>
 public sealed record DriftState(bool Enabled, bool Reporting, string? Leader, DriftReport? Report, string? Waiting, string? LastError)
 {
+    /// <summary>How long a replaced report still serves the pages of its continue tokens, as a Kubernetes list's do.</summary>
+    public static readonly TimeSpan PagesLast = TimeSpan.FromMinutes(5);
+
+    /// <summary>Replaced reports kept for their pages at most: on a busy cluster every watch event makes one.</summary>
+    public const int MaxEarlier = 16;
+
+    /// <summary>
+    /// Reports replaced less than <see cref="PagesLast"/> before the current one was made, newest first, with when they
+    /// were replaced: a client paging through one finishes it.
+    /// </summary>
+    public ImmutableArray<(DriftReport Report, DateTimeOffset ReplacedAt)> Earlier { get; init; } = [];
+
+    /// <summary>This state with <paramref name="report"/> in force, the one it replaces kept for its pages.</summary>
+    public DriftState WithReport(DriftReport? report) =>
+        ReferenceEquals(report, Report) ? this : this with
+        {
+            Report = report,
+            Earlier = Report is null || report is null
+                ? []
+                : [(Report, report.ScannedAt), .. Earlier.Where(e => e.ReplacedAt > report.ScannedAt - PagesLast).Take(MaxEarlier - 1)],
+        };
+
     public static DriftState Off { get; } = new(false, false, null, null, "the drift scanner is off (AdmissionGuard:Drift:Enabled)", null);
 
     public static DriftState Electing { get; } = new(true, false, null, null, "waiting for the drift Lease", null);

@@ -99,9 +99,9 @@ public static class DriftEndpoints
                 {
                     try
                     {
-                        var (items, next) = DriftQuery.Parse(request.Query).Page(report);
+                        var (page, items, next) = DriftQuery.Parse(request.Query).Page(report, state.Earlier.Select(e => e.Report));
                         return Results.Stream(
-                            stream => DriftJson.WriteAsync(stream, report, items, next, request.HttpContext.RequestAborted), "application/json");
+                            stream => DriftJson.WriteAsync(stream, page, items, next, request.HttpContext.RequestAborted), "application/json");
                     }
                     catch (DriftQueryException e)
                     {

@@ -50,22 +50,23 @@ public sealed record DriftQuery(IReadOnlySet<string> Namespaces, IReadOnlySet<Dr
     }
 
     /// <summary>
-    /// The items of <paramref name="report"/> this query asks for, and the token of the next page (null on the last).
-    /// Throws <see cref="DriftQueryException"/> for a token that is not one, <see cref="DriftReportChangedException"/>
-    /// for one given by another report.
+    /// The report a page comes from (the current one, or for a continue token the report that gave it, while
+    /// <paramref name="earlier"/> keeps it), the items of it this query asks for, and the token of the next page (null
+    /// on the last). Throws <see cref="DriftQueryException"/> for a token that is not one, <see cref="DriftReportChangedException"/>
+    /// for one of a report no longer kept.
     /// </summary>
-    public (IEnumerable<DriftItem> Items, string? Next) Page(DriftReport report)
+    public (DriftReport Report, IEnumerable<DriftItem> Items, string? Next) Page(DriftReport current, IEnumerable<DriftReport>? earlier = null)
     {
+        var (report, offset) = Continue is null ? (current, 0) : Resume(Continue, current, earlier ?? []);
         var matching = report.Items.Where(i => (Namespaces.Count == 0 || Namespaces.Contains(i.Namespace)) && (Types.Count == 0 || Types.Contains(i.Type)));
-        var offset = Continue is null ? 0 : Offset(Continue, report);
         if (Limit is not { } limit)
         {
-            return (matching.Skip(offset), null);
+            return (report, matching.Skip(offset), null);
         }
 
         var count = matching.Count();
-        var next = offset + limit < count ? Token(report, offset + limit) : null;
-        return (matching.Skip(offset).Take(limit), next);
+        var next = (long)offset + limit < count ? Token(report, offset + limit) : null;
+        return (report, matching.Skip(offset).Take(limit), next);
     }
 
     /// <summary>
@@ -82,7 +83,7 @@ public sealed record DriftQuery(IReadOnlySet<string> Namespaces, IReadOnlySet<Dr
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
     }
 
-    private int Offset(string token, DriftReport report)
+    private (DriftReport Report, int Offset) Resume(string token, DriftReport current, IEnumerable<DriftReport> earlier)
     {
         string text;
         try
@@ -107,10 +108,11 @@ public sealed record DriftQuery(IReadOnlySet<string> Namespaces, IReadOnlySet<Dr
             throw new DriftQueryException("continue was given for other filters: repeat the namespace, type and limit of the first page");
         }
 
-        return ticks == report.ScannedAt.UtcTicks
-            ? offset
+        var report = current.ScannedAt.UtcTicks == ticks ? current : earlier.FirstOrDefault(r => r.ScannedAt.UtcTicks == ticks);
+        return report is not null
+            ? (report, offset)
             : throw new DriftReportChangedException(
-                $"the drift report changed since this page was given (now scanned at {report.ScannedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}); start again without continue");
+                $"the drift report this page belongs to is no longer kept (reports are kept {Cluster.DriftState.PagesLast.TotalMinutes:0} minutes after they are replaced; now scanned at {current.ScannedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}); start again without continue");
     }
 }
 

@@ -29,7 +29,7 @@ public sealed class DriftQueryTests
     [InlineData("?type=modified&type=unmanaged&namespace=shop", "shop/b shop/c")]
     public void Filters_keep_the_items_of_those_namespaces_and_types(string query, string expected)
     {
-        var (items, next) = Parse(query).Page(Report);
+        var (_, items, next) = Parse(query).Page(Report);
 
         Assert.Equal(expected, Names(items));
         Assert.Null(next);
@@ -42,7 +42,7 @@ public sealed class DriftQueryTests
         string? next = null;
         do
         {
-            var (items, following) = Parse("?type=missing,modified&limit=2" + (next is null ? "" : $"&continue={next}")).Page(Report);
+            var (_, items, following) = Parse("?type=missing,modified&limit=2" + (next is null ? "" : $"&continue={next}")).Page(Report);
             pages.Add(Names(items));
             next = following;
         }
@@ -52,14 +52,61 @@ public sealed class DriftQueryTests
     }
 
     [Fact]
-    public void A_token_of_a_report_since_replaced_is_refused_as_gone()
+    public void A_token_of_a_report_no_longer_kept_is_refused_as_gone()
     {
-        var (_, next) = Parse("?limit=2").Page(Report);
+        var (_, _, next) = Parse("?limit=2").Page(Report);
         var newer = Report with { ScannedAt = ScannedAt.AddSeconds(30) };
 
         var error = Assert.Throws<DriftReportChangedException>(() => Parse($"?limit=2&continue={next}").Page(newer));
 
-        Assert.Equal("the drift report changed since this page was given (now scanned at 2026-12-07T01:00:30Z); start again without continue", error.Message);
+        Assert.Equal("the drift report this page belongs to is no longer kept (reports are kept 5 minutes after they are replaced; now scanned at 2026-12-07T01:00:30Z); start again without continue", error.Message);
+    }
+
+    [Fact]
+    public void Pages_go_on_from_the_report_that_gave_the_token_while_newer_reports_replace_it()
+    {
+        var (_, first, next) = Parse("?limit=2").Page(Report);
+        var state = new AdmissionGuard.Cluster.DriftState(true, true, "guard-a", null, null, null).WithReport(Report);
+        for (var second = 1; second <= 3; second++)
+        {
+            // A watch event each: the newer reports lost shop/b.
+            state = state.WithReport(Report with { ScannedAt = ScannedAt.AddSeconds(second), Items = [.. Report.Items.Where(i => i.Name != "b")] });
+        }
+
+        var (pinned, rest, _) = Parse($"?limit=2&continue={next}").Page(state.Report!, state.Earlier.Select(e => e.Report));
+
+        Assert.Same(Report, pinned);
+        Assert.Equal("shop/a shop/b", Names(first));
+        Assert.Equal("shop/c team-a/d", Names(rest));
+    }
+
+    [Fact]
+    public void A_token_with_an_offset_past_the_end_gives_an_empty_last_page_not_an_overflow()
+    {
+        var (_, _, next) = Parse("?limit=2").Page(Report);
+        var parts = System.Text.Encoding.ASCII.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(next)).Split(':');
+        var forged = System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.ASCII.GetBytes($"{parts[0]}:{parts[1]}:{int.MaxValue}"));
+
+        var (_, items, following) = Parse($"?limit=2&continue={forged}").Page(Report);
+
+        Assert.Empty(items);
+        Assert.Null(following);
+    }
+
+    [Fact]
+    public void A_replaced_report_is_kept_for_its_pages_five_minutes_and_sixteen_reports_at_most()
+    {
+        var state = new AdmissionGuard.Cluster.DriftState(true, true, "guard-a", null, null, null).WithReport(Report);
+        var replaced = state.WithReport(Report with { ScannedAt = ScannedAt.AddSeconds(10) });
+
+        var withinFiveMinutes = replaced.WithReport(Report with { ScannedAt = ScannedAt.AddSeconds(10) + AdmissionGuard.Cluster.DriftState.PagesLast - TimeSpan.FromSeconds(1) });
+        var afterFiveMinutes = replaced.WithReport(Report with { ScannedAt = ScannedAt.AddSeconds(10) + AdmissionGuard.Cluster.DriftState.PagesLast + TimeSpan.FromSeconds(1) });
+        var busy = Enumerable.Range(1, 40).Aggregate(state, (s, i) => s.WithReport(Report with { ScannedAt = ScannedAt.AddSeconds(i) }));
+
+        Assert.Contains(Report, withinFiveMinutes.Earlier.Select(e => e.Report));
+        Assert.DoesNotContain(Report, afterFiveMinutes.Earlier.Select(e => e.Report));
+        Assert.Equal(AdmissionGuard.Cluster.DriftState.MaxEarlier, busy.Earlier.Length);
+        Assert.Equal(ScannedAt.AddSeconds(39), busy.Earlier[0].Report.ScannedAt);
     }
 
     [Theory]
@@ -68,7 +115,7 @@ public sealed class DriftQueryTests
     [InlineData("?limit=2&namespace=shop")]
     public void A_token_given_for_other_filters_is_refused(string other)
     {
-        var (_, next) = Parse("?limit=2").Page(Report);
+        var (_, _, next) = Parse("?limit=2").Page(Report);
 
         var error = Assert.Throws<DriftQueryException>(() => Parse($"{other}&continue={next}").Page(Report));
 
