@@ -33,6 +33,12 @@ internal sealed class PersistedBaseline(GitSettings settings)
         }
 
         File.Move(temporary, FilePath, overwrite: true);
+
+        // A baseline of other settings or of another format is never read by this build; a rollback must not find an old one.
+        foreach (var other in Directory.EnumerateFiles(Path.GetDirectoryName(FilePath)!, "baseline-*.json").Where(f => f != FilePath))
+        {
+            File.Delete(other);
+        }
     }
 
     /// <returns>The persisted baseline, or null when there is none. Renders were persisted as their output: nothing is rendered again.</returns>

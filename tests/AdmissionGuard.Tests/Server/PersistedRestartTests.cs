@@ -60,6 +60,20 @@ public sealed class PersistedRestartTests
         }
     }
 
+    [Fact]
+    public async Task Saving_a_baseline_removes_those_of_other_settings_and_formats_so_a_rollback_never_enforces_an_old_one()
+    {
+        using var repository = new GitRepository();
+        using var cache = new TempDirectory();
+        var old = cache.Combine("baseline-00000000000000aa.json");
+        File.WriteAllText(old, "{}");
+
+        var commit = await LoadOnceAsync(repository, new Dictionary<string, string?> { ["Git:CacheDirectory"] = cache.Path });
+
+        Assert.False(File.Exists(old));
+        Assert.Contains(commit, File.ReadAllText(Assert.Single(Directory.GetFiles(cache.Path, "baseline-*.json"))), StringComparison.Ordinal);
+    }
+
     /// <summary>Commits the example repository and lets a first server load and persist it, then stops that server.</summary>
     private static async Task<string> LoadOnceAsync(GitRepository repository, Dictionary<string, string?> settings)
     {
