@@ -144,7 +144,7 @@ public static class DriftCommand
                 : await ReadClusterAsync(cluster!, cancel).ConfigureAwait(false);
 
             var source = new GitBaselineSource(options.Git, TimeProvider.System, firstRetryDelay: TimeSpan.FromMilliseconds(500));
-            var (baseline, files, _) = source.Load(source.Fetch(cancel), DateTimeOffset.UtcNow, cancel);
+            var (baseline, files, _, _) = source.Load(source.Fetch(cancel), DateTimeOffset.UtcNow, cancel);
             var scope = request.Namespaces.Select(n => new NamespacePattern(n.Trim())).ToList();
             var report = Drift.Find(baseline, live, settings, scope, DateTimeOffset.UtcNow);
 

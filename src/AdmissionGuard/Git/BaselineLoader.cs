@@ -86,27 +86,31 @@ internal static class BaselineLoader
         return files;
     }
 
-    /// <summary>As <see cref="Build"/>, and each source's report given the number of policies it declares.</summary>
-    public static LoadedCommit BuildFromSources(
+    /// <summary>
+    /// Reads the commit's manifest texts into a baseline, with each source's report given the number of policies it
+    /// declares. The commit is rejected whole when a file does not parse or two documents declare the same policy.
+    /// </summary>
+    /// <param name="files">Texts to read, or files whose <see cref="ManifestFile.Read"/> already holds their policies.</param>
+    /// <param name="reused">What earlier loads read: a file they read is not parsed again; receives what this one reads.</param>
+    public static LoadedCommit Load(
         string commitSha, IReadOnlyList<ManifestFile> files, IReadOnlyList<Sources.SourceReport> sources, GitSettings settings, DateTimeOffset now, ParsedManifests? reused = null)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var unrendered = sources.Where(s => s.Problem is not null).Select(s => $"{s.Name}: not rendered: {s.Problem}");
-        var baseline = Build(commitSha, files, settings, now, counts, [.. unrendered], reused);
-        return new LoadedCommit(baseline, files, [.. sources.Select(s => s with { Policies = counts.GetValueOrDefault(s.Name) })]);
+        var (baseline, declared) = Build(commitSha, files, settings, now, counts, [.. unrendered], reused);
+        return new LoadedCommit(baseline, files, [.. sources.Select(s => s with { Policies = counts.GetValueOrDefault(s.Name) })], declared);
     }
 
-    /// <param name="policiesBySource">When given, receives how many policies each source (<see cref="ManifestFile.Source"/>) declares.</param>
+    /// <param name="policiesBySource">Receives how many policies each source (<see cref="ManifestFile.Source"/>) declares.</param>
     /// <param name="notices">Said about the commit besides what its manifests' readers note (sources not rendered).</param>
-    /// <param name="reused">What earlier builds read: a file they read is not parsed again; receives what this one reads.</param>
-    public static Baseline Build(
+    private static (Baseline Baseline, IReadOnlyList<DeclaredPolicy>[] Declared) Build(
         string commitSha,
         IReadOnlyList<ManifestFile> files,
         GitSettings settings,
         DateTimeOffset now,
-        Dictionary<string, int>? policiesBySource = null,
-        IReadOnlyList<string>? notices = null,
-        ParsedManifests? reused = null)
+        Dictionary<string, int> policiesBySource,
+        IReadOnlyList<string> notices,
+        ParsedManifests? reused)
     {
         // Only what is read now is shared, among itself: what unchanged files gave was shared when it was read, and
         // going over all of it again would cost a one-file commit as much as its read.
@@ -166,7 +170,7 @@ internal static class BaselineLoader
                 error.Throw();
             }
 
-            if (policiesBySource is not null && file.Source is { } source)
+            if (file.Source is { } source)
             {
                 policiesBySource[source] = policiesBySource.GetValueOrDefault(source) + parsed[i].Policies!.Count;
             }
@@ -183,13 +187,15 @@ internal static class BaselineLoader
             }
         }
 
-        reused?.Keep(files, [.. parsed.Select(p => p.Policies!)]);
-        return new Baseline(
+        var perFile = parsed.Select(p => p.Policies!).ToArray();
+        reused?.Keep(files, perFile);
+        var baseline = new Baseline(
             commitSha,
             settings.Ref,
             now,
             declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedSpec = d.ServedSpec, Via = d.Via }),
-            [.. notices ?? [], .. parsed.SelectMany(p => p.Policies!).Select(d => d.Notice).OfType<string>()]);
+            [.. notices, .. perFile.SelectMany(p => p).Select(d => d.Notice).OfType<string>()]);
+        return (baseline, perFile);
     }
 
     private static void CollectBlobs(Tree tree, string prefix, List<(string Path, Blob Blob)> files)

@@ -99,7 +99,7 @@ internal sealed class BaselineRefresher(
     {
         try
         {
-            if (_persisted.Load(clock.GetUtcNow()) is { } loaded && store.Current is null)
+            if (_persisted.Load(clock.GetUtcNow(), _source.Reused) is { } loaded && store.Current is null)
             {
                 var baseline = loaded.Baseline;
                 store.Publish(store.State with { Baseline = baseline, Source = "persisted", Sources = loaded.Sources });

@@ -23,6 +23,9 @@ internal sealed class GitBaselineSource
     private readonly Sources.SourcePlan _plan;
     private readonly ParsedManifests _reused = new();
 
+    /// <summary>What the last load read: a persisted baseline put in force is kept here, so the next commit reads only changed files.</summary>
+    internal ParsedManifests Reused => _reused;
+
     public GitBaselineSource(GitSettings settings, TimeProvider clock, TimeSpan? firstRetryDelay = null)
     {
         _settings = settings;
@@ -66,11 +69,11 @@ internal sealed class GitBaselineSource
         if (!_plan.UsesSources)
         {
             var files = BaselineLoader.ReadFiles(repo, commit, _settings, _reused);
-            return new LoadedCommit(BaselineLoader.Build(commit, files, _settings, now, reused: _reused), files, []);
+            return BaselineLoader.Load(commit, files, [], _settings, now, _reused);
         }
 
         var (rendered, sources) = new Sources.SourceReader(_settings, _plan).Read(repo, commit, cancel);
-        return BaselineLoader.BuildFromSources(commit, rendered, sources, _settings, now);
+        return BaselineLoader.Load(commit, rendered, sources, _settings, now);
     }
 
     /// <summary>A file's text at a fetched commit (the base or component file of a rendered policy), or null.</summary>

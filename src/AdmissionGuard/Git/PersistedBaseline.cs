@@ -7,9 +7,11 @@ using AdmissionGuard.Core;
 namespace AdmissionGuard.Git;
 
 /// <summary>
-/// The last good baseline on disk (its commit, and the renders of rendered sources; plain files are read from the
-/// cached clone at that commit), so that a restart while Git is unreachable enforces at once. Written atomically (temp file, then rename); one file per
-/// repository, ref, paths and default namespace, so a configuration change never reuses a stale one.
+/// The last good baseline on disk, so that a restart while Git is unreachable enforces at once: its commit, its sources,
+/// and what each manifest file declared, read back without Git, the cached clone or kustomize
+/// (<see cref="PersistedManifest"/>). JSON Lines: a header, then one line per file, read in parallel. Written
+/// atomically (temp file, then rename); one file per repository, ref, paths and sources settings, so a configuration
+/// change never reuses a stale one.
 /// </summary>
 internal sealed class PersistedBaseline(GitSettings settings)
 {
@@ -19,16 +21,20 @@ internal sealed class PersistedBaseline(GitSettings settings)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
         var temporary = FilePath + ".tmp";
-        // Plain files are in the cached clone, at this commit: only renders, which are not, are written out.
-        var inClone = loaded.Files.Count > 0 && loaded.Files.All(f => f.BlobId is not null);
-        var snapshot = new Snapshot(settings.DisplayRepository, settings.Ref, loaded.Baseline.Commit, savedAt, inClone ? [] : [.. loaded.Files])
+        var header = new Header(settings.DisplayRepository, settings.Ref, loaded.Baseline.Commit, savedAt, [.. loaded.Sources], loaded.Files.Count);
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
         {
-            Sources = [.. loaded.Sources],
-            FilesInClone = inClone,
-        };
-        using (var stream = File.Create(temporary))
-        {
-            JsonSerializer.Serialize(stream, snapshot, PersistedJson.Default.Snapshot);
+            JsonSerializer.Serialize(stream, header, PersistedJson.Default.Header);
+            stream.WriteByte((byte)'\n');
+            using var writer = new Utf8JsonWriter(stream);
+            for (var i = 0; i < loaded.Files.Count; i++)
+            {
+                PersistedManifest.Write(writer, loaded.Files[i], loaded.Declared[i]);
+                writer.Flush();
+                writer.Reset(stream);
+                stream.WriteByte((byte)'\n');
+            }
+
             stream.Flush(flushToDisk: true);
         }
 
@@ -41,49 +47,65 @@ internal sealed class PersistedBaseline(GitSettings settings)
         }
     }
 
-    /// <returns>The persisted baseline, or null when there is none. Renders were persisted as their output: nothing is rendered again.</returns>
-    public LoadedCommit? Load(DateTimeOffset now)
+    /// <returns>The persisted baseline, or null when there is none. Nothing is fetched, rendered or parsed from YAML again.</returns>
+    /// <param name="reused">Receives what the files declare, so that the next commit reads only the files that changed.</param>
+    public LoadedCommit? Load(DateTimeOffset now, ParsedManifests? reused = null)
     {
         if (!File.Exists(FilePath))
         {
             return null;
         }
 
-        Snapshot? snapshot;
+        var bytes = File.ReadAllBytes(FilePath);
         try
         {
-            using var stream = File.OpenRead(FilePath);
-            snapshot = JsonSerializer.Deserialize(stream, PersistedJson.Default.Snapshot);
-        }
-        catch (JsonException e)
-        {
-            throw new BaselineLoadException($"persisted baseline {FilePath} is unreadable: {e.Message}");
-        }
+            var headerEnd = bytes.AsSpan().IndexOf((byte)'\n');
+            var header = JsonSerializer.Deserialize(bytes.AsSpan(0, headerEnd < 0 ? bytes.Length : headerEnd), PersistedJson.Default.Header)
+                ?? throw new JsonException("no header");
+            var lines = Lines(bytes, headerEnd + 1);
+            if (headerEnd < 0 || lines.Count != header.Files)
+            {
+                throw new JsonException($"{header.Files} files expected, {lines.Count} found");
+            }
 
-        if (snapshot is null)
-        {
-            return null;
+            var files = new ManifestFile[lines.Count];
+            Parallel.For(0, lines.Count, i => files[i] = PersistedManifest.Read(lines[i]));
+            return BaselineLoader.Load(header.Commit, files, header.Sources, settings, now, reused);
         }
-
-        var files = snapshot.FilesInClone ? FromClone(snapshot.Commit) : snapshot.Files;
-        return BaselineLoader.BuildFromSources(snapshot.Commit, files, snapshot.Sources ?? [], settings, now);
+        catch (Exception e) when (Unreadable(e) is { } problem)
+        {
+            throw new BaselineLoadException($"persisted baseline {FilePath} is unreadable: {problem}");
+        }
     }
 
-    private IReadOnlyList<ManifestFile> FromClone(string commit)
+    private static List<ReadOnlyMemory<byte>> Lines(byte[] bytes, int start)
     {
-        try
+        var lines = new List<ReadOnlyMemory<byte>>();
+        while (start < bytes.Length)
         {
-            using var repo = new GitRepositoryCache(settings).Open();
-            return BaselineLoader.ReadFiles(repo, commit, settings);
+            var length = bytes.AsSpan(start).IndexOf((byte)'\n');
+            if (length < 0)
+            {
+                throw new JsonException("the last line is cut short");
+            }
+
+            lines.Add(bytes.AsMemory(start, length));
+            start += length + 1;
         }
-        catch (LibGit2Sharp.LibGit2SharpException e)
-        {
-            throw new BaselineLoadException($"persisted baseline {FilePath}: the cached clone cannot give commit {commit}: {e.Message}");
-        }
+
+        return lines;
     }
+
+    /// <summary>What makes a persisted file unusable (a file this build did not write, or damaged), in one line; null for anything else.</summary>
+    private static string? Unreadable(Exception e) => e switch
+    {
+        AggregateException { InnerExceptions: [var first, ..] } => Unreadable(first),
+        JsonException or KeyNotFoundException or InvalidOperationException or FormatException or Core.Policy.PolicyFormatException => e.Message.ReplaceLineEndings(" "),
+        _ => null,
+    };
 
     /// <summary>Part of the file's name: a build that writes another format never reads this one, nor the reverse.</summary>
-    private const string Format = "3";
+    private const string Format = "4";
 
     private static string Fingerprint(GitSettings settings)
     {
@@ -107,15 +129,10 @@ internal sealed class PersistedBaseline(GitSettings settings)
                 settings.Kustomize.StrictSubstitution,
             });
 
-    internal sealed record Snapshot(string Repository, string Ref, string Commit, DateTimeOffset SavedAt, List<ManifestFile> Files)
-    {
-        public List<Sources.SourceReport>? Sources { get; init; }
-
-        /// <summary>The commit's plain files are read from the cached clone; <see cref="Files"/> then holds nothing.</summary>
-        public bool FilesInClone { get; init; }
-    }
+    /// <summary>The first line: what the baseline is, and how many file lines follow it.</summary>
+    internal sealed record Header(string Repository, string Ref, string Commit, DateTimeOffset SavedAt, List<Sources.SourceReport> Sources, int Files);
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(PersistedBaseline.Snapshot))]
+[JsonSerializable(typeof(PersistedBaseline.Header))]
 internal sealed partial class PersistedJson : JsonSerializerContext;

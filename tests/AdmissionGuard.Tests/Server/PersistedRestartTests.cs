@@ -27,14 +27,13 @@ public sealed class PersistedRestartTests
     }
 
     [Fact]
-    public async Task Plain_files_are_not_copied_into_the_persisted_baseline_and_a_restart_without_the_cached_clone_says_why_it_waits()
+    public async Task A_restart_without_Git_and_without_the_cached_clone_enforces_the_persisted_policies()
     {
         using var repository = new GitRepository();
         using var cache = new TempDirectory();
         var settings = new Dictionary<string, string?> { ["Git:CacheDirectory"] = cache.Path };
         var commit = await LoadOnceAsync(repository, settings);
 
-        var persisted = File.ReadAllText(Directory.GetFiles(cache.Path, "baseline-*.json").Single());
         foreach (var clone in Directory.GetDirectories(cache.Path, "repo-*"))
         {
             Directory.Delete(clone, recursive: true);
@@ -44,15 +43,14 @@ public sealed class PersistedRestartTests
         try
         {
             await using var restarted = await GuardHost.StartAsync(repository.Path, settings);
-            var status = await restarted.WaitForErrorAsync();
+            var status = await restarted.WaitForCommitAsync(commit);
+            var equal = await restarted.ReviewAsync(Reviews.Load("create"));
+            var widened = await restarted.ReviewAsync(Reviews.Load("create").WithSpec("""{"podSelector":{},"ingress":[{}]}"""));
 
-            Assert.Contains(commit, persisted, StringComparison.Ordinal);
-            Assert.DoesNotContain("NetworkPolicy", persisted, StringComparison.Ordinal);
-            Assert.Null(status["commit"]);
-            Assert.Contains(
-                restarted.Logs.Events.Select(e => e.RenderMessage()),
-                m => m.StartsWith("Persisted baseline not used: \"persisted baseline ", StringComparison.Ordinal)
-                    && m.Contains($"the cached clone cannot give commit {commit}", StringComparison.Ordinal));
+            Assert.Equal("persisted", status["source"]!.GetValue<string>());
+            Assert.True(equal["allowed"]!.GetValue<bool>());
+            Assert.False(widened["allowed"]!.GetValue<bool>());
+            Assert.Contains($"@{commit[..7]}", widened["status"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         }
         finally
         {

@@ -1,0 +1,188 @@
+using System.Text;
+using AdmissionGuard.Core;
+using AdmissionGuard.Core.Policy;
+using AdmissionGuard.Git;
+using AdmissionGuard.Tests.Support;
+
+namespace AdmissionGuard.Tests.Manifests;
+
+/// <summary>
+/// The persisted baseline holds what each file declared, and reads back into the same baseline without Git, the cached
+/// clone or kustomize: the same policies, served specs, files, renders' base files and notices.
+/// </summary>
+public sealed class PersistedBaselineTests
+{
+    private static string Policy(string name, int port) =>
+        $"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  ingress:\n  - ports:\n    - port: {port}\n";
+
+    private const string Labelled = """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata:
+          name: labelled
+          labels: {team: ops, app.kubernetes.io/name: web}
+          annotations: {owner: "caf\u00e9 \U0001F600", note: "two\nlines \"quoted\" <b>&</b>", empty: ""}
+        spec:
+          podSelector: {matchLabels: {app: web}}
+          policyTypes: [Egress, Ingress]
+          egress:
+          - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]
+          ingress: []
+        status: {}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: not-a-policy}
+        """;
+
+    [SkippableFact]
+    public void Every_corpus_policy_reads_back_as_it_was_declared()
+    {
+        var declared = CorpusPolicies.Read("default");
+
+        foreach (var group in declared.GroupBy(p => p.Path))
+        {
+            var file = new ManifestFile(group.Key, "") { BlobId = "0123" };
+            AssertSame([.. group], RoundTrip(file, [.. group]).Read!);
+        }
+    }
+
+    [Fact]
+    public void A_policy_without_a_served_spec_keeps_its_declared_spec_and_reads_back_to_the_same_policy()
+    {
+        var policy = ManifestReader.Read("a.yaml", Policy("a", 80), "default").Single();
+        var unserved = policy with { ServedSpec = null, SpecJson = policy.ServedSpec };
+
+        var back = RoundTrip(new ManifestFile("a.yaml", ""), [unserved]).Read!.Single();
+
+        Assert.Null(back.ServedSpec);
+        Assert.Equal(policy.ServedSpec, back.SpecJson);
+        Assert.Equal(policy.Policy.Spec, back.Policy.Spec);
+    }
+
+    [Fact]
+    public void A_saved_baseline_loads_back_equal_with_its_renders_base_files_notices_and_sources()
+    {
+        using var cache = new TempDirectory();
+        var settings = new GitSettings { Repository = "https://git.example.com/platform/policies.git", CacheDirectory = cache.Path };
+        var plain = new ManifestFile("clusters/prod/labelled.yaml", Labelled) { BlobId = "b1", Source = "clusters/prod" };
+        var rendered = new ManifestFile("apps/overlays/prod", "") { Rendered = true, Namespace = "shop", Source = "apps/overlays/prod" };
+        var renderOptions = rendered.ReadOptions("default") with { OriginOf = name => $"apps/base/{name}.yaml" };
+        rendered = rendered with { Read = ManifestReader.Read(rendered.Path, Policy("db", 5432) + "---\n" + Policy("web", 443), renderOptions) };
+        var sources = new List<Git.Sources.SourceReport>
+        {
+            new("clusters/prod", "configured", "Plain", null, 1, null),
+            new("apps/overlays/prod", "Flux Kustomization flux-system/apps", "Kustomize", 1.5, 2, null) { Provenance = "names" },
+        };
+        var loaded = BaselineLoader.Load(new string('a', 40), [plain, rendered], sources, settings, DateTimeOffset.UnixEpoch);
+        var persisted = new PersistedBaseline(settings);
+
+        persisted.Save(loaded, DateTimeOffset.UnixEpoch);
+        var back = persisted.Load(DateTimeOffset.UnixEpoch)!;
+
+        Assert.Equal(loaded.Baseline.Commit, back.Baseline.Commit);
+        Assert.Equal(loaded.Baseline.Notices, back.Baseline.Notices);
+        Assert.Single(back.Baseline.Notices);
+        Assert.Equal(loaded.Sources, back.Sources);
+        Assert.Equal(3, back.Baseline.Count);
+        foreach (var entry in loaded.Baseline.Entries)
+        {
+            var restored = back.Baseline.Find(entry.Policy.Id)!;
+            AssertSameEntry(entry, restored);
+            Assert.Equal(loaded.Baseline.Location(entry), back.Baseline.Location(restored));
+        }
+
+        Assert.Equal("apps/base/db.yaml via apps/overlays/prod@aaaaaaa", back.Baseline.Location(back.Baseline.Find(new PolicyKey("shop", "db"))!));
+        Assert.Equal(
+            ["b1", null],
+            back.Files.Select(f => f.BlobId));
+    }
+
+    [Fact]
+    public void After_a_restart_the_next_commit_reads_only_the_files_that_changed()
+    {
+        using var repository = new GitRepository();
+        using var cache = new TempDirectory();
+        repository.Commit(new Dictionary<string, string> { ["a.yaml"] = Policy("a", 80), ["b.yaml"] = Policy("b", 80) });
+        var settings = new GitSettings { Repository = repository.Path, CacheDirectory = cache.Path };
+        var before = new GitBaselineSource(settings, TimeProvider.System);
+        new PersistedBaseline(settings).Save(before.Load(before.Fetch(CancellationToken.None), DateTimeOffset.UtcNow), DateTimeOffset.UtcNow);
+
+        var restarted = new GitBaselineSource(settings, TimeProvider.System);
+        var restored = new PersistedBaseline(settings).Load(DateTimeOffset.UtcNow, restarted.Reused)!;
+        repository.Commit(new Dictionary<string, string> { ["b.yaml"] = Policy("b", 443) });
+        var next = restarted.Load(restarted.Fetch(CancellationToken.None), DateTimeOffset.UtcNow);
+
+        Assert.Same(restored.Baseline.Find(new PolicyKey("shop", "a"))!.Policy, next.Baseline.Find(new PolicyKey("shop", "a"))!.Policy);
+        Assert.Equal("", next.Files.Single(f => f.Path == "a.yaml").Text);
+        Assert.Contains("TCP/443", next.Baseline.Find(new PolicyKey("shop", "b"))!.Policy.Spec.Key, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("cut", "the last line is cut short")]
+    [InlineData("missing", "1 files expected, 0 found")]
+    [InlineData("edited", "no \"policies\" in a file's line")]
+    public void A_damaged_persisted_baseline_is_refused_in_one_line_naming_the_file(string damage, string problem)
+    {
+        using var cache = new TempDirectory();
+        var settings = new GitSettings { Repository = "https://git.example.com/p.git", CacheDirectory = cache.Path };
+        var file = new ManifestFile("a.yaml", Policy("a", 80)) { BlobId = "b1" };
+        var persisted = new PersistedBaseline(settings);
+        persisted.Save(BaselineLoader.Load(new string('a', 40), [file], [], settings, DateTimeOffset.UnixEpoch), DateTimeOffset.UnixEpoch);
+        var lines = File.ReadAllLines(persisted.FilePath);
+        File.WriteAllText(persisted.FilePath, damage switch
+        {
+            "cut" => lines[0] + "\n" + lines[1][..20],
+            "missing" => lines[0] + "\n",
+            _ => lines[0] + "\n" + lines[1].Replace("\"policies\"", "\"policy\"", StringComparison.Ordinal) + "\n",
+        });
+
+        var error = Assert.Throws<BaselineLoadException>(() => persisted.Load(DateTimeOffset.UnixEpoch));
+
+        Assert.StartsWith($"persisted baseline {persisted.FilePath} is unreadable: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    private static ManifestFile RoundTrip(ManifestFile file, IReadOnlyList<DeclaredPolicy> policies)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            PersistedManifest.Write(writer, file, policies);
+        }
+
+        return PersistedManifest.Read(buffer.ToArray());
+    }
+
+    private static void AssertSame(IReadOnlyList<DeclaredPolicy> expected, IReadOnlyList<DeclaredPolicy> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            var (e, a) = (expected[i], actual[i]);
+            AssertSamePolicy(e.Policy, a.Policy, e.Location);
+            Assert.Equal((e.Path, e.DocumentIndex, e.Location, e.Via, e.Notice), (a.Path, a.DocumentIndex, a.Location, a.Via, a.Notice));
+            Assert.Equal(e.ServedSpec, a.ServedSpec);
+            Assert.Equal(e.SpecJson, a.SpecJson);
+        }
+    }
+
+    private static void AssertSameEntry(BaselineEntry expected, BaselineEntry actual)
+    {
+        AssertSamePolicy(expected.Policy, actual.Policy, expected.SourcePath);
+        Assert.Equal((expected.SourcePath, expected.DocumentIndex, expected.Via), (actual.SourcePath, actual.DocumentIndex, actual.Via));
+        Assert.Equal(expected.ServedSpec, actual.ServedSpec);
+    }
+
+    private static void AssertSamePolicy(CanonicalPolicy expected, CanonicalPolicy actual, string where)
+    {
+        Assert.True(expected.Id == actual.Id, where);
+        Assert.True(expected.Spec.Key == actual.Spec.Key, $"{where}:\n  declared {expected.Spec.Key}\n  restored {actual.Spec.Key}");
+        Assert.Equal(expected.Spec, actual.Spec);
+        Assert.Equal(expected.Labels, actual.Labels);
+        Assert.Equal(expected.Annotations, actual.Annotations);
+        Assert.Empty(actual.ManagedFields);
+        Assert.Null(actual.Uid);
+    }
+}
