@@ -114,7 +114,7 @@ public class DecisionBenchmarks
     internal static Baseline BaselineFromManifests(int count)
     {
         var files = Enumerable.Range(0, count).Select(i => new ManifestFile(Fixtures.ManifestPath(i), Fixtures.Manifest(i))).ToList();
-        return BaselineLoader.Build(new string('a', 40), files, new GitSettings(), DateTimeOffset.UtcNow);
+        return BaselineLoader.Load(new string('a', 40), files, [], new GitSettings(), DateTimeOffset.UtcNow).Baseline;
     }
 }
 

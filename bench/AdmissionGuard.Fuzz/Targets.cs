@@ -163,7 +163,7 @@ internal static class Targets
             .Select(file => new ManifestFile(Path.GetRelativePath(folder, file).Replace('\\', '/'), File.ReadAllText(file)))
             .OrderBy(file => file.Path, StringComparer.Ordinal)
             .ToList();
-        return BaselineLoader.Build(new string('0', 40), files, new GitSettings(), DateTimeOffset.UnixEpoch);
+        return BaselineLoader.Load(new string('0', 40), files, [], new GitSettings(), DateTimeOffset.UnixEpoch).Baseline;
     }
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>
