@@ -37,5 +37,11 @@ if (args is ["live-list", var liveText] && int.TryParse(liveText, out var live) 
     return await LiveList.RunAsync(live);
 }
 
+// `persisted-restart CACHE REPOSITORY [RUNS]`: a restart's read of the persisted baseline in a guard's cache folder.
+if (args is ["persisted-restart", var cache, var repository, .. var rest])
+{
+    return PersistedRestart.Run(cache, repository, rest is [var runsText] ? int.Parse(runsText, System.Globalization.CultureInfo.InvariantCulture) : 3);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Fixtures).Assembly).Run(args);
 return 0;

@@ -32,6 +32,23 @@ public sealed class PolicySharingTests
     }
 
     [Fact]
+    public void Policies_shared_from_many_threads_at_once_hold_one_instance_of_each_part()
+    {
+        // Each half of the range (one thread each) meets the same new parts at about the same time.
+        const int Apps = 10_000;
+        var read = Enumerable.Range(0, 2 * Apps).Select(i => Tenant($"team-{i}", $"app-{i % Apps}")).ToArray();
+        var sharing = new PolicySharing();
+        var shared = new CanonicalPolicy[read.Length];
+
+        Parallel.For(0, read.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => shared[i] = sharing.Share(read[i]));
+
+        Assert.Equal(read.Select(p => p.Spec.Key), shared.Select(p => p.Spec.Key));
+        Assert.Single(shared.Select(p => p.Spec.Egress[0]).Distinct(ReferenceEqualityComparer.Instance));
+        Assert.Single(shared.Select(p => p.Labels).Distinct(ReferenceEqualityComparer.Instance));
+        Assert.Equal(Apps, shared.Select(p => p.Spec).Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
+
+    [Fact]
     public void Equal_specs_in_two_namespaces_are_one_spec()
     {
         var sharing = new PolicySharing();

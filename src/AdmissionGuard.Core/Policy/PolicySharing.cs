@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 
 namespace AdmissionGuard.Core.Policy;
@@ -8,14 +9,17 @@ namespace AdmissionGuard.Core.Policy;
 /// (DNS, monitoring, the ingress controller) in every namespace; shared, a rule is held once instead of once per
 /// namespace. Equal parts are interchangeable: every part is immutable and compares by its canonical key.
 /// </summary>
-/// <remarks>Not thread-safe: one loader uses one instance for one baseline, then drops it.</remarks>
+/// <remarks>
+/// Thread-safe, so that files read in parallel share as they are read and their unshared copies die young. Two threads
+/// sharing equal parts at once may each build a copy: the first one stored is the one both return.
+/// </remarks>
 public sealed class PolicySharing
 {
-    private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
-    private readonly Dictionary<PolicySpec, PolicySpec> _specs = [];
-    private readonly Dictionary<PolicyRule, PolicyRule> _rules = [];
-    private readonly Dictionary<LabelSelector, LabelSelector> _selectors = [];
-    private readonly Dictionary<ImmutableSortedDictionary<string, string>, ImmutableSortedDictionary<string, string>> _labelSets = new(LabelSetComparer.Instance);
+    private readonly ConcurrentDictionary<string, string> _strings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<PolicySpec, PolicySpec> _specs = [];
+    private readonly ConcurrentDictionary<PolicyRule, PolicyRule> _rules = [];
+    private readonly ConcurrentDictionary<LabelSelector, LabelSelector> _selectors = [];
+    private readonly ConcurrentDictionary<ImmutableSortedDictionary<string, string>, ImmutableSortedDictionary<string, string>> _labelSets = new(LabelSetComparer.Instance);
 
     /// <summary>The policy with its parts replaced by equal ones already seen; equal to <paramref name="policy"/> in every way.</summary>
     /// <remarks>A policy whose parts are all the shared ones already (read from an unchanged file) is returned as it is.</remarks>
@@ -28,16 +32,7 @@ public sealed class PolicySharing
             : policy with { Namespace = ns, Spec = spec, Labels = labels, Annotations = annotations };
     }
 
-    private string String(string value)
-    {
-        if (_strings.TryGetValue(value, out var shared))
-        {
-            return shared;
-        }
-
-        _strings.Add(value, value);
-        return value;
-    }
+    private string String(string value) => _strings.GetOrAdd(value, value);
 
     private PolicySpec Spec(PolicySpec spec)
     {
@@ -51,8 +46,7 @@ public sealed class PolicySharing
         var result = ReferenceEquals(podSelector, spec.PodSelector) && Same(ingress, spec.Ingress) && Same(egress, spec.Egress)
             ? spec
             : spec with { PodSelector = podSelector, Ingress = ingress, Egress = egress };
-        _specs.Add(result, result);
-        return result;
+        return _specs.GetOrAdd(result, result);
     }
 
     private ImmutableArray<PolicyRule> Rules(ImmutableArray<PolicyRule> rules)
@@ -109,8 +103,7 @@ public sealed class PolicySharing
 
         var sharedPeers = peers.MoveToImmutable();
         var result = Same(sharedPeers, rule.Peers) ? rule : rule with { Peers = sharedPeers };
-        _rules.Add(result, result);
-        return result;
+        return _rules.GetOrAdd(result, result);
     }
 
     private LabelSelector? Selector(LabelSelector? selector)
@@ -135,8 +128,7 @@ public sealed class PolicySharing
         }
 
         var result = unchanged ? selector : selector with { MatchLabels = labels.MoveToImmutable() };
-        _selectors.Add(result, result);
-        return result;
+        return _selectors.GetOrAdd(result, result);
     }
 
     private ImmutableSortedDictionary<string, string> LabelSet(ImmutableSortedDictionary<string, string> labels)
@@ -161,8 +153,7 @@ public sealed class PolicySharing
         }
 
         var result = unchanged ? labels : builder.ToImmutable();
-        _labelSets.Add(result, result);
-        return result;
+        return _labelSets.GetOrAdd(result, result);
     }
 
     /// <summary>

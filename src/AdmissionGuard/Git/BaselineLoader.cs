@@ -92,12 +92,19 @@ internal static class BaselineLoader
     /// </summary>
     /// <param name="files">Texts to read, or files whose <see cref="ManifestFile.Read"/> already holds their policies.</param>
     /// <param name="reused">What earlier loads read: a file they read is not parsed again; receives what this one reads.</param>
+    /// <param name="sharing">What the files' <see cref="ManifestFile.Read"/> policies were shared with as they were read, if they were.</param>
     public static LoadedCommit Load(
-        string commitSha, IReadOnlyList<ManifestFile> files, IReadOnlyList<Sources.SourceReport> sources, GitSettings settings, DateTimeOffset now, ParsedManifests? reused = null)
+        string commitSha,
+        IReadOnlyList<ManifestFile> files,
+        IReadOnlyList<Sources.SourceReport> sources,
+        GitSettings settings,
+        DateTimeOffset now,
+        ParsedManifests? reused = null,
+        Core.Policy.PolicySharing? sharing = null)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var unrendered = sources.Where(s => s.Problem is not null).Select(s => $"{s.Name}: not rendered: {s.Problem}");
-        var (baseline, declared) = Build(commitSha, files, settings, now, counts, [.. unrendered], reused);
+        var (baseline, declared) = Build(commitSha, files, settings, now, counts, [.. unrendered], reused, sharing ?? new Core.Policy.PolicySharing());
         return new LoadedCommit(baseline, files, [.. sources.Select(s => s with { Policies = counts.GetValueOrDefault(s.Name) })], declared);
     }
 
@@ -110,11 +117,11 @@ internal static class BaselineLoader
         DateTimeOffset now,
         Dictionary<string, int> policiesBySource,
         IReadOnlyList<string> notices,
-        ParsedManifests? reused)
+        ParsedManifests? reused,
+        Core.Policy.PolicySharing sharing)
     {
         // Only what is read now is shared, among itself: what unchanged files gave was shared when it was read, and
         // going over all of it again would cost a one-file commit as much as its read.
-        var sharing = new Core.Policy.PolicySharing();
 
         // Files are parsed in parallel, then taken in order: the first bad file and the first duplicate
         // are reported exactly as a sequential read would report them. Each file's policies are shared as
@@ -132,10 +139,7 @@ internal static class BaselineLoader
                 }
 
                 var read = file.Read ?? ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace));
-                lock (sharing)
-                {
-                    parsed[index] = (Shared(read, sharing), null);
-                }
+                parsed[index] = (Shared(read, sharing), null);
             }
             catch (Exception e)
             {

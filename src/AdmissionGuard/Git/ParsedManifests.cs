@@ -29,7 +29,8 @@ internal sealed class ParsedManifests
         {
             if (files[i].BlobId is not null)
             {
-                kept[files[i].Path] = (files[i].Text.Length == 0 ? files[i] : files[i] with { Text = "" }, policies[i]);
+                // Without what the file held before its policies were shared (a persisted file's Read): only the shared copies stay.
+                kept[files[i].Path] = (files[i].Text.Length == 0 && files[i].Read is null ? files[i] : files[i] with { Text = "", Read = null }, policies[i]);
             }
         }
 

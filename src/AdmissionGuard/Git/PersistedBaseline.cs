@@ -56,21 +56,66 @@ internal sealed class PersistedBaseline(GitSettings settings)
             return null;
         }
 
-        var bytes = File.ReadAllBytes(FilePath);
         try
         {
-            var headerEnd = bytes.AsSpan().IndexOf((byte)'\n');
-            var header = JsonSerializer.Deserialize(bytes.AsSpan(0, headerEnd < 0 ? bytes.Length : headerEnd), PersistedJson.Default.Header)
-                ?? throw new JsonException("no header");
-            var lines = Lines(bytes, headerEnd + 1);
-            if (headerEnd < 0 || lines.Count != header.Files)
+            using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            var sharing = new Core.Policy.PolicySharing();
+            var files = new List<ManifestFile>();
+            Header? header = null;
+            var buffer = new byte[ChunkBytes];
+            var filled = 0;
+            while (true)
             {
-                throw new JsonException($"{header.Files} files expected, {lines.Count} found");
+                var read = stream.Read(buffer, filled, buffer.Length - filled);
+                filled += read;
+                if (filled == 0)
+                {
+                    break;
+                }
+
+                var end = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
+                if (end < 0)
+                {
+                    if (read == 0)
+                    {
+                        throw new JsonException("the last line is cut short");
+                    }
+
+                    if (filled == buffer.Length)
+                    {
+                        // A line longer than the buffer: a file of many policies, or a large render.
+                        Array.Resize(ref buffer, buffer.Length * 2);
+                    }
+
+                    continue;
+                }
+
+                var lines = Lines(buffer.AsMemory(0, end + 1));
+                if (header is null)
+                {
+                    header = JsonSerializer.Deserialize(lines[0].Span, PersistedJson.Default.Header) ?? throw new JsonException("no header");
+                    lines.RemoveAt(0);
+                }
+
+                // Each chunk's lines are read in parallel, and shared as they are read: what they held unshared dies young.
+                var chunk = new ManifestFile[lines.Count];
+                Parallel.For(0, lines.Count, i => chunk[i] = PersistedManifest.Read(lines[i], sharing));
+                files.AddRange(chunk);
+                buffer.AsSpan(end + 1, filled - end - 1).CopyTo(buffer);
+                filled -= end + 1;
             }
 
-            var files = new ManifestFile[lines.Count];
-            Parallel.For(0, lines.Count, i => files[i] = PersistedManifest.Read(lines[i]));
-            return BaselineLoader.Load(header.Commit, files, header.Sources, settings, now, reused);
+            if (header is null)
+            {
+                throw new JsonException("the file is empty");
+            }
+
+            if (files.Count != header.Files)
+            {
+                throw new JsonException($"{header.Files} files expected, {files.Count} found");
+            }
+
+            return BaselineLoader.Load(header.Commit, files, header.Sources, settings, now, reused, sharing);
         }
         catch (Exception e) when (Unreadable(e) is { } problem)
         {
@@ -78,18 +123,18 @@ internal sealed class PersistedBaseline(GitSettings settings)
         }
     }
 
-    private static List<ReadOnlyMemory<byte>> Lines(byte[] bytes, int start)
+    /// <summary>Read at a time: enough lines to keep both CPUs busy, without holding the whole file.</summary>
+    private const int ChunkBytes = 1 << 20;
+
+    /// <param name="text">Whole lines, each ending in a line feed.</param>
+    private static List<ReadOnlyMemory<byte>> Lines(ReadOnlyMemory<byte> text)
     {
         var lines = new List<ReadOnlyMemory<byte>>();
-        while (start < bytes.Length)
+        var start = 0;
+        while (start < text.Length)
         {
-            var length = bytes.AsSpan(start).IndexOf((byte)'\n');
-            if (length < 0)
-            {
-                throw new JsonException("the last line is cut short");
-            }
-
-            lines.Add(bytes.AsMemory(start, length));
+            var length = text.Span[start..].IndexOf((byte)'\n');
+            lines.Add(text.Slice(start, length));
             start += length + 1;
         }
 

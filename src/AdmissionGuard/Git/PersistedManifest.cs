@@ -36,7 +36,8 @@ internal static class PersistedManifest
 
     /// <exception cref="JsonException">The line is not one this build wrote.</exception>
     /// <exception cref="PolicyFormatException">A persisted policy does not read back.</exception>
-    public static ManifestFile Read(ReadOnlyMemory<byte> line)
+    /// <param name="sharing">The policies are shared as they are read, so their unshared copies die young.</param>
+    public static ManifestFile Read(ReadOnlyMemory<byte> line, PolicySharing? sharing = null)
     {
         using var document = JsonDocument.Parse(line);
         var root = document.RootElement;
@@ -53,7 +54,8 @@ internal static class PersistedManifest
         var policies = new List<DeclaredPolicy>();
         foreach (var item in Property(root, "policies").EnumerateArray())
         {
-            policies.Add(ReadPolicy(item, path));
+            var policy = ReadPolicy(item, path);
+            policies.Add(sharing is null ? policy : policy with { Policy = sharing.Share(policy.Policy) });
         }
 
         return file with { Read = policies };
@@ -69,13 +71,15 @@ internal static class PersistedManifest
         }
 
         writer.WriteNumber("document", declared.DocumentIndex);
-        writer.WriteString("location", declared.Location);
+        if (declared.Location != DefaultLocation(file.Path, declared.DocumentIndex))
+        {
+            writer.WriteString("location", declared.Location);
+        }
+
         WriteIfSet(writer, "via", declared.Via);
         WriteIfSet(writer, "notice", declared.Notice);
         writer.WriteBoolean("served", declared.ServedSpec is not null);
         writer.WriteStartObject("object");
-        writer.WriteString("apiVersion", PolicyReader.ApiVersion);
-        writer.WriteString("kind", PolicyReader.Kind);
         writer.WriteStartObject("metadata");
         writer.WriteString("name", policy.Name);
         writer.WriteString("namespace", policy.Namespace);
@@ -100,11 +104,12 @@ internal static class PersistedManifest
         var policy = PolicyReader.Read(policyObject);
         byte[]? spec = policyObject.TryGetProperty("spec", out var specElement) ? JsonMarshal.GetRawUtf8Value(specElement).ToArray() : null;
         var served = Property(item, "served").GetBoolean();
+        var document = Property(item, "document").GetInt32();
         return new DeclaredPolicy(
             policy,
             Optional(item, "path") ?? filePath,
-            Property(item, "document").GetInt32(),
-            Required(item, "location"),
+            document,
+            Optional(item, "location") ?? DefaultLocation(filePath, document),
             served ? spec : null)
         {
             Via = Optional(item, "via"),
@@ -112,6 +117,9 @@ internal static class PersistedManifest
             SpecJson = served ? null : spec,
         };
     }
+
+    /// <summary>How a policy of a plain file is located (<see cref="ManifestReader"/>): not written out.</summary>
+    private static string DefaultLocation(string path, int document) => $"{path}: document {document}";
 
     private static void WriteMap(Utf8JsonWriter writer, string name, System.Collections.Immutable.ImmutableSortedDictionary<string, string> map)
     {

@@ -110,9 +110,12 @@ public sealed class PersistedBaselineTests
 
         var restarted = new GitBaselineSource(settings, TimeProvider.System);
         var restored = new PersistedBaseline(settings).Load(DateTimeOffset.UtcNow, restarted.Reused)!;
+        var kept = restarted.Reused.File("a.yaml", restored.Files.Single(f => f.Path == "a.yaml").BlobId!);
         repository.Commit(new Dictionary<string, string> { ["b.yaml"] = Policy("b", 443) });
         var next = restarted.Load(restarted.Fetch(CancellationToken.None), DateTimeOffset.UtcNow);
 
+        Assert.NotNull(kept);
+        Assert.Null(kept.Read); // only the shared copies are kept, not what the line gave before sharing
         Assert.Same(restored.Baseline.Find(new PolicyKey("shop", "a"))!.Policy, next.Baseline.Find(new PolicyKey("shop", "a"))!.Policy);
         Assert.Equal("", next.Files.Single(f => f.Path == "a.yaml").Text);
         Assert.Contains("TCP/443", next.Baseline.Find(new PolicyKey("shop", "b"))!.Policy.Spec.Key, StringComparison.Ordinal);
