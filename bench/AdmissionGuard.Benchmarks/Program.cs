@@ -37,6 +37,12 @@ if (args is ["live-list", var liveText] && int.TryParse(liveText, out var live) 
     return await LiveList.RunAsync(live);
 }
 
+// `cold-read CACHE REPOSITORY [RUNS]`: a cold start's read of the ref's commit from the cached clone, without the fetch.
+if (args is ["cold-read", var readCache, var readRepository, .. var readRest])
+{
+    return ColdRead.Run(readCache, readRepository, readRest is [var readRuns] ? int.Parse(readRuns, System.Globalization.CultureInfo.InvariantCulture) : 3);
+}
+
 // `persisted-restart CACHE REPOSITORY [RUNS]`: a restart's read of the persisted baseline in a guard's cache folder.
 if (args is ["persisted-restart", var cache, var repository, .. var rest])
 {
