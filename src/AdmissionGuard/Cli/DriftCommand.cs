@@ -144,7 +144,7 @@ public static class DriftCommand
                 : await ReadClusterAsync(cluster!, cancel).ConfigureAwait(false);
 
             var source = new GitBaselineSource(options.Git, TimeProvider.System, firstRetryDelay: TimeSpan.FromMilliseconds(500));
-            var (baseline, files, _, _) = source.Load(source.Fetch(cancel), DateTimeOffset.UtcNow, cancel);
+            var baseline = source.Load(source.Fetch(cancel), DateTimeOffset.UtcNow, cancel).Baseline;
             var scope = request.Namespaces.Select(n => new NamespacePattern(n.Trim())).ToList();
             var report = Drift.Find(baseline, live, settings, scope, DateTimeOffset.UtcNow);
 
@@ -160,12 +160,13 @@ public static class DriftCommand
                     await output.WriteLineAsync(DriftJson.Serialize(report)).ConfigureAwait(false);
                     break;
                 case "sarif":
-                    var texts = files.Where(f => !f.Rendered).ToDictionary(f => f.Path, f => f.Text, StringComparer.Ordinal);
-                    foreach (var path in baseline.Entries.Where(e => e.Via is not null).Select(e => e.SourcePath).Distinct(StringComparer.Ordinal))
+                    // Only the files the report names are read again, for their lines: a loaded commit keeps no texts.
+                    var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var path in report.Items.Select(i => i.GitPath).OfType<string>().Distinct(StringComparer.Ordinal))
                     {
-                        if (source.ReadText(baseline.Commit, path) is { } origin)
+                        if (source.ReadText(baseline.Commit, path) is { } text)
                         {
-                            texts[path] = origin;
+                            texts[path] = text;
                         }
                     }
 

@@ -55,8 +55,66 @@ internal static class BaselineLoader
 
     private const long ParallelFromCharacters = 512 * 1024;
 
-    /// <param name="previous">The last commit's files: one whose blob is unchanged is taken as it is, not decoded again.</param>
-    public static IReadOnlyList<ManifestFile> ReadFiles(Repository repo, string commitSha, GitSettings settings, ParsedManifests? previous = null)
+    /// <summary>Files waiting to be parsed while the next ones are read: enough to keep every CPU busy, few enough to hold.</summary>
+    private const int QueuedFiles = 256;
+
+    /// <summary>
+    /// Reads the plain files of a commit (<c>Git:Paths</c>) into a baseline, parsing each while the next are read: the
+    /// blobs come from the clone one at a time, and a file's text is dropped once it is parsed, so a commit of 50,000 files
+    /// never holds all their texts at once. A file whose blob is unchanged since <paramref name="reused"/>'s commit is
+    /// neither read nor parsed. Errors are reported as <see cref="Load"/> reports them: the first file's, in path order.
+    /// </summary>
+    public static LoadedCommit ReadAndLoad(Repository repo, string commitSha, GitSettings settings, DateTimeOffset now, ParsedManifests? reused = null)
+    {
+        var selected = SelectedBlobs(repo, commitSha, settings);
+        var files = new ManifestFile[selected.Count];
+        var parsed = new Parsed[selected.Count];
+        var sharing = new Core.Policy.PolicySharing();
+        using var queue = new System.Collections.Concurrent.BlockingCollection<int>(QueuedFiles);
+        var parsers = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => Task.Run(() =>
+        {
+            foreach (var index in queue.GetConsumingEnumerable())
+            {
+                parsed[index] = Parse(files[index], settings, sharing);
+                files[index] = files[index] with { Text = "" };
+            }
+        })).ToArray();
+        try
+        {
+            for (var i = 0; i < selected.Count; i++)
+            {
+                var (path, blob) = selected[i];
+
+                // An unchanged blob is known by its id alone; its size would cost reading the object from the pack.
+                if (reused?.File(path, blob.Sha) is { } unchanged)
+                {
+                    (files[i], parsed[i]) = (unchanged, new Parsed(reused.Policies(unchanged), null));
+                    continue;
+                }
+
+                if (blob.Size > ManifestReader.MaxFileBytes)
+                {
+                    throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
+                }
+
+                files[i] = new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha };
+                queue.Add(i);
+            }
+        }
+        finally
+        {
+            queue.CompleteAdding();
+
+            // A parse's failure is kept with its file, never thrown here.
+            Task.WaitAll(parsers);
+        }
+
+        var (baseline, declared) = Assemble(commitSha, files, parsed, settings, now, [], [], reused);
+        return new LoadedCommit(baseline, files, [], declared);
+    }
+
+    /// <summary>The blobs of the commit that <c>Git:Paths</c> selects, in path order.</summary>
+    private static List<(string Path, Blob Blob)> SelectedBlobs(Repository repo, string commitSha, GitSettings settings)
     {
         var commit = repo.Lookup<Commit>(commitSha) ?? throw new BaselineLoadException($"commit {commitSha} not found", commitSha);
         var matcher = new Matcher(StringComparison.Ordinal);
@@ -65,25 +123,7 @@ internal static class BaselineLoader
         var blobs = new List<(string Path, Blob Blob)>();
         CollectBlobs(commit.Tree, "", blobs);
         var selected = matcher.Match(blobs.Select(f => f.Path)).Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-        var files = new List<ManifestFile>();
-        foreach (var (path, blob) in blobs.Where(f => selected.Contains(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal))
-        {
-            // An unchanged blob is known by its id alone; its size would cost reading the object from the pack.
-            if (previous?.File(path, blob.Sha) is { } unchanged)
-            {
-                files.Add(unchanged);
-                continue;
-            }
-
-            if (blob.Size > ManifestReader.MaxFileBytes)
-            {
-                throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
-            }
-
-            files.Add(new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha });
-        }
-
-        return files;
+        return [.. blobs.Where(f => selected.Contains(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal)];
     }
 
     /// <summary>
@@ -126,26 +166,8 @@ internal static class BaselineLoader
         // Files are parsed in parallel, then taken in order: the first bad file and the first duplicate
         // are reported exactly as a sequential read would report them. Each file's policies are shared as
         // soon as they are read, so that the unshared copies of 50,000 policies never all live at once.
-        var parsed = new (IReadOnlyList<DeclaredPolicy>? Policies, ExceptionDispatchInfo? Error)[files.Count];
-        void ParseFile(int index)
-        {
-            var file = files[index];
-            try
-            {
-                if (reused?.Policies(file) is { } kept)
-                {
-                    parsed[index] = (kept, null);
-                    return;
-                }
-
-                var read = file.Read ?? ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace));
-                parsed[index] = (Shared(read, sharing), null);
-            }
-            catch (Exception e)
-            {
-                parsed[index] = (null, ExceptionDispatchInfo.Capture(e));
-            }
-        }
+        var parsed = new Parsed[files.Count];
+        void ParseFile(int index) => parsed[index] = reused?.Policies(files[index]) is { } kept ? new Parsed(kept, null) : Parse(files[index], settings, sharing);
 
         var textToRead = files.Sum(f => f.Read is null ? (long)f.Text.Length : 0);
         if ((files.Count >= ParallelFromFiles || textToRead >= ParallelFromCharacters) && Environment.ProcessorCount > 1)
@@ -160,6 +182,39 @@ internal static class BaselineLoader
             }
         }
 
+        return Assemble(commitSha, files, parsed, settings, now, policiesBySource, notices, reused);
+    }
+
+    /// <summary>What one file declares, shared; or why it cannot be read.</summary>
+    private readonly record struct Parsed(IReadOnlyList<DeclaredPolicy>? Policies, ExceptionDispatchInfo? Error);
+
+    private static Parsed Parse(ManifestFile file, GitSettings settings, Core.Policy.PolicySharing sharing)
+    {
+        try
+        {
+            var read = file.Read ?? ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace));
+            return new Parsed(Shared(read, sharing), null);
+        }
+        catch (Exception e)
+        {
+            return new Parsed(null, ExceptionDispatchInfo.Capture(e));
+        }
+    }
+
+    /// <summary>
+    /// The baseline of what the files declare, taken in order: the first file that failed, then the first policy
+    /// declared twice, is the error.
+    /// </summary>
+    private static (Baseline Baseline, IReadOnlyList<DeclaredPolicy>[] Declared) Assemble(
+        string commitSha,
+        IReadOnlyList<ManifestFile> files,
+        Parsed[] parsed,
+        GitSettings settings,
+        DateTimeOffset now,
+        Dictionary<string, int> policiesBySource,
+        IReadOnlyList<string> notices,
+        ParsedManifests? reused)
+    {
         var declared = new Dictionary<Core.Policy.PolicyKey, DeclaredPolicy>();
         for (var i = 0; i < files.Count; i++)
         {

@@ -68,8 +68,7 @@ internal sealed class GitBaselineSource
         using var repo = _cache.Open();
         if (!_plan.UsesSources)
         {
-            var files = BaselineLoader.ReadFiles(repo, commit, _settings, _reused);
-            return BaselineLoader.Load(commit, files, [], _settings, now, _reused);
+            return BaselineLoader.ReadAndLoad(repo, commit, _settings, now, _reused);
         }
 
         var (rendered, sources) = new Sources.SourceReader(_settings, _plan).Read(repo, commit, cancel);

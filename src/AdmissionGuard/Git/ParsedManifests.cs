@@ -6,8 +6,8 @@ namespace AdmissionGuard.Git;
 /// </summary>
 /// <remarks>
 /// Kept by the one refresh loop that loads commits; holds only the last good commit's files, and those without their
-/// texts (about 125 MB at 50,000 files): an unchanged file is not read again, and the persisted baseline reads plain
-/// files from the cached clone, so nothing needs them once the commit is loaded.
+/// texts (about 125 MB at 50,000 files): an unchanged file is not read again, and the persisted baseline holds what was
+/// read from each file, so nothing needs them once the commit is loaded.
 /// </remarks>
 internal sealed class ParsedManifests
 {
