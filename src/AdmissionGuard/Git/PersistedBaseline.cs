@@ -141,12 +141,16 @@ internal sealed class PersistedBaseline(GitSettings settings)
         return lines;
     }
 
-    /// <summary>What makes a persisted file unusable (a file this build did not write, or damaged), in one line; null for anything else.</summary>
+    /// <summary>
+    /// Why a persisted file cannot be used, in one line: any failure to read it back (a damaged file, or one this build
+    /// did not write) means the pod waits for Git instead, never that it stops; null for running out of memory.
+    /// </summary>
     private static string? Unreadable(Exception e) => e switch
     {
         AggregateException { InnerExceptions: [var first, ..] } => Unreadable(first),
-        JsonException or KeyNotFoundException or InvalidOperationException or FormatException or Core.Policy.PolicyFormatException => e.Message.ReplaceLineEndings(" "),
-        _ => null,
+        OutOfMemoryException => null,
+        JsonException or Core.Policy.PolicyFormatException => e.Message.ReplaceLineEndings(" "),
+        _ => $"{e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}",
     };
 
     /// <summary>Part of the file's name: a build that writes another format never reads this one, nor the reverse.</summary>

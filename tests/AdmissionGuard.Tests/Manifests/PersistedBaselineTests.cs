@@ -125,6 +125,7 @@ public sealed class PersistedBaselineTests
     [InlineData("cut", "the last line is cut short")]
     [InlineData("missing", "1 files expected, 0 found")]
     [InlineData("edited", "no \"policies\" in a file's line")]
+    [InlineData("retyped", "InvalidOperationException: ")]
     public void A_damaged_persisted_baseline_is_refused_in_one_line_naming_the_file(string damage, string problem)
     {
         using var cache = new TempDirectory();
@@ -137,7 +138,8 @@ public sealed class PersistedBaselineTests
         {
             "cut" => lines[0] + "\n" + lines[1][..20],
             "missing" => lines[0] + "\n",
-            _ => lines[0] + "\n" + lines[1].Replace("\"policies\"", "\"policy\"", StringComparison.Ordinal) + "\n",
+            "edited" => lines[0] + "\n" + lines[1].Replace("\"policies\"", "\"policy\"", StringComparison.Ordinal) + "\n",
+            _ => lines[0] + "\n" + lines[1].Replace("\"served\":true", "\"served\":\"yes\"", StringComparison.Ordinal) + "\n",
         });
 
         var error = Assert.Throws<BaselineLoadException>(() => persisted.Load(DateTimeOffset.UnixEpoch));
