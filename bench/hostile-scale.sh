@@ -80,7 +80,7 @@ measure() {
   # While it loads: a review every 250 ms, each answer's time in seconds (curl's time_total), until the baseline is in.
   (
     while ! curl -s --max-time 1 "$status" 2>/dev/null | grep -Eq '"objectCount": *[1-9]'; do
-      curl -s -o /dev/null -w '%{time_total}\n' --max-time 10 --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
+      curl -s -o /dev/null -w "%{time_total} $(now_ms)\n" --max-time 10 --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
         --data-binary @"$work/$name-review-equal.json" "$url" 2>/dev/null || true
       sleep 0.25
     done
@@ -93,7 +93,7 @@ measure() {
   peak=$(awk '/^VmHWM:/ { printf "%d", $2 / 1024 }' "/proc/$guard_pid/status")
   check_decisions "$url"
   wait "$prober" 2>/dev/null || true
-  slowest=$(sort -g "$work/answers-$name" | tail -1)
+  slowest=$(sort -g "$work/answers-$name" | tail -1 | cut -d" " -f1)
   printf '   %-6s first correct decision after %6d ms; peak %4d MB; %d answers while loading, the slowest in %s s\n' \
     "$name" "$ready" "$peak" "$(grep -c . "$work/answers-$name" || true)" "${slowest:-none}"
   { grep '"@mt":"Baseline loaded' "$work/guard-$name.log" | grep -o '"ObjectCount":[0-9]*\|"FetchSeconds":[0-9.]*\|"ReadSeconds":[0-9.]*' | tr '\n' ' ' | sed 's/^/          as logged: /'; echo; } || true

@@ -83,15 +83,16 @@ internal static class BaselineLoader
         {
             for (var i = 0; i < selected.Count; i++)
             {
-                var (path, blob) = selected[i];
+                var (path, id) = selected[i];
 
                 // An unchanged blob is known by its id alone; its size would cost reading the object from the pack.
-                if (reused?.File(path, blob.Sha) is { } unchanged)
+                if (reused?.File(path, id.Sha) is { } unchanged)
                 {
                     (files[i], parsed[i]) = (unchanged, new Parsed(reused.Policies(unchanged), null));
                     continue;
                 }
 
+                var blob = repo.Lookup<Blob>(id);
                 if (blob.Size > ManifestReader.MaxFileBytes)
                 {
                     throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
@@ -113,17 +114,22 @@ internal static class BaselineLoader
         return new LoadedCommit(baseline, files, [], declared);
     }
 
-    /// <summary>The blobs of the commit that <c>Git:Paths</c> selects, in path order.</summary>
-    private static List<(string Path, Blob Blob)> SelectedBlobs(Repository repo, string commitSha, GitSettings settings)
+    /// <summary>
+    /// The blobs of the commit that <c>Git:Paths</c> selects, in path order, by id: a blob's object is made only when it
+    /// is read, so a commit of 200,000 files does not hold 200,000 of them at once.
+    /// </summary>
+    private static List<(string Path, ObjectId Id)> SelectedBlobs(Repository repo, string commitSha, GitSettings settings)
     {
         var commit = repo.Lookup<Commit>(commitSha) ?? throw new BaselineLoadException($"commit {commitSha} not found", commitSha);
         var matcher = new Matcher(StringComparison.Ordinal);
         matcher.AddIncludePatterns(settings.EffectivePaths);
 
-        var blobs = new List<(string Path, Blob Blob)>();
+        var blobs = new List<(string Path, ObjectId Id)>();
         CollectBlobs(commit.Tree, "", blobs);
         var selected = matcher.Match(blobs.Select(f => f.Path)).Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-        return [.. blobs.Where(f => selected.Contains(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal)];
+        blobs.RemoveAll(f => !selected.Contains(f.Path));
+        blobs.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return blobs;
     }
 
     /// <summary>
@@ -257,7 +263,7 @@ internal static class BaselineLoader
         return (baseline, perFile);
     }
 
-    private static void CollectBlobs(Tree tree, string prefix, List<(string Path, Blob Blob)> files)
+    private static void CollectBlobs(Tree tree, string prefix, List<(string Path, ObjectId Id)> files)
     {
         foreach (var entry in tree)
         {
@@ -268,7 +274,7 @@ internal static class BaselineLoader
                     CollectBlobs(subtree, path + "/", files);
                     break;
                 case Blob blob:
-                    files.Add((path, blob));
+                    files.Add((path, blob.Id));
                     break;
             }
         }
