@@ -7,6 +7,7 @@
 #   AUDIT_LOG=null bench/load.sh       # the audit log to /dev/null instead of a file
 #   PHASES="saturated paced connections" bench/load.sh  # also: a new TLS connection per request
 #   GUARD_B=/tmp/other/guard bench/load.sh  # also a second guard built from other code (published folder or its admissionguard.dll)
+#   POLICIES_B=50000 bench/load.sh     # also a second guard (this build, or GUARD_B's) with a baseline of that many policies
 #
 # Starts the guard (published as the Dockerfile publishes it: Release, ReadyToRun; audit logging on as
 # in production, stdout to a file by default) with a generated Git baseline fetched from `git daemon`
@@ -23,7 +24,9 @@
 # src/AdmissionGuard -c Release -r linux-x64 --self-contained false -o DIR`, or the admissionguard.dll in
 # it), a second guard from that build is started on the same core with the same Git baseline and
 # settings, and every round runs guard, guard_b, bare with the same body; the summary adds guard_b/bare
-# and guard_b/guard (per round too, as the three runs of a round are adjacent).
+# and guard_b/guard (per round too, as the three runs of a round are adjacent). With POLICIES_B, the second guard
+# (GUARD_B's build, or this one) reads a repository of that many policies instead: the generated policies are the
+# same for the same index, so the body is equal to Git in both, and guard_b/guard compares the two sizes.
 # For every run it also prints the server's CPU time per request and how busy each core was. Then
 # the guard's resident memory and its time from process start to the first correct decision, on all
 # cores (STARTUP_CPUS, as a pod with the 2-CPU limit of deploy/base) and pinned to SERVER_CPU.
@@ -46,6 +49,7 @@ STARTUP_LIMIT_S=${STARTUP_LIMIT_S:-60}
 AUDIT_LOG=${AUDIT_LOG:-file}
 PHASES=${PHASES:-saturated paced}
 GUARD_B=${GUARD_B:-}
+POLICIES_B=${POLICIES_B:-}
 seen=" "
 for phase in $PHASES; do
   case $phase in saturated | paced | connections) ;; *) echo "PHASES: unknown phase '$phase' (saturated, paced, connections)" >&2; exit 2 ;; esac
@@ -68,6 +72,10 @@ if [ -n "$GUARD_B" ]; then
   guard_b_dll=$(cd "$(dirname "$guard_b_dll")" && pwd)/$(basename "$guard_b_dll")
 fi
 
+if [ -n "$POLICIES_B" ] && [ "$POLICIES_B" -le $(( POLICIES / 2 )) ]; then
+  echo "POLICIES_B: must be more than half of POLICIES ($POLICIES), so that its repository declares the body's policy" >&2
+  exit 2
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
@@ -78,6 +86,12 @@ bench_build "$root/bench/BareWebhook/BareWebhook.csproj"
 bare_dll="$root/bench/BareWebhook/bin/Release/net10.0/BareWebhook.dll"
 bench_fixtures "$POLICIES"
 body="$work/review-equal.json"
+if [ -n "$POLICIES_B" ]; then
+  echo "== fixtures for guard_b: $POLICIES_B-policy Git repository"
+  mkdir -p "$work/b"
+  dotnet "$fixture_dll" make-fixture "$work/b" "$POLICIES_B"
+  [ -n "$guard_b_dll" ] || guard_b_dll=$guard_dll
+fi
 
 guard_port=$(free_port); guard_ops=$(free_port); bare_port=$(free_port)
 start_git_daemon "$LOAD_CPU"
@@ -110,7 +124,7 @@ if [ -n "$guard_b_dll" ]; then
   first=("$guard_dll" "$guard_port" "$guard_ops" "$guard_pid")
   guard_dll=$guard_b_dll; guard_port=$guard_b_port; guard_ops=$guard_b_ops
   guard_b_started=$(now_ms)
-  start_guard "$SERVER_CPU" "$guard_b_log" "$work/cache-b"
+  start_guard "$SERVER_CPU" "$guard_b_log" "$work/cache-b" ${POLICIES_B:+AdmissionGuard__Git__Repository=git://127.0.0.1:$git_port/b/repo}
   guard_b_pid=$guard_pid
   guard_b_ready_ms=$(first_decision "https://127.0.0.1:$guard_b_port/validate" "$guard_b_started" '"allowed":true' "$body" "http://127.0.0.1:$guard_b_ops/status")
   guard_dll=${first[0]}; guard_port=${first[1]}; guard_ops=${first[2]}; guard_pid=${first[3]}
