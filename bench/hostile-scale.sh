@@ -67,16 +67,9 @@ measure() {
   guard_port=$(free_port); guard_ops=$(free_port)
   local url="https://127.0.0.1:$guard_port/validate" status="http://127.0.0.1:$guard_ops/status"
   started=$(now_ms)
-  env Kestrel__Endpoints__Webhook__Url="https://127.0.0.1:$guard_port" \
-    Kestrel__Endpoints__Webhook__Certificate__Path="$work/certs/tls.crt" \
-    Kestrel__Endpoints__Webhook__Certificate__KeyPath="$work/certs/tls.key" \
-    Kestrel__Endpoints__Ops__Url="http://127.0.0.1:$guard_ops" \
-    AdmissionGuard__Git__Repository="git://127.0.0.1:$git_port/$name" \
-    AdmissionGuard__Git__CacheDirectory="$work/cache-$name" \
-    ${HEAP_LIMIT:+DOTNET_GCHeapHardLimit=$HEAP_LIMIT} \
-    taskset -c "$cpus" dotnet "$guard_dll" serve >"$work/guard-$name.log" 2>&1 &
-  guard_pid=$!
-  pids+=("$guard_pid")
+  # lib.sh's start_guard, on this shape's repository (a later setting of a name wins).
+  start_guard "$cpus" "$work/guard-$name.log" "$work/cache-$name" \
+    AdmissionGuard__Git__Repository="git://127.0.0.1:$git_port/$name" ${HEAP_LIMIT:+DOTNET_GCHeapHardLimit=$HEAP_LIMIT}
   # While it loads: a review every 250 ms, each answer's time in seconds (curl's time_total), until the baseline is in.
   (
     while ! curl -s --max-time 1 "$status" 2>/dev/null | grep -Eq '"objectCount": *[1-9]'; do
