@@ -80,13 +80,14 @@ public static class KubernetesApi
             .AddTimeout(attemptTimeout)
             .Build();
 
-    /// <summary>Every NetworkPolicy of the cluster, page by page, and the resource version to watch from.</summary>
     /// <summary>
-    /// Every NetworkPolicy, page by page, each item given to <paramref name="read"/> as its page arrives (null: left out):
-    /// the API server's objects, with their managedFields and kubectl's last-applied copy, never all live at once.
+    /// Every NetworkPolicy, page by page, each item given to <paramref name="read"/> as its page arrives (null: left out),
+    /// and the resource version to watch from. Pages are read as JSON, not as the client's typed objects: an item is read
+    /// where it lies in its page, without being written out and parsed again, and the API server's objects (with their
+    /// managedFields and kubectl's last-applied copy) are never all live at once.
     /// </summary>
     public static async Task<(IReadOnlyList<T> Items, string ResourceVersion)> ListAsync<T>(
-        IKubernetes client, ResiliencePipeline pipeline, Func<V1NetworkPolicy, T?> read, CancellationToken cancel)
+        IKubernetes client, ResiliencePipeline pipeline, Func<JsonElement, T?> read, CancellationToken cancel)
         where T : class
     {
         var items = new List<T>();
@@ -96,24 +97,36 @@ public static class KubernetesApi
         {
             var token = next;
             var page = await pipeline.ExecuteAsync(
-                async attempt => await client.NetworkingV1.ListNetworkPolicyForAllNamespacesAsync(
-                    continueParameter: token, limit: PageSize, cancellationToken: attempt).ConfigureAwait(false),
+                async attempt => await client.CustomObjects.ListClusterCustomObjectAsync<JsonElement>(
+                    "networking.k8s.io", "v1", "networkpolicies", continueParameter: token, limit: PageSize, cancellationToken: attempt).ConfigureAwait(false),
                 cancel).ConfigureAwait(false);
-            foreach (var item in page.Items ?? [])
+            if (page.ValueKind != JsonValueKind.Object)
             {
-                if (read(item) is { } kept)
+                throw new ClusterException($"the API server's list of NetworkPolicies is not an object but {page.ValueKind}");
+            }
+
+            if (page.TryGetProperty("items", out var pageItems) && pageItems.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in pageItems.EnumerateArray())
                 {
-                    items.Add(kept);
+                    if (read(item) is { } kept)
+                    {
+                        items.Add(kept);
+                    }
                 }
             }
 
-            next = page.Metadata?.ContinueProperty;
-            resourceVersion = page.Metadata?.ResourceVersion ?? "";
+            var metadata = page.TryGetProperty("metadata", out var value) && value.ValueKind == JsonValueKind.Object ? value : default;
+            next = Text(metadata, "continue");
+            resourceVersion = Text(metadata, "resourceVersion") ?? "";
         }
         while (!string.IsNullOrEmpty(next));
 
         return (items, resourceVersion);
     }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>
     /// kubectl's copy of the whole object as last applied: often the largest part of a live policy, and one of the
@@ -125,24 +138,37 @@ public static class KubernetesApi
     public static CanonicalPolicy Canonical(V1NetworkPolicy policy)
     {
         using var json = JsonDocument.Parse(KubernetesJson.Serialize(policy));
+        return Canonical(json.RootElement);
+    }
+
+    /// <summary>As <see cref="Canonical(V1NetworkPolicy)"/>, from the object's JSON as the API server sent it.</summary>
+    public static CanonicalPolicy Canonical(JsonElement policy)
+    {
+        var metadata = policy.ValueKind == JsonValueKind.Object && policy.TryGetProperty("metadata", out var value) ? value : default;
         try
         {
-            return PolicyReader.Read(json.RootElement, live: true) with { Uid = policy.Metadata?.Uid is { Length: > 0 } uid ? uid : null };
+            return PolicyReader.Read(policy, live: true) with { Uid = Text(metadata, "uid") is { Length: > 0 } uid ? uid : null };
         }
         catch (PolicyFormatException e)
         {
-            throw new ClusterException($"NetworkPolicy {policy.Namespace()}/{policy.Name()} from the API server cannot be read: {e.Message}", e);
+            throw new ClusterException($"NetworkPolicy {Text(metadata, "namespace")}/{Text(metadata, "name")} from the API server cannot be read: {e.Message}", e);
         }
     }
 
     /// <summary>
-    /// As <see cref="Canonical(V1NetworkPolicy)"/>, as the drift scanner keeps it: without <see cref="LastAppliedAnnotation"/>
+    /// As <see cref="Canonical(JsonElement)"/>, as the drift scanner keeps it: without <see cref="LastAppliedAnnotation"/>
     /// unless <paramref name="settings"/> compare it, and holding the parts it shares with its declared policy in
     /// <paramref name="baseline"/> as that policy's.
     /// </summary>
-    public static CanonicalPolicy Canonical(V1NetworkPolicy policy, Baseline? baseline, DecisionSettings settings)
+    public static CanonicalPolicy Canonical(JsonElement policy, Baseline? baseline, DecisionSettings settings) =>
+        AsKept(Canonical(policy), baseline, settings);
+
+    /// <summary>As <see cref="Canonical(JsonElement, Baseline?, DecisionSettings)"/>, for a watch event's object.</summary>
+    public static CanonicalPolicy Canonical(V1NetworkPolicy policy, Baseline? baseline, DecisionSettings settings) =>
+        AsKept(Canonical(policy), baseline, settings);
+
+    private static CanonicalPolicy AsKept(CanonicalPolicy live, Baseline? baseline, DecisionSettings settings)
     {
-        var live = Canonical(policy);
         if (!settings.AnnotationMatters(LastAppliedAnnotation))
         {
             live = live with { Annotations = live.Annotations.Remove(LastAppliedAnnotation) };

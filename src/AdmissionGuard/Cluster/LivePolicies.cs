@@ -226,11 +226,16 @@ internal sealed class LivePolicies(
         return (resourceVersion, expired, null, events);
     }
 
-    private CanonicalPolicy? Read(V1NetworkPolicy policy)
+    private CanonicalPolicy? Read(V1NetworkPolicy policy) => Kept(() => KubernetesApi.Canonical(policy, baseline(), settings));
+
+    private CanonicalPolicy? Read(System.Text.Json.JsonElement policy) => Kept(() => KubernetesApi.Canonical(policy, baseline(), settings));
+
+    /// <summary>The policy as it is kept, or null (with a warning) when the API server's object cannot be read.</summary>
+    private CanonicalPolicy? Kept(Func<CanonicalPolicy> read)
     {
         try
         {
-            return KubernetesApi.Canonical(policy, baseline(), settings);
+            return read();
         }
         catch (ClusterException e)
         {

@@ -39,4 +39,38 @@ public sealed class LivePolicyReadTests
 
         Assert.Contains(KubernetesApi.LastAppliedAnnotation, live.Annotations.Keys);
     }
+
+    [Fact]
+    public void A_listed_object_read_from_its_page_JSON_is_kept_as_the_same_object_read_through_the_client_is()
+    {
+        var recorded = DriftFixtures.WithBreakGlass(DriftFixtures.Recorded("managedfields-01-apply.json"), "INC-1", DateTimeOffset.UtcNow.AddHours(1));
+        using var page = System.Text.Json.JsonDocument.Parse(recorded.ToJsonString());
+
+        var fromJson = KubernetesApi.Canonical(page.RootElement, baseline: null, new DecisionSettings());
+        var typed = KubernetesApi.Canonical(Served(), baseline: null, new DecisionSettings());
+
+        Assert.Equal(typed.Id, fromJson.Id);
+        Assert.Equal(typed.Spec, fromJson.Spec);
+        Assert.Equal(typed.Labels, fromJson.Labels);
+        Assert.Equal(typed.Annotations, fromJson.Annotations);
+        Assert.Equal(
+            typed.ManagedFields.Select(e => (e.Manager, e.Operation, e.Time, e.Owned.Spec, string.Join(',', e.Owned.Labels), string.Join(',', e.Owned.Annotations))),
+            fromJson.ManagedFields.Select(e => (e.Manager, e.Operation, e.Time, e.Owned.Spec, string.Join(',', e.Owned.Labels), string.Join(',', e.Owned.Annotations))));
+        Assert.NotEmpty(fromJson.ManagedFields);
+        Assert.NotNull(fromJson.Uid);
+        Assert.Equal(typed.Uid, fromJson.Uid);
+    }
+
+    [Fact]
+    public void A_listed_object_that_cannot_be_read_is_named_in_one_line()
+    {
+        using var item = System.Text.Json.JsonDocument.Parse(
+            """{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"db","namespace":"shop"},"spec":{"podSelector":"everything"}}""");
+
+        var error = Assert.Throws<ClusterException>(() => KubernetesApi.Canonical(item.RootElement));
+
+        Assert.StartsWith("NetworkPolicy shop/db from the API server cannot be read: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("spec.podSelector", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
 }
