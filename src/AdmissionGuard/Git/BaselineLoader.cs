@@ -71,14 +71,33 @@ internal static class BaselineLoader
         var parsed = new Parsed[selected.Count];
         var sharing = new Core.Policy.PolicySharing();
         using var queue = new System.Collections.Concurrent.BlockingCollection<int>(QueuedFiles);
-        var parsers = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => Task.Run(() =>
-        {
-            foreach (var index in queue.GetConsumingEnumerable())
+        using var parsersFailed = new CancellationTokenSource();
+
+        // Threads of their own: they wait on the queue, and must not hold the pool's threads that /validate runs on.
+        var parsers = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => Task.Factory.StartNew(
+            () =>
             {
-                parsed[index] = Parse(files[index], settings, sharing);
-                files[index] = files[index] with { Text = "" };
-            }
-        })).ToArray();
+                try
+                {
+                    foreach (var index in queue.GetConsumingEnumerable())
+                    {
+                        parsed[index] = Parse(files[index], settings, sharing);
+                        files[index] = files[index] with { Text = "" };
+                    }
+                }
+                catch
+                {
+                    // Parse keeps a file's failure with the file: this is the process failing (out of memory). The reader
+                    // must not wait for room in the queue that nobody will make.
+                    parsersFailed.Cancel();
+                    throw;
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+
+        var reading = true;
         try
         {
             for (var i = 0; i < selected.Count; i++)
@@ -99,15 +118,31 @@ internal static class BaselineLoader
                 }
 
                 files[i] = new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha };
-                queue.Add(i);
+                queue.Add(i, parsersFailed.Token);
             }
+
+            reading = false;
+        }
+        catch (OperationCanceledException) when (parsersFailed.IsCancellationRequested)
+        {
+            // A parser failed: its exception, from the wait below, is the one to report.
+            reading = false;
         }
         finally
         {
             queue.CompleteAdding();
-
-            // A parse's failure is kept with its file, never thrown here.
-            Task.WaitAll(parsers);
+            try
+            {
+                Task.WaitAll(parsers);
+            }
+            catch (AggregateException) when (reading)
+            {
+                // The reader's own exception, on its way out, is the one to report.
+            }
+            catch (AggregateException e) when (e.InnerExceptions is [var only])
+            {
+                ExceptionDispatchInfo.Throw(only);
+            }
         }
 
         var (baseline, declared) = Assemble(commitSha, files, parsed, settings, now, [], [], reused);

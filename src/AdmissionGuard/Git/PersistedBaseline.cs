@@ -9,7 +9,7 @@ namespace AdmissionGuard.Git;
 /// <summary>
 /// The last good baseline on disk, so that a restart while Git is unreachable enforces at once: its commit, its sources,
 /// and what each manifest file declared, read back without Git, the cached clone or kustomize
-/// (<see cref="PersistedManifest"/>). JSON Lines: a header, then one line per file, read in parallel. Written
+/// (<see cref="PersistedManifest"/>). JSON Lines: a header, one line per file (read in parallel), and a checksum. Written
 /// atomically (temp file, then rename); one file per repository, ref, paths and sources settings, so a configuration
 /// change never reuses a stale one.
 /// </summary>
@@ -23,18 +23,30 @@ internal sealed class PersistedBaseline(GitSettings settings)
         var temporary = FilePath + ".tmp";
         var header = new Header(settings.DisplayRepository, settings.Ref, loaded.Baseline.Commit, savedAt, [.. loaded.Sources], loaded.Files.Count);
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+        using (var checksum = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         {
-            JsonSerializer.Serialize(stream, header, PersistedJson.Default.Header);
-            stream.WriteByte((byte)'\n');
-            using var writer = new Utf8JsonWriter(stream);
+            void WriteLine(ReadOnlySpan<byte> line)
+            {
+                stream.Write(line);
+                stream.WriteByte((byte)'\n');
+                checksum.AppendData(line);
+                checksum.AppendData("\n"u8);
+            }
+
+            WriteLine(JsonSerializer.SerializeToUtf8Bytes(header, PersistedJson.Default.Header));
+            var line = new System.Buffers.ArrayBufferWriter<byte>(4096);
+            using var writer = new Utf8JsonWriter(line);
             for (var i = 0; i < loaded.Files.Count; i++)
             {
                 PersistedManifest.Write(writer, loaded.Files[i], loaded.Declared[i]);
                 writer.Flush();
-                writer.Reset(stream);
-                stream.WriteByte((byte)'\n');
+                WriteLine(line.WrittenSpan);
+                line.ResetWrittenCount();
+                writer.Reset(line);
             }
 
+            // The last line: what a damaged file (a flipped bit that still parses) is told apart by.
+            stream.Write(Encoding.UTF8.GetBytes($"{{\"sha256\":\"{Convert.ToHexStringLower(checksum.GetHashAndReset())}\"}}\n"));
             stream.Flush(flushToDisk: true);
         }
 
@@ -61,7 +73,9 @@ internal sealed class PersistedBaseline(GitSettings settings)
             using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
             var sharing = new Core.Policy.PolicySharing();
             var files = new List<ManifestFile>();
+            using var checksum = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             Header? header = null;
+            string? written = null;
             var buffer = new byte[ChunkBytes];
             var filled = 0;
             while (true)
@@ -91,10 +105,34 @@ internal sealed class PersistedBaseline(GitSettings settings)
                 }
 
                 var lines = Lines(buffer.AsMemory(0, end + 1));
+                if (written is not null)
+                {
+                    throw new JsonException("lines after the checksum");
+                }
+
                 if (header is null)
                 {
                     header = JsonSerializer.Deserialize(lines[0].Span, PersistedJson.Default.Header) ?? throw new JsonException("no header");
+                    AppendLine(checksum, lines[0].Span);
                     lines.RemoveAt(0);
+                }
+
+                if (lines.Count > header.Files - files.Count)
+                {
+                    // The line after the last file's: the checksum of every line before it.
+                    var last = lines[header.Files - files.Count];
+                    written = JsonSerializer.Deserialize(last.Span, PersistedJson.Default.Checksum)?.Sha256 ?? throw new JsonException("no checksum");
+                    if (lines.Count > header.Files - files.Count + 1)
+                    {
+                        throw new JsonException("lines after the checksum");
+                    }
+
+                    lines.RemoveAt(lines.Count - 1);
+                }
+
+                foreach (var line in lines)
+                {
+                    AppendLine(checksum, line.Span);
                 }
 
                 // Each chunk's lines are read in parallel, and shared as they are read: what they held unshared dies young.
@@ -115,12 +153,28 @@ internal sealed class PersistedBaseline(GitSettings settings)
                 throw new JsonException($"{header.Files} files expected, {files.Count} found");
             }
 
+            if (written is null)
+            {
+                throw new JsonException("no checksum line: the file is cut short");
+            }
+
+            if (written != Convert.ToHexStringLower(checksum.GetHashAndReset()))
+            {
+                throw new JsonException("its checksum does not match: the file was changed or damaged");
+            }
+
             return BaselineLoader.Load(header.Commit, files, header.Sources, settings, now, reused, sharing);
         }
         catch (Exception e) when (Unreadable(e) is { } problem)
         {
             throw new BaselineLoadException($"persisted baseline {FilePath} is unreadable: {problem}");
         }
+    }
+
+    private static void AppendLine(IncrementalHash checksum, ReadOnlySpan<byte> line)
+    {
+        checksum.AppendData(line);
+        checksum.AppendData("\n"u8);
     }
 
     /// <summary>Read at a time: enough lines to keep both CPUs busy, without holding the whole file.</summary>
@@ -156,9 +210,15 @@ internal sealed class PersistedBaseline(GitSettings settings)
     /// <summary>Part of the file's name: a build that writes another format never reads this one, nor the reverse.</summary>
     private const string Format = "4";
 
+    /// <summary>
+    /// This build, in the file's name as well: what a file declares is reused for unchanged files of later commits, so a
+    /// build must never take in what another build's reader made (a new pod starts with an empty cache anyway).
+    /// </summary>
+    private static readonly string Build = typeof(PersistedBaseline).Assembly.ManifestModule.ModuleVersionId.ToString("N");
+
     private static string Fingerprint(GitSettings settings)
     {
-        var identity = string.Join('\n', [Format, RepositoryUrl.WithoutCredentials(settings.Repository), settings.Ref, settings.DefaultNamespace, .. settings.EffectivePaths, SourcesIdentity(settings)]);
+        var identity = string.Join('\n', [Format, Build, RepositoryUrl.WithoutCredentials(settings.Repository), settings.Ref, settings.DefaultNamespace, .. settings.EffectivePaths, SourcesIdentity(settings)]);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
     }
 
@@ -180,8 +240,12 @@ internal sealed class PersistedBaseline(GitSettings settings)
 
     /// <summary>The first line: what the baseline is, and how many file lines follow it.</summary>
     internal sealed record Header(string Repository, string Ref, string Commit, DateTimeOffset SavedAt, List<Sources.SourceReport> Sources, int Files);
+
+    /// <summary>The last line: the SHA-256 of every line before it, line feeds included.</summary>
+    internal sealed record Checksum(string Sha256);
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(PersistedBaseline.Header))]
+[JsonSerializable(typeof(PersistedBaseline.Checksum))]
 internal sealed partial class PersistedJson : JsonSerializerContext;

@@ -126,6 +126,8 @@ public sealed class PersistedBaselineTests
     [InlineData("missing", "1 files expected, 0 found")]
     [InlineData("edited", "no \"policies\" in a file's line")]
     [InlineData("retyped", "InvalidOperationException: ")]
+    [InlineData("tampered", "its checksum does not match: the file was changed or damaged")]
+    [InlineData("unchecked", "no checksum line: the file is cut short")]
     public void A_damaged_persisted_baseline_is_refused_in_one_line_naming_the_file(string damage, string problem)
     {
         using var cache = new TempDirectory();
@@ -139,6 +141,8 @@ public sealed class PersistedBaselineTests
             "cut" => lines[0] + "\n" + lines[1][..20],
             "missing" => lines[0] + "\n",
             "edited" => lines[0] + "\n" + lines[1].Replace("\"policies\"", "\"policy\"", StringComparison.Ordinal) + "\n",
+            "tampered" => lines[0] + "\n" + lines[1].Replace("\"port\":80", "\"port\":8080", StringComparison.Ordinal) + "\n" + lines[2] + "\n",
+            "unchecked" => lines[0] + "\n" + lines[1] + "\n",
             _ => lines[0] + "\n" + lines[1].Replace("\"served\":true", "\"served\":\"yes\"", StringComparison.Ordinal) + "\n",
         });
 
