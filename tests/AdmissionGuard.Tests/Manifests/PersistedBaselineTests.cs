@@ -99,6 +99,24 @@ public sealed class PersistedBaselineTests
     }
 
     [Fact]
+    public void A_file_whose_line_is_longer_than_a_read_chunk_loads_back_whole()
+    {
+        using var cache = new TempDirectory();
+        var settings = new GitSettings { Repository = "https://git.example.com/p.git", CacheDirectory = cache.Path };
+        var list = "apiVersion: v1\nkind: List\nitems:\n" + string.Concat(Enumerable.Range(0, 6000).Select(i =>
+            $"- {{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {{name: p-{i}, namespace: shop, labels: {{team: platform-{i % 7}}}}}, spec: {{podSelector: {{matchLabels: {{app: app-{i}}}}}}}}}\n"));
+        var loaded = BaselineLoader.Load(new string('a', 40), [new ManifestFile("all.yaml", list) { BlobId = "b1" }], [], settings, DateTimeOffset.UnixEpoch);
+        var persisted = new PersistedBaseline(settings);
+
+        persisted.Save(loaded, DateTimeOffset.UnixEpoch);
+        var back = persisted.Load(DateTimeOffset.UnixEpoch)!;
+
+        Assert.True(File.ReadAllLines(persisted.FilePath)[1].Length > 1 << 20, "the file's line is longer than a read chunk");
+        Assert.Equal(6000, back.Baseline.Count);
+        Assert.Equal("app-5999", back.Baseline.Find(new PolicyKey("shop", "p-5999"))!.Policy.Spec.PodSelector.MatchLabels[0].Value);
+    }
+
+    [Fact]
     public void After_a_restart_the_next_commit_reads_only_the_files_that_changed()
     {
         using var repository = new GitRepository();
