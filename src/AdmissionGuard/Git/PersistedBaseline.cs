@@ -76,35 +76,8 @@ internal sealed class PersistedBaseline(GitSettings settings)
             using var checksum = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             Header? header = null;
             string? written = null;
-            var buffer = new byte[ChunkBytes];
-            var filled = 0;
-            while (true)
+            foreach (var lines in Chunks(stream))
             {
-                var read = stream.Read(buffer, filled, buffer.Length - filled);
-                filled += read;
-                if (filled == 0)
-                {
-                    break;
-                }
-
-                var end = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
-                if (end < 0)
-                {
-                    if (read == 0)
-                    {
-                        throw new JsonException("the last line is cut short");
-                    }
-
-                    if (filled == buffer.Length)
-                    {
-                        // A line longer than the buffer: a file of many policies, or a large render.
-                        Array.Resize(ref buffer, buffer.Length * 2);
-                    }
-
-                    continue;
-                }
-
-                var lines = Lines(buffer.AsMemory(0, end + 1));
                 if (written is not null)
                 {
                     throw new JsonException("lines after the checksum");
@@ -139,8 +112,6 @@ internal sealed class PersistedBaseline(GitSettings settings)
                 var chunk = new ManifestFile[lines.Count];
                 Parallel.For(0, lines.Count, i => chunk[i] = PersistedManifest.Read(lines[i], sharing));
                 files.AddRange(chunk);
-                buffer.AsSpan(end + 1, filled - end - 1).CopyTo(buffer);
-                filled -= end + 1;
             }
 
             if (header is null)
@@ -179,6 +150,47 @@ internal sealed class PersistedBaseline(GitSettings settings)
 
     /// <summary>Read at a time: enough lines to keep both CPUs busy, without holding the whole file.</summary>
     private const int ChunkBytes = 1 << 20;
+
+    /// <summary>
+    /// The file's whole lines, a chunk at a time (about <see cref="ChunkBytes"/>, or one longer line); each chunk's lines
+    /// are valid until the next chunk is asked for.
+    /// </summary>
+    /// <exception cref="JsonException">The last line has no line feed: the file is cut short.</exception>
+    private static IEnumerable<List<ReadOnlyMemory<byte>>> Chunks(Stream stream)
+    {
+        var buffer = new byte[ChunkBytes];
+        var filled = 0;
+        while (true)
+        {
+            var read = stream.Read(buffer, filled, buffer.Length - filled);
+            filled += read;
+            if (filled == 0)
+            {
+                yield break;
+            }
+
+            var end = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
+            if (end < 0)
+            {
+                if (read == 0)
+                {
+                    throw new JsonException("the last line is cut short");
+                }
+
+                if (filled == buffer.Length)
+                {
+                    // A line longer than the buffer: a file of many policies, or a large render.
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+
+                continue;
+            }
+
+            yield return Lines(buffer.AsMemory(0, end + 1));
+            buffer.AsSpan(end + 1, filled - end - 1).CopyTo(buffer);
+            filled -= end + 1;
+        }
+    }
 
     /// <param name="text">Whole lines, each ending in a line feed.</param>
     private static List<ReadOnlyMemory<byte>> Lines(ReadOnlyMemory<byte> text)
