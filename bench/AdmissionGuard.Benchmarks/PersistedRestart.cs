@@ -16,13 +16,15 @@ internal static class PersistedRestart
         for (var run = 1; run <= runs; run++)
         {
             var before = GC.GetTotalMemory(forceFullCollection: true);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var started = Stopwatch.GetTimestamp();
             var reused = new ParsedManifests();
             var loaded = Load(persisted, reused);
             var elapsed = Stopwatch.GetElapsedTime(started);
+            var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             var kept = GC.GetTotalMemory(forceFullCollection: true) - before;
             Console.WriteLine(
-                $"run {run}: {loaded.Count} policies from {new FileInfo(persisted.FilePath).Length / 1024 / 1024} MiB in {elapsed.TotalMilliseconds:0} ms; " +
+                $"run {run}: {loaded.Count} policies from {new FileInfo(persisted.FilePath).Length / 1024 / 1024} MiB in {elapsed.TotalMilliseconds:0} ms ({cpuUsed.TotalMilliseconds:0} ms of CPU); " +
                 $"heap kept {kept / 1024 / 1024} MiB; peak resident {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MiB");
             if (run == runs && Environment.GetEnvironmentVariable("HOLD_SECONDS") is { } hold)
             {

@@ -110,7 +110,7 @@ internal sealed class PersistedBaseline(GitSettings settings)
 
                 // Each chunk's lines are read in parallel, and shared as they are read: what they held unshared dies young.
                 var chunk = new ManifestFile[lines.Count];
-                Parallel.For(0, lines.Count, i => chunk[i] = PersistedManifest.Read(lines[i], sharing));
+                Parallel.For(0, lines.Count, BaselineLoader.OnePerProcessor, i => chunk[i] = PersistedManifest.Read(lines[i], sharing));
                 files.AddRange(chunk);
             }
 
