@@ -37,6 +37,12 @@ if (args is ["live-list", var liveText] && int.TryParse(liveText, out var live) 
     return await LiveList.RunAsync(live);
 }
 
+// `live-api COUNT PORT`: an API server on 127.0.0.1:PORT with COUNT live policies, for a whole guard's drift scanner.
+if (args is ["live-api", var apiCountText, var portText] && int.TryParse(apiCountText, out var apiCount) && int.TryParse(portText, out var port))
+{
+    return await LiveApiServer.RunAsync(apiCount, port);
+}
+
 // `cold-read CACHE REPOSITORY [RUNS]`: a cold start's read of the ref's commit from the cached clone, without the fetch.
 if (args is ["cold-read", var readCache, var readRepository, .. var readRest])
 {

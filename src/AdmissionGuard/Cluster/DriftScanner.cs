@@ -238,6 +238,22 @@ internal sealed class DriftScanner(
 
     private async Task ReportAsync(IKubernetes client, Polly.ResiliencePipeline pipeline, DriftPublisher publisher, EventRecorder events, CancellationToken term)
     {
+        // Listed against the baseline, each live policy keeps the parts it has in common with its declared one instead
+        // of its own; listed before the first baseline (a new pod), 50,000 live policies kept their own parts, and the
+        // list's memory and CPU came on top of the first load's: 536-539 MiB at the peak, over the pod's 512Mi.
+        while (baselines.Current is null)
+        {
+            Publish(null, "waiting for the Git baseline", null);
+            try
+            {
+                await Task.Delay(BaselinePoll, clock, term).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (term.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
         using var live = new LivePolicies(client, kubernetes.Host, pipeline, clock, logger, () => baselines.Current, settings);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(term);
         var watching = live.RunAsync(stop.Token);

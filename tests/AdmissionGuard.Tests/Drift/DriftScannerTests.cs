@@ -184,6 +184,30 @@ public sealed class DriftScannerTests : IDisposable
         Assert.Equal(["shop/debug-allow-all"], Logged(host, "Drift resolved"));
     }
 
+    [Fact]
+    public async Task The_cluster_is_not_listed_before_the_first_baseline_is_in_force()
+    {
+        var broken = _repository.Commit(new Dictionary<string, string> { ["shop/broken.yaml"] = "kind: NetworkPolicy\nmetadata: [\n" });
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        await using var host = await StartAsync(stub, "guard-a");
+        await host.WaitForErrorAsync();
+
+        var waiting = await WaitForUnavailableAsync(host, r => r["error"]!.GetValue<string>().Contains("waiting for the Git baseline", StringComparison.Ordinal));
+        await Task.Delay(DriftScannerPolls * 3);
+        var listedWhileWaiting = stub.Lists;
+        var fixedCommit = _repository.Commit(new Dictionary<string, string> { ["shop/broken.yaml"] = "# nothing here yet\n" });
+        using var refresh = await host.Ops.PostAsync("/refresh", new StringContent(""));
+        var report = await WaitForDriftAsync(host, r => r["commit"]?.GetValue<string>() == fixedCommit);
+
+        Assert.NotEqual(broken, fixedCommit);
+        Assert.Equal("guard-a", waiting["leader"]!.GetValue<string>());
+        Assert.Equal(0, listedWhileWaiting);
+        Assert.Equal(ClusterDrift, DriftFixtures.Items(report));
+        Assert.Equal(1, stub.Lists);
+    }
+
+    private static readonly TimeSpan DriftScannerPolls = AdmissionGuard.Cluster.DriftScanner.BaselinePoll;
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
