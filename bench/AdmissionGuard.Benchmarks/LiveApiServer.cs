@@ -7,10 +7,10 @@ namespace AdmissionGuard.Benchmarks;
 /// <summary>
 /// Just enough of an API server on 127.0.0.1 for a whole guard's drift scanner at scale: COUNT live NetworkPolicies
 /// (<see cref="Fixtures.Live"/>, equal to the repository that <c>make-fixture</c> writes) listed in pages, a watch that
-/// stays open and quiet, and the scanner's Lease. Answers take the shapes of the recorded conversations in
-/// <c>fixtures/apiserver/cluster/</c>: <c>list-01-limit-2-page1.json</c> (a page with its continue token),
-/// <c>lease-01-created.json</c> and <c>lease-02-renewed.json</c> (the Lease, echoed with a resourceVersion),
-/// <c>errors-404-not-found.json</c> (a Lease not created yet, anything else).
+/// stays open and quiet, and the scanner's Lease. Answers take the shapes of the recorded API-server answers in
+/// <c>tests/AdmissionGuard.Tests/Fixtures/apiserver/cluster/</c>: <c>list-01-limit-2-page1.json</c> (a page with its
+/// continue token) and <c>errors-404-not-found.json</c> (a Lease not created yet, anything else); the Lease is echoed
+/// back with a new resourceVersion, as the tests' <c>KubernetesApiStub</c> does.
 /// </summary>
 internal sealed class LiveApiServer(int count)
 {

@@ -179,7 +179,10 @@ internal static class BaselineLoader
     /// </summary>
     /// <param name="files">Texts to read, or files whose <see cref="ManifestFile.Read"/> already holds their policies.</param>
     /// <param name="reused">What earlier loads read: a file they read is not parsed again; receives what this one reads.</param>
-    /// <param name="sharing">What the files' <see cref="ManifestFile.Read"/> policies were shared with as they were read, if they were.</param>
+    /// <param name="sharing">
+    /// What the files' <see cref="ManifestFile.Read"/> policies were shared with as they were read: given, those are taken
+    /// as they are, not shared again. Give it only when every such file was shared with it.
+    /// </param>
     public static LoadedCommit Load(
         string commitSha,
         IReadOnlyList<ManifestFile> files,
@@ -220,7 +223,7 @@ internal static class BaselineLoader
             : Parse(files[index], settings, sharing);
 
         var textToRead = files.Sum(f => f.Read is null ? (long)f.Text.Length : 0);
-        if ((files.Count >= ParallelFromFiles || textToRead >= ParallelFromCharacters) && Environment.ProcessorCount > 1)
+        if (!readIsShared && (files.Count >= ParallelFromFiles || textToRead >= ParallelFromCharacters) && Environment.ProcessorCount > 1)
         {
             Parallel.For(0, files.Count, OnePerProcessor, ParseFile);
         }
