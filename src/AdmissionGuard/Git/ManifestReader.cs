@@ -49,6 +49,9 @@ internal static class ManifestReader
     /// <summary>kustomize records where it read each object from in this annotation (<c>buildMetadata: [originAnnotations]</c>).</summary>
     public const string OriginAnnotation = "config.kubernetes.io/origin";
 
+    /// <summary>Where a policy that is a whole document lies: <c>apps/db.yaml: document 0</c>.</summary>
+    public static string DocumentLocation(string path, int documentIndex) => $"{path}: document {documentIndex}";
+
     public static IReadOnlyList<DeclaredPolicy> Read(string path, string text, string defaultNamespace) =>
         Read(path, text, new ManifestReadOptions(defaultNamespace));
 
@@ -106,7 +109,7 @@ internal static class ManifestReader
                 {
                     if (nodes[node] is MappingStart && nodes.ScalarValue(node, "kind") == PolicyReader.Kind)
                     {
-                        result.Add(ReadPolicy(nodes, node, path, index, $"{path}: document {index} item {item}", options, $"items[{item}]."));
+                        result.Add(ReadPolicy(nodes, node, path, index, $"{DocumentLocation(path, index)} item {item}", options, $"items[{item}]."));
                     }
 
                     item++;
@@ -115,7 +118,7 @@ internal static class ManifestReader
         }
         else if (kind == PolicyReader.Kind)
         {
-            result.Add(ReadPolicy(nodes, root, path, index, $"{path}: document {index}", options, ""));
+            result.Add(ReadPolicy(nodes, root, path, index, DocumentLocation(path, index), options, ""));
         }
     }
 

@@ -71,7 +71,7 @@ internal static class PersistedManifest
         }
 
         writer.WriteNumber("document", declared.DocumentIndex);
-        if (declared.Location != DefaultLocation(file.Path, declared.DocumentIndex))
+        if (declared.Location != ManifestReader.DocumentLocation(file.Path, declared.DocumentIndex))
         {
             writer.WriteString("location", declared.Location);
         }
@@ -109,7 +109,7 @@ internal static class PersistedManifest
             policy,
             Optional(item, "path") ?? filePath,
             document,
-            Optional(item, "location") ?? DefaultLocation(filePath, document),
+            Optional(item, "location") ?? ManifestReader.DocumentLocation(filePath, document),
             served ? spec : null)
         {
             Via = Optional(item, "via"),
@@ -117,9 +117,6 @@ internal static class PersistedManifest
             SpecJson = served ? null : spec,
         };
     }
-
-    /// <summary>How a policy of a plain file is located (<see cref="ManifestReader"/>): not written out.</summary>
-    private static string DefaultLocation(string path, int document) => $"{path}: document {document}";
 
     private static void WriteMap(Utf8JsonWriter writer, string name, System.Collections.Immutable.ImmutableSortedDictionary<string, string> map)
     {
