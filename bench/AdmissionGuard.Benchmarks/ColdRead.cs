@@ -1,11 +1,10 @@
-using System.Diagnostics;
 using AdmissionGuard.Git;
 
 namespace AdmissionGuard.Benchmarks;
 
 /// <summary>
 /// A cold start's read of a commit, without the fetch: the files of the ref's commit read from the cached clone and
-/// parsed into a baseline, timed, with the managed heap the baseline keeps.
+/// parsed into a baseline, timed by <see cref="TimedRuns"/>, with the managed heap the baseline keeps.
 /// </summary>
 internal static class ColdRead
 {
@@ -13,20 +12,7 @@ internal static class ColdRead
     {
         var settings = new GitSettings { Repository = repository, CacheDirectory = cache };
         var commit = new GitBaselineSource(settings, TimeProvider.System).Fetch(CancellationToken.None);
-        for (var run = 1; run <= runs; run++)
-        {
-            var before = GC.GetTotalMemory(forceFullCollection: true);
-            var started = Stopwatch.GetTimestamp();
-            var (files, baseline) = Read(settings, commit);
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            var kept = GC.GetTotalMemory(forceFullCollection: true) - before;
-            Console.WriteLine(
-                $"run {run}: {files} files, {baseline.Count} policies read and parsed in {elapsed.TotalMilliseconds:0} ms; " +
-                $"heap kept {kept / 1024 / 1024} MiB; peak resident {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MiB");
-            GC.KeepAlive(baseline);
-        }
-
-        return 0;
+        return TimedRuns.Run(runs, () => Read(settings, commit), read => $"{read.Files} files, {read.Baseline.Count} policies read and parsed");
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
