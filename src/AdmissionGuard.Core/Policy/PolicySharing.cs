@@ -171,24 +171,4 @@ public sealed class PolicySharing
         var labels = LabelSetComparer.Instance.Equals(live.Labels, declared.Labels) ? declared.Labels : live.Labels;
         return live with { Namespace = declared.Namespace, Name = declared.Name, Spec = spec, Labels = labels };
     }
-
-    private sealed class LabelSetComparer : IEqualityComparer<ImmutableSortedDictionary<string, string>>
-    {
-        public static readonly LabelSetComparer Instance = new();
-
-        public bool Equals(ImmutableSortedDictionary<string, string>? x, ImmutableSortedDictionary<string, string>? y) =>
-            x is not null && y is not null && x.Count == y.Count && x.KeyComparer == y.KeyComparer && x.SequenceEqual(y);
-
-        public int GetHashCode(ImmutableSortedDictionary<string, string> labels)
-        {
-            var hash = new HashCode();
-            foreach (var (key, value) in labels)
-            {
-                hash.Add(key, StringComparer.Ordinal);
-                hash.Add(value, StringComparer.Ordinal);
-            }
-
-            return hash.ToHashCode();
-        }
-    }
 }

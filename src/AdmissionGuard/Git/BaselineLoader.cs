@@ -179,9 +179,9 @@ internal static class BaselineLoader
     /// </summary>
     /// <param name="files">Texts to read, or files whose <see cref="ManifestFile.Read"/> already holds their policies.</param>
     /// <param name="reused">What earlier loads read: a file they read is not parsed again; receives what this one reads.</param>
-    /// <param name="sharing">
-    /// What the files' <see cref="ManifestFile.Read"/> policies were shared with as they were read: given, those are taken
-    /// as they are, not shared again. Give it only when every such file was shared with it.
+    /// <param name="readIsShared">
+    /// Whether the files' <see cref="ManifestFile.Read"/> policies share their equal parts already (a persisted baseline's,
+    /// read from its part tables): they are taken as they are, not shared again.
     /// </param>
     public static LoadedCommit Load(
         string commitSha,
@@ -190,11 +190,11 @@ internal static class BaselineLoader
         GitSettings settings,
         DateTimeOffset now,
         ParsedManifests? reused = null,
-        Core.Policy.PolicySharing? sharing = null)
+        bool readIsShared = false)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var unrendered = sources.Where(s => s.Problem is not null).Select(s => $"{s.Name}: not rendered: {s.Problem}");
-        var (baseline, declared) = Build(commitSha, files, settings, now, counts, [.. unrendered], reused, sharing ?? new Core.Policy.PolicySharing(), readIsShared: sharing is not null);
+        var (baseline, declared) = Build(commitSha, files, settings, now, counts, [.. unrendered], reused, new Core.Policy.PolicySharing(), readIsShared);
         return new LoadedCommit(baseline, files, [.. sources.Select(s => s with { Policies = counts.GetValueOrDefault(s.Name) })], declared);
     }
 

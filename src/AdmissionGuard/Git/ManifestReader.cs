@@ -15,12 +15,6 @@ internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int D
 
     /// <summary>Something about the manifest worth fixing that does not make it invalid here (a <c>status</c> field).</summary>
     public string? Notice { get; init; }
-
-    /// <summary>
-    /// The declared spec's JSON, kept only when it has no <see cref="ServedSpec"/> (rare), so that the policy can be
-    /// persisted and read back without its file: a served spec reads back as the same canonical spec.
-    /// </summary>
-    public byte[]? SpecJson { get; init; }
 }
 
 /// <summary>A manifest that cannot be read, located by file and document (index from 0), in one line.</summary>
@@ -163,9 +157,6 @@ internal static class ManifestReader
             var served = ServedSpec.Render(json.RootElement, policy.Spec);
             return new DeclaredPolicy(policy, origin ?? path, index, location, served)
             {
-                SpecJson = served is null && json.RootElement.TryGetProperty("spec", out var spec)
-                    ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(spec).ToArray()
-                    : null,
                 Via = origin is null ? null : options.Via,
                 Notice = nodes.Value(node, "status") >= 0
                     ? $"{location}: {itemPrefix}status: API servers from Kubernetes 1.28 refuse this field (strict decoding error: unknown field \"status\"), "

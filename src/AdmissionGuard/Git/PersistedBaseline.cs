@@ -9,9 +9,10 @@ namespace AdmissionGuard.Git;
 /// <summary>
 /// The last good baseline on disk, so that a restart while Git is unreachable enforces at once: its commit, its sources,
 /// and what each manifest file declared, read back without Git, the cached clone or kustomize
-/// (<see cref="PersistedManifest"/>). JSON Lines: a header, one line per file (read in parallel), and a checksum. Written
-/// atomically (temp file, then rename); one file per repository, ref, paths and sources settings, so a configuration
-/// change never reuses a stale one.
+/// (<see cref="PersistedManifest"/>). JSON Lines: a header, the tables of the policies' distinct parts
+/// (<see cref="PersistedPartsWriter"/>), one line per file, and a checksum; the lines of each table, and the files', are read
+/// in parallel. Written atomically (temp file, then rename); one file per repository, ref, paths and sources settings, so
+/// a configuration change never reuses a stale one.
 /// </summary>
 internal sealed class PersistedBaseline(GitSettings settings)
 {
@@ -21,7 +22,20 @@ internal sealed class PersistedBaseline(GitSettings settings)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
         var temporary = FilePath + ".tmp";
-        var header = new Header(settings.DisplayRepository, settings.Ref, loaded.Baseline.Commit, savedAt, [.. loaded.Sources], loaded.Files.Count);
+        var parts = new PersistedPartsWriter();
+        foreach (var policies in loaded.Declared)
+        {
+            foreach (var declared in policies)
+            {
+                parts.Add(declared.Policy);
+            }
+        }
+
+        var header = new Header(settings.DisplayRepository, settings.Ref, loaded.Baseline.Commit, savedAt, [.. loaded.Sources], loaded.Files.Count)
+        {
+            Parts = parts.Counts,
+            PartLines = parts.Lines,
+        };
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
         using (var checksum = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         {
@@ -34,11 +48,12 @@ internal sealed class PersistedBaseline(GitSettings settings)
             }
 
             WriteLine(JsonSerializer.SerializeToUtf8Bytes(header, PersistedJson.Default.Header));
+            parts.WriteTo(WriteLine);
             var line = new System.Buffers.ArrayBufferWriter<byte>(4096);
             using var writer = new Utf8JsonWriter(line);
             for (var i = 0; i < loaded.Files.Count; i++)
             {
-                PersistedManifest.Write(writer, loaded.Files[i], loaded.Declared[i]);
+                PersistedManifest.Write(writer, loaded.Files[i], loaded.Declared[i], parts);
                 writer.Flush();
                 WriteLine(line.WrittenSpan);
                 line.ResetWrittenCount();
@@ -71,10 +86,11 @@ internal sealed class PersistedBaseline(GitSettings settings)
         try
         {
             using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-            var sharing = new Core.Policy.PolicySharing();
             var files = new List<ManifestFile>();
             using var checksum = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             Header? header = null;
+            PersistedPartsReader? parts = null;
+            var partLinesRead = 0;
             string? written = null;
             foreach (var lines in Chunks(stream))
             {
@@ -86,16 +102,17 @@ internal sealed class PersistedBaseline(GitSettings settings)
                 if (header is null)
                 {
                     header = JsonSerializer.Deserialize(lines[0].Span, PersistedJson.Default.Header) ?? throw new JsonException("no header");
+                    parts = new PersistedPartsReader(header.Parts ?? throw new JsonException("no part tables in the header"));
                     AppendLine(checksum, lines[0].Span);
                     lines.RemoveAt(0);
                 }
 
-                if (lines.Count > header.Files - files.Count)
+                var linesLeft = header.PartLines - partLinesRead + header.Files - files.Count;
+                if (lines.Count > linesLeft)
                 {
                     // The line after the last file's: the checksum of every line before it.
-                    var last = lines[header.Files - files.Count];
-                    written = JsonSerializer.Deserialize(last.Span, PersistedJson.Default.Checksum)?.Sha256 ?? throw new JsonException("no checksum");
-                    if (lines.Count > header.Files - files.Count + 1)
+                    written = JsonSerializer.Deserialize(lines[linesLeft].Span, PersistedJson.Default.Checksum)?.Sha256 ?? throw new JsonException("no checksum");
+                    if (lines.Count > linesLeft + 1)
                     {
                         throw new JsonException("lines after the checksum");
                     }
@@ -108,9 +125,12 @@ internal sealed class PersistedBaseline(GitSettings settings)
                     AppendLine(checksum, line.Span);
                 }
 
-                // Each chunk's lines are read in parallel, and shared as they are read: what they held unshared dies young.
-                var chunk = new ManifestFile[lines.Count];
-                Parallel.For(0, lines.Count, BaselineLoader.OnePerProcessor, i => chunk[i] = PersistedManifest.Read(lines[i], sharing));
+                var partLines = Math.Min(lines.Count, header.PartLines - partLinesRead);
+                ReadParts(parts!, lines, partLines);
+                partLinesRead += partLines;
+
+                var chunk = new ManifestFile[lines.Count - partLines];
+                Parallel.For(0, chunk.Length, BaselineLoader.OnePerProcessor, i => chunk[i] = PersistedManifest.Read(lines[partLines + i], parts!));
                 files.AddRange(chunk);
             }
 
@@ -134,11 +154,38 @@ internal sealed class PersistedBaseline(GitSettings settings)
                 throw new JsonException("its checksum does not match: the file was changed or damaged");
             }
 
-            return BaselineLoader.Load(header.Commit, files, header.Sources, settings, now, reused, sharing);
+            // The tables hold each part once: the policies share their parts already.
+            return BaselineLoader.Load(header.Commit, files, header.Sources, settings, now, reused, readIsShared: true);
         }
         catch (Exception e) when (Unreadable(e) is { } problem)
         {
             throw new BaselineLoadException($"persisted baseline {FilePath} is unreadable: {problem}");
+        }
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> lines, part lines: the lines of one table are read in parallel, the tables in
+    /// order (a part refers to parts of earlier tables).
+    /// </summary>
+    private static void ReadParts(PersistedPartsReader parts, List<ReadOnlyMemory<byte>> lines, int count)
+    {
+        for (var start = 0; start < count;)
+        {
+            var section = PersistedPartsReader.SectionOf(lines[start].Span);
+            if (section < 0)
+            {
+                throw new JsonException("a part table's line expected");
+            }
+
+            var end = start + 1;
+            while (end < count && PersistedPartsReader.SectionOf(lines[end].Span) == section)
+            {
+                end++;
+            }
+
+            parts.Begin(section);
+            Parallel.For(start, end, BaselineLoader.OnePerProcessor, i => parts.Read(lines[i].Span));
+            start = end;
         }
     }
 
@@ -220,7 +267,7 @@ internal sealed class PersistedBaseline(GitSettings settings)
     };
 
     /// <summary>Part of the file's name: a build that writes another format never reads this one, nor the reverse.</summary>
-    private const string Format = "4";
+    private const string Format = "5";
 
     /// <summary>
     /// This build, in the file's name as well: what a file declares is reused for unchanged files of later commits, so a
@@ -251,7 +298,14 @@ internal sealed class PersistedBaseline(GitSettings settings)
             });
 
     /// <summary>The first line: what the baseline is, and how many file lines follow it.</summary>
-    internal sealed record Header(string Repository, string Ref, string Commit, DateTimeOffset SavedAt, List<Sources.SourceReport> Sources, int Files);
+    internal sealed record Header(string Repository, string Ref, string Commit, DateTimeOffset SavedAt, List<Sources.SourceReport> Sources, int Files)
+    {
+        /// <summary>How many items each part table holds (<see cref="PersistedPartsReader.Sections"/>).</summary>
+        public int[]? Parts { get; init; }
+
+        /// <summary>The part tables' lines, between this header and the files' lines.</summary>
+        public int PartLines { get; init; }
+    }
 
     /// <summary>The last line: the SHA-256 of every line before it, line feeds included.</summary>
     internal sealed record Checksum(string Sha256);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using AdmissionGuard.Core.Policy;
 
@@ -6,12 +5,14 @@ namespace AdmissionGuard.Git;
 
 /// <summary>
 /// One manifest file of a persisted baseline, as one line of JSON: the file (its path, blob, source) and the policies
-/// read from it, each as a NetworkPolicy object whose spec is its <see cref="ServedSpec"/>. A restart reads them back
-/// with the same reader instead of parsing the YAML again, and needs neither Git nor the cached clone.
+/// read from it, each with its name, its <see cref="ServedSpec"/> (base64), and its other parts as indexes into the
+/// baseline's part tables (<see cref="PersistedPartsWriter"/>). A restart reads them back without parsing YAML or
+/// reading any spec again, and needs neither Git nor the cached clone.
 /// </summary>
 internal static class PersistedManifest
 {
-    public static void Write(Utf8JsonWriter writer, ManifestFile file, IReadOnlyList<DeclaredPolicy> policies)
+    /// <param name="parts">Holds the parts of every policy written (<see cref="PersistedPartsWriter.Add"/>).</param>
+    public static void Write(Utf8JsonWriter writer, ManifestFile file, IReadOnlyList<DeclaredPolicy> policies, PersistedPartsWriter parts)
     {
         writer.WriteStartObject();
         writer.WriteString("path", file.Path);
@@ -27,7 +28,7 @@ internal static class PersistedManifest
         writer.WriteStartArray("policies");
         foreach (var declared in policies)
         {
-            WritePolicy(writer, file, declared);
+            WritePolicy(writer, file, declared, parts);
         }
 
         writer.WriteEndArray();
@@ -35,9 +36,8 @@ internal static class PersistedManifest
     }
 
     /// <exception cref="JsonException">The line is not one this build wrote.</exception>
-    /// <exception cref="PolicyFormatException">A persisted policy does not read back.</exception>
-    /// <param name="sharing">The policies are shared as they are read, so their unshared copies die young.</param>
-    public static ManifestFile Read(ReadOnlyMemory<byte> line, PolicySharing? sharing = null)
+    /// <param name="parts">The part tables, read before the files.</param>
+    public static ManifestFile Read(ReadOnlyMemory<byte> line, PersistedPartsReader parts)
     {
         using var document = JsonDocument.Parse(line);
         var root = document.RootElement;
@@ -51,17 +51,17 @@ internal static class PersistedManifest
             Rendered = root.TryGetProperty("rendered", out var rendered) && rendered.GetBoolean(),
         };
 
-        var policies = new List<DeclaredPolicy>();
-        foreach (var item in Property(root, "policies").EnumerateArray())
+        var items = Property(root, "policies");
+        var policies = new List<DeclaredPolicy>(items.GetArrayLength());
+        foreach (var item in items.EnumerateArray())
         {
-            var policy = ReadPolicy(item, path);
-            policies.Add(sharing is null ? policy : policy with { Policy = sharing.Share(policy.Policy) });
+            policies.Add(ReadPolicy(item, path, parts));
         }
 
         return file with { Read = policies };
     }
 
-    private static void WritePolicy(Utf8JsonWriter writer, ManifestFile file, DeclaredPolicy declared)
+    private static void WritePolicy(Utf8JsonWriter writer, ManifestFile file, DeclaredPolicy declared, PersistedPartsWriter parts)
     {
         var policy = declared.Policy;
         writer.WriteStartObject();
@@ -78,60 +78,46 @@ internal static class PersistedManifest
 
         WriteIfSet(writer, "via", declared.Via);
         WriteIfSet(writer, "notice", declared.Notice);
-        writer.WriteBoolean("served", declared.ServedSpec is not null);
-        writer.WriteStartObject("object");
-        writer.WriteStartObject("metadata");
         writer.WriteString("name", policy.Name);
-        writer.WriteString("namespace", policy.Namespace);
-        WriteMap(writer, "labels", policy.Labels);
-        WriteMap(writer, "annotations", policy.Annotations);
-        writer.WriteEndObject();
-        if ((declared.ServedSpec ?? declared.SpecJson) is { } spec)
+        writer.WriteNumber("namespace", parts.String(policy.Namespace));
+        WriteIfSet(writer, "labels", parts.LabelSet(policy.Labels));
+        WriteIfSet(writer, "annotations", parts.LabelSet(policy.Annotations));
+        writer.WriteNumber("spec", parts.Spec(policy.Spec));
+        if (declared.ServedSpec is { } served)
         {
-            writer.WritePropertyName("spec");
-            writer.WriteRawValue(spec, skipInputValidation: true);
+            writer.WriteBase64String("served", served);
         }
 
         writer.WriteEndObject();
-        writer.WriteEndObject();
     }
 
-    private static DeclaredPolicy ReadPolicy(JsonElement item, string filePath)
+    private static DeclaredPolicy ReadPolicy(JsonElement item, string filePath, PersistedPartsReader parts)
     {
-        var policyObject = Property(item, "object");
-
-        // Read as the API server's own objects are: the names and labels were checked when the manifest was.
-        var policy = PolicyReader.Read(policyObject);
-        byte[]? spec = policyObject.TryGetProperty("spec", out var specElement) ? JsonMarshal.GetRawUtf8Value(specElement).ToArray() : null;
-        var served = Property(item, "served").GetBoolean();
+        var policy = new CanonicalPolicy(
+            parts.String(Property(item, "namespace").GetInt32()),
+            Required(item, "name"),
+            parts.Spec(Property(item, "spec").GetInt32()),
+            parts.LabelSet(item.TryGetProperty("labels", out var labels) ? labels.GetInt32() : -1),
+            parts.LabelSet(item.TryGetProperty("annotations", out var annotations) ? annotations.GetInt32() : -1));
         var document = Property(item, "document").GetInt32();
         return new DeclaredPolicy(
             policy,
             Optional(item, "path") ?? filePath,
             document,
             Optional(item, "location") ?? ManifestReader.DocumentLocation(filePath, document),
-            served ? spec : null)
+            item.TryGetProperty("served", out var served) ? served.GetBytesFromBase64() : null)
         {
             Via = Optional(item, "via"),
             Notice = Optional(item, "notice"),
-            SpecJson = served ? null : spec,
         };
     }
 
-    private static void WriteMap(Utf8JsonWriter writer, string name, System.Collections.Immutable.ImmutableSortedDictionary<string, string> map)
+    private static void WriteIfSet(Utf8JsonWriter writer, string name, int index)
     {
-        if (map.Count == 0)
+        if (index != -1)
         {
-            return;
+            writer.WriteNumber(name, index);
         }
-
-        writer.WriteStartObject(name);
-        foreach (var (key, value) in map)
-        {
-            writer.WriteString(key, value);
-        }
-
-        writer.WriteEndObject();
     }
 
     private static void WriteIfSet(Utf8JsonWriter writer, string name, string? value)
