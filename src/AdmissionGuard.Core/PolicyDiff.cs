@@ -50,13 +50,13 @@ public static class PolicyDiff
         // A rule whose peers (or ports) stayed the same reads better as one changed rule than as a removal and an addition.
         foreach (var rule in added.ToList())
         {
-            if (removed.FirstOrDefault(r => r.PeersKey == rule.PeersKey) is { } samePeers)
+            if (removed.FirstOrDefault(r => r.SamePeers(rule)) is { } samePeers)
             {
                 lines.Add($"{field}: rule {rule.DescribePeers(direction)}: {DescribeSetChange("port", samePeers.Ports.Select(p => p.Text), rule.Ports.Select(p => p.Text), "all ports")}");
                 removed.Remove(samePeers);
                 added.Remove(rule);
             }
-            else if (removed.FirstOrDefault(r => r.PortsKey == rule.PortsKey) is { } samePorts)
+            else if (removed.FirstOrDefault(r => r.SamePorts(rule)) is { } samePorts)
             {
                 lines.Add($"{field}: rule on {rule.DescribePorts()}: {DescribeSetChange("peer", samePorts.Peers.Select(p => p.Text), rule.Peers.Select(p => p.Text), "anywhere")}");
                 removed.Remove(samePorts);

@@ -32,6 +32,28 @@ public sealed class PolicySharingTests
     }
 
     [Fact]
+    public void Different_rules_hold_one_instance_of_a_peer_or_port_they_have_in_common()
+    {
+        var policy = Policies.Spec("""
+            {"podSelector":{},"policyTypes":["Egress"],"egress":[
+              {"to":[{"podSelector":{"matchLabels":{"app":"web"}}}],"ports":[{"port":443}]},
+              {"to":[{"podSelector":{"matchLabels":{"app":"api"}}}],"ports":[{"port":443}]},
+              {"to":[{"podSelector":{"matchLabels":{"app":"web"}}}],"ports":[{"port":80}]}]}
+            """);
+
+        var shared = new PolicySharing().Share(policy);
+
+        Assert.Equal(policy.Spec.Key, shared.Spec.Key);
+        var egress = shared.Spec.Egress;
+        var byPeer = egress.ToLookup(rule => rule.Peers.Single().PodSelector!.Text);
+        Assert.Same(byPeer["app=web"].First().Peers[0], byPeer["app=web"].Last().Peers[0]);
+        Assert.NotSame(byPeer["app=web"].First(), byPeer["app=web"].Last());
+        var byPort = egress.ToLookup(rule => rule.Ports.Single().Text);
+        Assert.Same(byPort["TCP/443"].First().Ports[0], byPort["TCP/443"].Last().Ports[0]);
+        Assert.NotSame(byPort["TCP/443"].First(), byPort["TCP/443"].Last());
+    }
+
+    [Fact]
     public void Policies_shared_from_many_threads_at_once_hold_one_instance_of_each_part()
     {
         // Each half of the range (one thread each) meets the same new parts at about the same time.

@@ -18,9 +18,12 @@ public sealed record Peer(LabelSelector? PodSelector, LabelSelector? NamespaceSe
     /// <summary>How the peer reads in a message: <c>namespaceSelector team=a podSelector app=web</c>.</summary>
     public string Text => field ??= Render(PodSelector, NamespaceSelector, IpBlock);
 
-    public bool Equals(Peer? other) => other is not null && Key == other.Key;
+    /// <remarks>Equal exactly when the <see cref="Key"/>s are, without making them: selector and block texts hold no brackets.</remarks>
+    public bool Equals(Peer? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null && Equals(PodSelector, other.PodSelector) && Equals(NamespaceSelector, other.NamespaceSelector) && Equals(IpBlock, other.IpBlock));
 
-    public override int GetHashCode() => Key.GetHashCode(StringComparison.Ordinal);
+    public override int GetHashCode() => HashCode.Combine(PodSelector, NamespaceSelector, IpBlock);
 
     public override string ToString() => Text;
 

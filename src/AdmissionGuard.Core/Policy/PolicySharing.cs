@@ -4,7 +4,7 @@ using System.Collections.Immutable;
 namespace AdmissionGuard.Core.Policy;
 
 /// <summary>
-/// Makes the policies of one baseline share their equal parts: one instance of each distinct rule, selector,
+/// Makes the policies of one baseline share their equal parts: one instance of each distinct rule, peer, selector,
 /// port and string (namespaces, label keys and values). Policies of a multi-tenant cluster repeat the same rules
 /// (DNS, monitoring, the ingress controller) in every namespace; shared, a rule is held once instead of once per
 /// namespace. Equal parts are interchangeable: every part is immutable and compares by its canonical key.
@@ -18,6 +18,8 @@ public sealed class PolicySharing
     private readonly ConcurrentDictionary<string, string> _strings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<PolicySpec, PolicySpec> _specs = [];
     private readonly ConcurrentDictionary<PolicyRule, PolicyRule> _rules = [];
+    private readonly ConcurrentDictionary<Peer, Peer> _peers = [];
+    private readonly ConcurrentDictionary<PolicyPort, PolicyPort> _ports = [];
     private readonly ConcurrentDictionary<LabelSelector, LabelSelector> _selectors = [];
     private readonly ConcurrentDictionary<ImmutableSortedDictionary<string, string>, ImmutableSortedDictionary<string, string>> _labelSets = new(LabelSetComparer.Instance);
 
@@ -95,15 +97,32 @@ public sealed class PolicySharing
         var peers = ImmutableArray.CreateBuilder<Peer>(rule.Peers.Length);
         foreach (var peer in rule.Peers)
         {
-            var (pods, namespaces) = (Selector(peer.PodSelector), Selector(peer.NamespaceSelector));
-            peers.Add(ReferenceEquals(pods, peer.PodSelector) && ReferenceEquals(namespaces, peer.NamespaceSelector)
-                ? peer
-                : peer with { PodSelector = pods, NamespaceSelector = namespaces });
+            peers.Add(Peer(peer));
         }
 
-        var sharedPeers = peers.MoveToImmutable();
-        var result = Same(sharedPeers, rule.Peers) ? rule : rule with { Peers = sharedPeers };
+        var ports = ImmutableArray.CreateBuilder<PolicyPort>(rule.Ports.Length);
+        foreach (var port in rule.Ports)
+        {
+            ports.Add(_ports.GetOrAdd(port, port));
+        }
+
+        var (sharedPeers, sharedPorts) = (peers.MoveToImmutable(), ports.MoveToImmutable());
+        var result = Same(sharedPeers, rule.Peers) && Same(sharedPorts, rule.Ports) ? rule : rule with { Peers = sharedPeers, Ports = sharedPorts };
         return _rules.GetOrAdd(result, result);
+    }
+
+    private Peer Peer(Peer peer)
+    {
+        if (_peers.TryGetValue(peer, out var shared))
+        {
+            return shared;
+        }
+
+        var (pods, namespaces) = (Selector(peer.PodSelector), Selector(peer.NamespaceSelector));
+        var result = ReferenceEquals(pods, peer.PodSelector) && ReferenceEquals(namespaces, peer.NamespaceSelector)
+            ? peer
+            : peer with { PodSelector = pods, NamespaceSelector = namespaces };
+        return _peers.GetOrAdd(result, result);
     }
 
     private LabelSelector? Selector(LabelSelector? selector)

@@ -8,8 +8,21 @@ namespace AdmissionGuard.Git;
 
 /// <summary>A NetworkPolicy declared in a manifest file, with its place in the file.</summary>
 /// <param name="Path">The file that declares it: for a rendered source, the base or component file kustomize read it from.</param>
-internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, string Location, byte[]? ServedSpec)
+internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, byte[]? ServedSpec)
 {
+    private readonly string? _location;
+
+    /// <summary>
+    /// Where it lies, for messages: <c>apps/db.yaml: document 0</c>, with <c>item 2</c> in a List, <c>base/db.yaml via
+    /// overlays/prod</c> for a render. Kept only when it is not the whole document's (<see cref="ManifestReader.DocumentLocation"/>):
+    /// nearly every policy's is, and 50,000 of those strings are 6 MB.
+    /// </summary>
+    public string Location
+    {
+        get => _location ?? ManifestReader.DocumentLocation(Path, DocumentIndex);
+        init => _location = value == ManifestReader.DocumentLocation(Path, DocumentIndex) ? null : value;
+    }
+
     /// <summary>The folder of the rendered source whose build produced it; null for a plain file.</summary>
     public string? Via { get; init; }
 
@@ -155,8 +168,9 @@ internal static class ManifestReader
             }
 
             var served = ServedSpec.Render(json.RootElement, policy.Spec);
-            return new DeclaredPolicy(policy, origin ?? path, index, location, served)
+            return new DeclaredPolicy(policy, origin ?? path, index, served)
             {
+                Location = location,
                 Via = origin is null ? null : options.Via,
                 Notice = nodes.Value(node, "status") >= 0
                     ? $"{location}: {itemPrefix}status: API servers from Kubernetes 1.28 refuse this field (strict decoding error: unknown field \"status\"), "

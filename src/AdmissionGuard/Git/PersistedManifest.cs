@@ -99,17 +99,16 @@ internal static class PersistedManifest
             parts.Spec(Property(item, "spec").GetInt32()),
             parts.LabelSet(item.TryGetProperty("labels", out var labels) ? labels.GetInt32() : -1),
             parts.LabelSet(item.TryGetProperty("annotations", out var annotations) ? annotations.GetInt32() : -1));
-        var document = Property(item, "document").GetInt32();
-        return new DeclaredPolicy(
-            policy,
-            Optional(item, "path") ?? filePath,
-            document,
-            Optional(item, "location") ?? ManifestReader.DocumentLocation(filePath, document),
-            item.TryGetProperty("served", out var served) ? served.GetBytesFromBase64() : null)
+        var (path, document) = (Optional(item, "path"), Property(item, "document").GetInt32());
+        var read = new DeclaredPolicy(policy, path ?? filePath, document, item.TryGetProperty("served", out var served) ? served.GetBytesFromBase64() : null)
         {
             Via = Optional(item, "via"),
             Notice = Optional(item, "notice"),
         };
+
+        // Written only when it is not the whole document's in the file; the policy keeps it only when it is not its own path's.
+        var location = Optional(item, "location");
+        return location is null && path is null ? read : read with { Location = location ?? ManifestReader.DocumentLocation(filePath, document) };
     }
 
     private static void WriteIfSet(Utf8JsonWriter writer, string name, int index)

@@ -15,16 +15,20 @@ namespace AdmissionGuard.Git;
 internal sealed class PersistedPartsReader
 {
     /// <summary>The tables, in the order they are written and read.</summary>
-    public static readonly string[] Sections = ["strings", "selectors", "rules", "specs", "labelSets"];
+    public static readonly string[] Sections = ["strings", "selectors", "peers", "ports", "rules", "specs", "labelSets"];
 
     private static readonly ImmutableSortedDictionary<string, string> NoEntries = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
     private readonly string[] _strings;
     private readonly LabelSelector[] _selectors;
+    private readonly Peer[] _peers;
+    private readonly PolicyPort[] _ports;
     private readonly PolicyRule[] _rules;
     private readonly PolicySpec[] _specs;
     private readonly ImmutableSortedDictionary<string, string>[] _labelSets;
     private readonly Func<int, string> _string;
+    private readonly Func<int, Peer> _peer;
+    private readonly Func<int, PolicyPort> _port;
     private readonly Func<int, PolicyRule> _rule;
     private int _section;
 
@@ -36,8 +40,9 @@ internal sealed class PersistedPartsReader
             throw new JsonException($"the header counts {counts.Length} part tables, not {Sections.Length}");
         }
 
-        (_strings, _selectors, _rules, _specs, _labelSets) = (new string[counts[0]], new LabelSelector[counts[1]], new PolicyRule[counts[2]], new PolicySpec[counts[3]], new ImmutableSortedDictionary<string, string>[counts[4]]);
-        (_string, _rule) = (String, Rule);
+        (_strings, _selectors, _peers, _ports) = (new string[counts[0]], new LabelSelector[counts[1]], new Peer[counts[2]], new PolicyPort[counts[3]]);
+        (_rules, _specs, _labelSets) = (new PolicyRule[counts[4]], new PolicySpec[counts[5]], new ImmutableSortedDictionary<string, string>[counts[6]]);
+        (_string, _peer, _port, _rule) = (String, Peer, Port, Rule);
     }
 
     /// <summary>The table a part line belongs to (its index in <see cref="Sections"/>); -1 for any other line.</summary>
@@ -96,9 +101,15 @@ internal sealed class PersistedPartsReader
                     Set(_selectors, index, ReadSelector(ref reader));
                     break;
                 case 2:
-                    Set(_rules, index, ReadRule(ref reader));
+                    Set(_peers, index, ReadPeer(ref reader));
                     break;
                 case 3:
+                    Set(_ports, index, ReadPort(ref reader));
+                    break;
+                case 4:
+                    Set(_rules, index, ReadRule(ref reader));
+                    break;
+                case 5:
                     Set(_specs, index, ReadSpec(ref reader));
                     break;
                 default:
@@ -146,32 +157,29 @@ internal sealed class PersistedPartsReader
         return labels.Count == 0 && expressions.Count == 0 ? LabelSelector.Everything : new LabelSelector(labels.DrainToImmutable(), expressions.DrainToImmutable());
     }
 
+    private Peer ReadPeer(ref Utf8JsonReader reader)
+    {
+        Current(ref reader, JsonTokenType.StartArray);
+        var (pods, namespaces, cidr) = (Selector(Int(ref reader)), Selector(Int(ref reader)), Int(ref reader));
+        var except = Indexes(ref reader, _string);
+        Expect(ref reader, JsonTokenType.EndArray);
+        return new Peer(pods, namespaces, cidr == -1 ? null : new IpBlock(String(cidr), except));
+    }
+
+    private PolicyPort ReadPort(ref Utf8JsonReader reader)
+    {
+        Current(ref reader, JsonTokenType.StartArray);
+        var (protocol, number, endPort, name) = (String(Int(ref reader)), Int(ref reader), Int(ref reader), Int(ref reader));
+        Expect(ref reader, JsonTokenType.EndArray);
+        return new PolicyPort(protocol, number == -1 ? null : number, endPort == -1 ? null : endPort, name == -1 ? null : String(name));
+    }
+
     private PolicyRule ReadRule(ref Utf8JsonReader reader)
     {
         Current(ref reader, JsonTokenType.StartArray);
-        Expect(ref reader, JsonTokenType.StartArray);
-        var peers = ImmutableArray.CreateBuilder<Peer>();
-        while (NextItem(ref reader))
-        {
-            Current(ref reader, JsonTokenType.StartArray);
-            var (pods, namespaces, cidr) = (Selector(Int(ref reader)), Selector(Int(ref reader)), Int(ref reader));
-            var except = Indexes(ref reader, _string);
-            peers.Add(new Peer(pods, namespaces, cidr == -1 ? null : new IpBlock(String(cidr), except)));
-            Expect(ref reader, JsonTokenType.EndArray);
-        }
-
-        Expect(ref reader, JsonTokenType.StartArray);
-        var ports = ImmutableArray.CreateBuilder<PolicyPort>();
-        while (NextItem(ref reader))
-        {
-            Current(ref reader, JsonTokenType.StartArray);
-            var (protocol, number, endPort, name) = (String(Int(ref reader)), Int(ref reader), Int(ref reader), Int(ref reader));
-            ports.Add(new PolicyPort(protocol, number == -1 ? null : number, endPort == -1 ? null : endPort, name == -1 ? null : String(name)));
-            Expect(ref reader, JsonTokenType.EndArray);
-        }
-
+        var rule = new PolicyRule(Indexes(ref reader, _peer), Indexes(ref reader, _port));
         Expect(ref reader, JsonTokenType.EndArray);
-        return new PolicyRule(peers.DrainToImmutable(), ports.DrainToImmutable());
+        return rule;
     }
 
     private PolicySpec ReadSpec(ref Utf8JsonReader reader)
@@ -182,6 +190,10 @@ internal sealed class PersistedPartsReader
         Expect(ref reader, JsonTokenType.EndArray);
         return spec;
     }
+
+    private Peer Peer(int index) => Get(_peers, index, "peers");
+
+    private PolicyPort Port(int index) => Get(_ports, index, "ports");
 
     private PolicyRule Rule(int index) => Get(_rules, index, "rules");
 

@@ -5,7 +5,8 @@ using AdmissionGuard.Core.Policy;
 namespace AdmissionGuard.Git;
 
 /// <summary>
-/// The distinct canonical parts of a persisted baseline's policies (specs, rules, selectors, label sets and their strings),
+/// The distinct canonical parts of a persisted baseline's policies (specs, rules, peers, ports, selectors, label sets and
+/// their strings),
 /// each written once in tables that the policies refer to by index. A restart builds each part once from its table
 /// (<see cref="PersistedPartsReader"/>) instead of reading every policy's spec again: a rule that 5,000 namespaces repeat
 /// is read once, and nothing is checked, sorted or shared again.
@@ -22,12 +23,14 @@ internal sealed class PersistedPartsWriter
 
     private readonly Table<string> _strings = new(StringComparer.Ordinal);
     private readonly Table<LabelSelector> _selectors = new(EqualityComparer<LabelSelector>.Default);
+    private readonly Table<Peer> _peers = new(EqualityComparer<Peer>.Default);
+    private readonly Table<PolicyPort> _ports = new(EqualityComparer<PolicyPort>.Default);
     private readonly Table<PolicyRule> _rules = new(EqualityComparer<PolicyRule>.Default);
     private readonly Table<PolicySpec> _specs = new(EqualityComparer<PolicySpec>.Default);
     private readonly Table<ImmutableSortedDictionary<string, string>> _labelSets = new(LabelSetComparer.Instance);
 
     /// <summary>How many items each table holds, in <see cref="PersistedPartsReader.Sections"/> order.</summary>
-    public int[] Counts => [_strings.Count, _selectors.Count, _rules.Count, _specs.Count, _labelSets.Count];
+    public int[] Counts => [_strings.Count, _selectors.Count, _peers.Count, _ports.Count, _rules.Count, _specs.Count, _labelSets.Count];
 
     /// <summary>How many lines <see cref="WriteTo"/> writes.</summary>
     public int Lines => Counts.Sum(count => (count + ItemsPerLine - 1) / ItemsPerLine);
@@ -101,9 +104,11 @@ internal sealed class PersistedPartsWriter
 
         Write(PersistedPartsReader.Sections[0], _strings, static (writer, value) => writer.WriteStringValue(value));
         Write(PersistedPartsReader.Sections[1], _selectors, WriteSelector);
-        Write(PersistedPartsReader.Sections[2], _rules, WriteRule);
-        Write(PersistedPartsReader.Sections[3], _specs, WriteSpec);
-        Write(PersistedPartsReader.Sections[4], _labelSets, WriteLabelSet);
+        Write(PersistedPartsReader.Sections[2], _peers, WritePeer);
+        Write(PersistedPartsReader.Sections[3], _ports, WritePort);
+        Write(PersistedPartsReader.Sections[4], _rules, WriteRule);
+        Write(PersistedPartsReader.Sections[5], _specs, WriteSpec);
+        Write(PersistedPartsReader.Sections[6], _labelSets, WriteLabelSet);
     }
 
     private int Selector(LabelSelector? selector) => selector is null ? -1 : _selectors.IndexOf(selector, selector =>
@@ -123,28 +128,38 @@ internal sealed class PersistedPartsWriter
         }
     });
 
+    private int Peer(Peer peer) => _peers.IndexOf(peer, peer =>
+    {
+        (_, _) = (Selector(peer.PodSelector), Selector(peer.NamespaceSelector));
+        if (peer.IpBlock is { } block)
+        {
+            String(block.Cidr);
+            foreach (var except in block.Except)
+            {
+                String(except);
+            }
+        }
+    });
+
+    private int Port(PolicyPort port) => _ports.IndexOf(port, port =>
+    {
+        String(port.Protocol);
+        if (port.Name is { } name)
+        {
+            String(name);
+        }
+    });
+
     private int Rule(PolicyRule rule) => _rules.IndexOf(rule, rule =>
     {
         foreach (var peer in rule.Peers)
         {
-            (_, _) = (Selector(peer.PodSelector), Selector(peer.NamespaceSelector));
-            if (peer.IpBlock is { } block)
-            {
-                String(block.Cidr);
-                foreach (var except in block.Except)
-                {
-                    String(except);
-                }
-            }
+            Peer(peer);
         }
 
         foreach (var port in rule.Ports)
         {
-            String(port.Protocol);
-            if (port.Name is { } name)
-            {
-                String(name);
-            }
+            Port(port);
         }
     });
 
@@ -173,33 +188,31 @@ internal sealed class PersistedPartsWriter
         writer.WriteEndArray();
     }
 
+    private void WritePeer(Utf8JsonWriter writer, Peer peer)
+    {
+        writer.WriteStartArray();
+        writer.WriteNumberValue(Selector(peer.PodSelector));
+        writer.WriteNumberValue(Selector(peer.NamespaceSelector));
+        writer.WriteNumberValue(peer.IpBlock is { } block ? String(block.Cidr) : -1);
+        WriteIndexes(writer, peer.IpBlock?.Except ?? [], String);
+        writer.WriteEndArray();
+    }
+
+    private void WritePort(Utf8JsonWriter writer, PolicyPort port)
+    {
+        writer.WriteStartArray();
+        writer.WriteNumberValue(String(port.Protocol));
+        writer.WriteNumberValue(port.Number ?? -1);
+        writer.WriteNumberValue(port.EndPort ?? -1);
+        writer.WriteNumberValue(port.Name is { } name ? String(name) : -1);
+        writer.WriteEndArray();
+    }
+
     private void WriteRule(Utf8JsonWriter writer, PolicyRule rule)
     {
         writer.WriteStartArray();
-        writer.WriteStartArray();
-        foreach (var peer in rule.Peers)
-        {
-            writer.WriteStartArray();
-            writer.WriteNumberValue(Selector(peer.PodSelector));
-            writer.WriteNumberValue(Selector(peer.NamespaceSelector));
-            writer.WriteNumberValue(peer.IpBlock is { } block ? String(block.Cidr) : -1);
-            WriteIndexes(writer, peer.IpBlock?.Except ?? [], String);
-            writer.WriteEndArray();
-        }
-
-        writer.WriteEndArray();
-        writer.WriteStartArray();
-        foreach (var port in rule.Ports)
-        {
-            writer.WriteStartArray();
-            writer.WriteNumberValue(String(port.Protocol));
-            writer.WriteNumberValue(port.Number ?? -1);
-            writer.WriteNumberValue(port.EndPort ?? -1);
-            writer.WriteNumberValue(port.Name is { } name ? String(name) : -1);
-            writer.WriteEndArray();
-        }
-
-        writer.WriteEndArray();
+        WriteIndexes(writer, rule.Peers, Peer);
+        WriteIndexes(writer, rule.Ports, Port);
         writer.WriteEndArray();
     }
 

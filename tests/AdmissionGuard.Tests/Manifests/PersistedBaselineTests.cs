@@ -179,14 +179,14 @@ public sealed class PersistedBaselineTests
             "missing" => before,
             "edited" => Edited("\"policies\"", "\"policy\""),
             "retyped" => Edited("\"document\":0", "\"document\":\"0\""),
-            "reordered" => lines[0] + "\n" + lines[4] + "\n" + string.Concat(lines[1..4].Select(line => line + "\n")) + lines[fileLine] + "\n",
+            "reordered" => lines[0] + "\n" + lines[fileLine - 1] + "\n" + string.Concat(lines[1..(fileLine - 1)].Select(line => line + "\n")) + lines[fileLine] + "\n",
             "tampered" => Edited("\"name\":\"a\"", "\"name\":\"b\"") + lines[^1] + "\n",
             _ => before + lines[fileLine] + "\n",
         });
 
         var error = Assert.Throws<BaselineLoadException>(() => persisted.Load(DateTimeOffset.UnixEpoch));
 
-        Assert.Equal(5, fileLine); // header, then the strings, selectors, rules and specs tables (no labels)
+        Assert.Equal(6, fileLine); // the header, then the strings, selectors, ports, rules and specs tables (no peers, no labels)
         Assert.StartsWith($"persisted baseline {persisted.FilePath} is unreadable: ", error.Message, StringComparison.Ordinal);
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
