@@ -27,6 +27,7 @@ public sealed class RuleEqualityTests
         """{"to":[{"namespaceSelector":{"matchExpressions":[{"key":"team","operator":"In","values":["b","a"]}]}}]}""",
         """{"to":[{"ipBlock":{"cidr":"10.0.0.0/8"}}]}""",
         """{"to":[{"ipBlock":{"cidr":"10.0.0.0/8","except":["10.1.0.0/16"]}}]}""",
+        """{"to":[{"ipBlock":{"cidr":"10.0.0.0/8","except":["10.2.0.0/16"]}}]}""",
         """{"to":[{"ipBlock":{"cidr":"10.0.0.0/8"}},{"podSelector":{"matchLabels":{"app":"web"}}}]}""",
         """{"to":[{"podSelector":{"matchLabels":{"app":"web"}}},{"ipBlock":{"cidr":"10.0.0.0/8"}}],"ports":[{"port":443}]}""",
         """{"to":[{"podSelector":{"matchLabels":{"app":"web"}}},{"ipBlock":{"cidr":"10.0.0.0/8"}}]}""",
@@ -51,7 +52,9 @@ public sealed class RuleEqualityTests
                 Assert.Equal(a.PortsKey == b.PortsKey, a.SamePorts(b));
                 for (var i = 0; i < Math.Min(a.Peers.Length, b.Peers.Length); i++)
                 {
-                    Assert.Equal(a.Peers[i].Key == b.Peers[i].Key, a.Peers[i].Equals(b.Peers[i]));
+                    var (peerA, peerB) = (a.Peers[i], b.Peers[i]);
+                    Assert.Equal(peerA.Key == peerB.Key, peerA.Equals(peerB));
+                    Assert.True(!peerA.Equals(peerB) || peerA.GetHashCode() == peerB.GetHashCode(), $"{peerA.Key}: equal peers hash alike");
                 }
 
                 if (sameKey)

@@ -104,9 +104,9 @@ public sealed record PolicySpec(
                 key.AppendFormatted(';');
             }
 
-            key.AppendLiteral(rules[i].PeersKey);
+            KeyText.AppendJoined(ref key, rules[i].Peers, '|', static p => p.Key);
             key.AppendFormatted('#');
-            key.AppendLiteral(rules[i].PortsKey);
+            KeyText.AppendJoined(ref key, rules[i].Ports, ',', static p => p.Text);
         }
     }
 }

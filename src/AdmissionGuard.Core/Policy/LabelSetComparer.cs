@@ -12,7 +12,7 @@ public sealed class LabelSetComparer : IEqualityComparer<ImmutableSortedDictiona
     }
 
     public bool Equals(ImmutableSortedDictionary<string, string>? x, ImmutableSortedDictionary<string, string>? y) =>
-        x is not null && y is not null && x.Count == y.Count && x.KeyComparer == y.KeyComparer && x.SequenceEqual(y);
+        ReferenceEquals(x, y) || (x is not null && y is not null && x.Count == y.Count && x.KeyComparer == y.KeyComparer && x.SequenceEqual(y));
 
     public int GetHashCode(ImmutableSortedDictionary<string, string> labels)
     {

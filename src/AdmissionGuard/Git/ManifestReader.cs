@@ -17,6 +17,7 @@ internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int D
     /// overlays/prod</c> for a render. Kept only when it is not the whole document's (<see cref="ManifestReader.DocumentLocation"/>):
     /// nearly every policy's is, and 50,000 of those strings are 6 MB.
     /// </summary>
+    /// <remarks>Compared with the path and index already set: a copy made <c>with</c> another path follows it when its location was the default.</remarks>
     public string Location
     {
         get => _location ?? ManifestReader.DocumentLocation(Path, DocumentIndex);

@@ -102,7 +102,11 @@ internal sealed class PersistedBaseline(GitSettings settings)
                 if (header is null)
                 {
                     header = JsonSerializer.Deserialize(lines[0].Span, PersistedJson.Default.Header) ?? throw new JsonException("no header");
-                    parts = new PersistedPartsReader(header.Parts ?? throw new JsonException("no part tables in the header"));
+                    parts = new PersistedPartsReader(header.Parts ?? throw new JsonException("no part tables in the header"), header.PartLines, stream.Length);
+                    if (header.Files < 0 || header.Files > stream.Length)
+                    {
+                        throw new JsonException($"the header counts {header.Files} files, which a file of {stream.Length} bytes cannot hold");
+                    }
                     AppendLine(checksum, lines[0].Span);
                     lines.RemoveAt(0);
                 }

@@ -33,11 +33,19 @@ internal sealed class PersistedPartsReader
     private int _section;
 
     /// <param name="counts">How many items each table holds, in <see cref="Sections"/> order.</param>
-    public PersistedPartsReader(int[] counts)
+    /// <param name="lines">How many lines the tables take.</param>
+    /// <param name="fileBytes">The file's size: no table is made larger than the file could fill, whatever its header says.</param>
+    public PersistedPartsReader(int[] counts, int lines, long fileBytes)
     {
         if (counts.Length != Sections.Length || counts.Any(count => count < 0))
         {
             throw new JsonException($"the header counts {counts.Length} part tables, not {Sections.Length}");
+        }
+
+        // Every part takes at least two bytes of its line ("1," or "[]").
+        if (counts.Sum(count => (long)count) * 2 > fileBytes || lines != counts.Sum(count => (count + PersistedPartsWriter.ItemsPerLine - 1) / PersistedPartsWriter.ItemsPerLine))
+        {
+            throw new JsonException($"the header counts {counts.Sum(count => (long)count)} parts in {lines} lines, which a file of {fileBytes} bytes cannot hold");
         }
 
         (_strings, _selectors, _peers, _ports) = (new string[counts[0]], new LabelSelector[counts[1]], new Peer[counts[2]], new PolicyPort[counts[3]]);

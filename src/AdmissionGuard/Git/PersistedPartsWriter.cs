@@ -74,9 +74,14 @@ internal sealed class PersistedPartsWriter
         }
     });
 
-    /// <summary>Writes every table, one line at a time.</summary>
+    /// <summary>Writes every table, one line at a time; afterwards the tables take no new part (a policy not added before refers only to parts written).</summary>
     public void WriteTo(Action<ReadOnlySpan<byte>> writeLine)
     {
+        foreach (var table in (ITable[])[_strings, _selectors, _peers, _ports, _rules, _specs, _labelSets])
+        {
+            table.Close();
+        }
+
         var line = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
         using var writer = new Utf8JsonWriter(line);
         void Write<T>(string section, Table<T> table, Action<Utf8JsonWriter, T> writeItem)
@@ -250,11 +255,17 @@ internal sealed class PersistedPartsWriter
     }
 
     /// <summary>Distinct items in the order first added; an item's own parts are added before it, so they come in earlier tables.</summary>
-    private sealed class Table<T>(IEqualityComparer<T> comparer)
+    private interface ITable
+    {
+        void Close();
+    }
+
+    private sealed class Table<T>(IEqualityComparer<T> comparer) : ITable
         where T : notnull
     {
         private readonly Dictionary<T, int> _indexes = new(comparer);
         private readonly List<T> _items = [];
+        private bool _closed;
 
         public int Count => _items.Count;
 
@@ -267,10 +278,17 @@ internal sealed class PersistedPartsWriter
                 return index;
             }
 
+            if (_closed)
+            {
+                throw new InvalidOperationException($"a {typeof(T).Name} that was not added before the tables were written");
+            }
+
             addParts(item);
             _indexes.Add(item, _items.Count);
             _items.Add(item);
             return _items.Count - 1;
         }
+
+        public void Close() => _closed = true;
     }
 }

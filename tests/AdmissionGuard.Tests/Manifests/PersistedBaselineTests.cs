@@ -76,6 +76,20 @@ public sealed class PersistedBaselineTests
     }
 
     [Fact]
+    public void A_policy_whose_parts_were_not_added_before_the_tables_were_written_cannot_be_written()
+    {
+        var policy = ManifestReader.Read("a.yaml", Policy("a", 80), "default").Single();
+        var parts = new PersistedPartsWriter();
+        parts.WriteTo(_ => { });
+        using var buffer = new MemoryStream();
+        using var writer = new System.Text.Json.Utf8JsonWriter(buffer);
+
+        var error = Assert.Throws<InvalidOperationException>(() => PersistedManifest.Write(writer, new ManifestFile("a.yaml", ""), [policy], parts));
+
+        Assert.Contains("not added before the tables were written", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_saved_baseline_loads_back_equal_with_its_renders_base_files_notices_and_sources()
     {
         using var cache = new TempDirectory();
@@ -129,6 +143,10 @@ public sealed class PersistedBaselineTests
         Assert.True(File.ReadAllLines(persisted.FilePath).Single(IsFileLine).Length > 1 << 20, "the file's line is longer than a read chunk");
         Assert.Equal(6000, back.Baseline.Count);
         Assert.Equal("app-5999", back.Baseline.Find(new PolicyKey("shop", "p-5999"))!.Policy.Spec.PodSelector.MatchLabels[0].Value);
+        foreach (var entry in loaded.Baseline.Entries)
+        {
+            AssertSameEntry(entry, back.Baseline.Find(entry.Policy.Id)!);
+        }
     }
 
     [Fact]
@@ -160,6 +178,7 @@ public sealed class PersistedBaselineTests
     [InlineData("edited", "no \"policies\" in a file's line")]
     [InlineData("retyped", "InvalidOperationException: ")]
     [InlineData("reordered", "no part 0 in the selectors table")]
+    [InlineData("inflated", " parts in 5 lines, which a file of ")]
     [InlineData("tampered", "its checksum does not match: the file was changed or damaged")]
     [InlineData("unchecked", "no checksum line: the file is cut short")]
     public void A_damaged_persisted_baseline_is_refused_in_one_line_naming_the_file(string damage, string problem)
@@ -180,6 +199,7 @@ public sealed class PersistedBaselineTests
             "edited" => Edited("\"policies\"", "\"policy\""),
             "retyped" => Edited("\"document\":0", "\"document\":\"0\""),
             "reordered" => lines[0] + "\n" + lines[fileLine - 1] + "\n" + string.Concat(lines[1..(fileLine - 1)].Select(line => line + "\n")) + lines[fileLine] + "\n",
+            "inflated" => System.Text.RegularExpressions.Regex.Replace(lines[0], "\"parts\":\\[\\d+", "\"parts\":[2000000000") + "\n" + string.Concat(lines[1..].Select(line => line + "\n")),
             "tampered" => Edited("\"name\":\"a\"", "\"name\":\"b\"") + lines[^1] + "\n",
             _ => before + lines[fileLine] + "\n",
         });
@@ -210,7 +230,7 @@ public sealed class PersistedBaselineTests
             PersistedManifest.Write(writer, file, policies, parts);
         }
 
-        var read = new PersistedPartsReader(parts.Counts);
+        var read = new PersistedPartsReader(parts.Counts, partLines.Count, partLines.Sum(line => (long)line.Length));
         foreach (var line in partLines)
         {
             read.Begin(PersistedPartsReader.SectionOf(line));
