@@ -147,6 +147,20 @@ public class LastChangeTests
     }
 
     [Fact]
+    public void What_a_manager_owns_in_two_policies_read_apart_is_held_once()
+    {
+        var (first, second) = (Entries("managedfields-07-annotate.json"), Entries("managedfields-08-final-raw.json"));
+
+        Assert.Equal(first.Length, second.Length);
+        for (var i = 0; i < first.Length; i++)
+        {
+            Assert.Same(first[i].Owned, second[i].Owned);
+        }
+
+        Assert.Contains(first, entry => !entry.Owned.IsEmpty);
+    }
+
+    [Fact]
     public void Entries_that_cannot_be_read_are_left_out_and_nothing_fails()
     {
         using var document = JsonDocument.Parse("""
