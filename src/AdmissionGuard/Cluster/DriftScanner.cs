@@ -241,7 +241,7 @@ internal sealed class DriftScanner(
         // Listed against the baseline, each live policy keeps the parts it has in common with its declared one instead
         // of its own; listed before the first baseline (a new pod), 50,000 live policies kept their own parts, and the
         // list's memory and CPU came on top of the first load's: 536-539 MiB at the peak, over the pod's 512Mi.
-        while (baselines.Current is null)
+        while (baselines.Current is null || baselines.Collecting)
         {
             Publish(null, "waiting for the Git baseline", null);
             try

@@ -48,18 +48,14 @@ internal sealed class BaselineRefresher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (await Task.Run(LoadPersisted, stoppingToken).ConfigureAwait(false))
-        {
-            CollectWhatTheLoadLeft();
-        }
+        await Task.Run(LoadPersisted, stoppingToken).ConfigureAwait(false);
+        CollectWhatTheLoadLeft();
 
         while (!stoppingToken.IsCancellationRequested)
         {
             _lastAttempt = clock.GetUtcNow();
-            if (await Task.Run(() => RefreshOnce(stoppingToken), stoppingToken).ConfigureAwait(false))
-            {
-                CollectWhatTheLoadLeft();
-            }
+            await Task.Run(() => RefreshOnce(stoppingToken), stoppingToken).ConfigureAwait(false);
+            CollectWhatTheLoadLeft();
 
             try
             {
@@ -93,7 +89,15 @@ internal sealed class BaselineRefresher(
     /// memory was kept). The cost: /validate waits for the pause, once per new baseline (tens of milliseconds at 10,000
     /// policies, 0.20-0.27 s at 50,000).
     /// </summary>
-    private static void CollectWhatTheLoadLeft() => Hosting.LargeReadCollection.Collect();
+    /// <remarks>After the baseline is written to disk, so that what writing it took is collected too.</remarks>
+    internal void CollectWhatTheLoadLeft()
+    {
+        if (store.Collecting)
+        {
+            Hosting.LargeReadCollection.Collect();
+            store.Collected();
+        }
+    }
 
     /// <returns>Whether a persisted baseline was put in force.</returns>
     private bool LoadPersisted()
@@ -103,7 +107,7 @@ internal sealed class BaselineRefresher(
             if (_persisted.Load(clock.GetUtcNow(), _source.Reused) is { } loaded && store.Current is null)
             {
                 var baseline = loaded.Baseline;
-                store.Publish(store.State with { Baseline = baseline, Source = "persisted", Sources = loaded.Sources });
+                store.PublishLoaded(store.State with { Baseline = baseline, Source = "persisted", Sources = loaded.Sources });
                 logger.LogWarning(
                     "Enforcing the persisted baseline {Commit} ({ObjectCount} NetworkPolicies) while Git is asked for the commit in force",
                     baseline.Commit, baseline.Count);
@@ -153,7 +157,7 @@ internal sealed class BaselineRefresher(
             var baseline = loaded.Baseline;
             var read = System.Diagnostics.Stopwatch.GetElapsedTime(started) - fetched;
             metrics.RefreshSucceeded();
-            store.Publish(new BaselineState(baseline, "git", state.LastError, now, state.LastFailureAt, 0) { Sources = loaded.Sources });
+            store.PublishLoaded(new BaselineState(baseline, "git", state.LastError, now, state.LastFailureAt, 0) { Sources = loaded.Sources });
 
             // Counting what changed goes over every policy of both commits: after the new one is in force, not before.
             LogChange(state.Baseline, baseline, fetched, read);

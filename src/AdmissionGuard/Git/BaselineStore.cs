@@ -27,10 +27,26 @@ public sealed record RefreshError(string Message, string? Commit, string? Path, 
 public sealed class BaselineStore
 {
     private volatile BaselineState _state = BaselineState.Empty;
+    private volatile bool _collecting;
 
     public BaselineState State => _state;
 
     public Baseline? Current => _state.Baseline;
 
+    /// <summary>
+    /// Whether what the load of the baseline in force left is still to be collected (<see cref="Hosting.LargeReadCollection"/>):
+    /// the drift scanner's first list waits for it, so that the list's memory never comes on top of the load's.
+    /// </summary>
+    public bool Collecting => _collecting;
+
     internal void Publish(BaselineState state) => _state = state;
+
+    /// <summary>Puts a newly loaded baseline in force; <see cref="Collected"/> says when its load's leftovers are collected.</summary>
+    internal void PublishLoaded(BaselineState state)
+    {
+        _collecting = true;
+        _state = state;
+    }
+
+    internal void Collected() => _collecting = false;
 }
