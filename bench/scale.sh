@@ -8,7 +8,8 @@
 # On all CPUs (as a pod with the 2-CPU limit of deploy/base), with the GC heap limit .NET takes in a container limited to
 # 512Mi (75 %, 384 MiB: DOTNET_GCHeapHardLimit=HEAP_LIMIT), Git served by `git daemon` on 127.0.0.1:
 #   cold     empty cache: process start to the first correct decision (an equal review allowed, a widened one
-#            denied); peak resident memory of the process (VmHWM) then and after the load settled
+#            denied); peak resident memory of the process (VmHWM) at it and 5 s later (the persisted baseline is
+#            written after the first decision), and the resident memory then
 #   restart  the cache of the last cold run, git daemon stopped: process start to the first correct decision
 #   refresh  on a running guard, a commit that changes one file; POST /refresh until /status names the new
 #            commit, and the widened review of that file is allowed: the time from the POST
@@ -36,16 +37,17 @@ hwm_mb() { awk '/^VmHWM:/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 rss_mb() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 # measure KIND N CACHE: one start, stopped after its decisions were checked; prints and records ready ms and memory.
 measure() {
-  local kind=$1 n=$2 cache=$3 started ready peak settled
+  local kind=$1 n=$2 cache=$3 started ready peak_then peak settled
   started=$(now_ms)
   start_guard "$cpus" "$work/guard-$n-$kind.log" "$cache" ${HEAP_LIMIT:+DOTNET_GCHeapHardLimit=$HEAP_LIMIT}
   ready=$(first_decision "$url" "$started" '"allowed":true' "$work/review-equal.json" "$status") || { tail -5 "$work/guard-$n-$kind.log" >&2; exit 1; }
-  peak=$(hwm_mb "$guard_pid")
+  peak_then=$(hwm_mb "$guard_pid")
   check_decisions "$url"
   sleep 5
   settled=$(rss_mb "$guard_pid")
+  peak=$(hwm_mb "$guard_pid")
   echo "$kind $n $ready $peak $settled" >>"$work/results"
-  printf '   %-7s run %d: first correct decision after %6d ms; peak %4d MB at it, %4d MB resident 5 s later\n' "$kind" "$n" "$ready" "$peak" "$settled"
+  printf '   %-7s run %d: first correct decision after %6d ms; peak %4d MB at it, %4d MB 5 s later; %4d MB resident then\n' "$kind" "$n" "$ready" "$peak_then" "$peak" "$settled"
 }
 
 : >"$work/results"
