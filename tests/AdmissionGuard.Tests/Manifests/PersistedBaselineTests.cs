@@ -214,6 +214,30 @@ public sealed class PersistedBaselineTests
 
     private static bool IsFileLine(string line) => line.StartsWith("{\"path\":", StringComparison.Ordinal);
 
+    [Fact]
+    public void Policies_of_a_list_and_of_a_later_document_read_back_with_their_own_locations()
+    {
+        const string Listed = """
+            apiVersion: v1
+            kind: List
+            items:
+            - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: first, namespace: shop}, spec: {podSelector: {}}}
+            - {apiVersion: v1, kind: ConfigMap, metadata: {name: skipped}}
+            - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: third, namespace: shop}, spec: {podSelector: {matchExpressions: [{key: tier, operator: Exists}]}, ingress: [{ports: [{port: web, protocol: SCTP}, {port: 8000, endPort: 8080}]}]}}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: later, namespace: shop}
+            spec: {podSelector: {}, egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]}]}
+            """;
+        var declared = ManifestReader.Read("shop/all.yaml", Listed, "default");
+
+        var back = RoundTrip(new ManifestFile("shop/all.yaml", ""), declared).Read!;
+
+        Assert.Equal(["shop/all.yaml: document 0 item 0", "shop/all.yaml: document 0 item 2", "shop/all.yaml: document 1"], back.Select(p => p.Location));
+        AssertSame(declared, back);
+    }
+
     private static ManifestFile RoundTrip(ManifestFile file, IReadOnlyList<DeclaredPolicy> policies)
     {
         var parts = new PersistedPartsWriter();
