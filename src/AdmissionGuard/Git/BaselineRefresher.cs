@@ -162,6 +162,10 @@ internal sealed class BaselineRefresher(
             // Counting what changed goes over every policy of both commits: after the new one is in force, not before.
             LogChange(state.Baseline, baseline, fetched, read);
             _rejectedCommit = null;
+
+            // What the load left is collected before the baseline is written to disk, so that writing it does not come on
+            // top (at 50,000 policies the two together peaked 25 MB higher); what writing it left is collected after.
+            Hosting.LargeReadCollection.Collect();
             Persist(loaded, now);
             return true;
         }
