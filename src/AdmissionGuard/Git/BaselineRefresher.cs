@@ -86,8 +86,8 @@ internal sealed class BaselineRefresher(
     /// A load leaves its working set and the previous baseline in the oldest generation: collected at once, so that a
     /// full collection does not stop /validate at a random moment later, and given back to the system (resident 5 s after
     /// a 50,000-policy load: 272 MiB from Git, 253 MiB from the persisted baseline, against 383 and 308-333 MiB when the
-    /// memory was kept). The cost: /validate waits for the pause, once per new baseline (tens of milliseconds at 10,000
-    /// policies, 0.20-0.27 s at 50,000).
+    /// memory was kept). The cost: /validate waits for the pause, twice per commit loaded from Git (before and after it is
+    /// written to disk) and once per persisted baseline read (tens of milliseconds at 10,000 policies, 0.20-0.27 s at 50,000).
     /// </summary>
     /// <remarks>After the baseline is written to disk, so that what writing it took is collected too.</remarks>
     internal void CollectWhatTheLoadLeft()
