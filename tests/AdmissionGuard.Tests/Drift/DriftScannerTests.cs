@@ -206,6 +206,26 @@ public sealed class DriftScannerTests : IDisposable
         Assert.Equal(1, stub.Lists);
     }
 
+    [Fact]
+    public async Task The_cluster_is_not_listed_until_what_the_baselines_load_left_is_collected()
+    {
+        _repository.Commit(new Dictionary<string, string> { ["shop/broken.yaml"] = "kind: NetworkPolicy\nmetadata: [\n" });
+        await using var stub = await KubernetesApiStub.StartAsync(DriftFixtures.LiveObjects());
+        await using var host = await StartAsync(stub, "guard-a");
+        await host.WaitForErrorAsync();
+        var loaded = new AdmissionGuard.Core.Baseline(new string('c', 40), "main", DateTimeOffset.UtcNow, []);
+
+        host.Baselines.PublishLoaded(host.Baselines.State with { Baseline = loaded });
+        await Task.Delay(DriftScannerPolls * 3);
+        var listedWhileCollecting = stub.Lists;
+        host.Baselines.Collected();
+        var report = await WaitForDriftAsync(host, r => r["commit"]?.GetValue<string>() == loaded.Commit);
+
+        Assert.Equal(0, listedWhileCollecting);
+        Assert.Equal(1, stub.Lists);
+        Assert.NotEmpty(DriftFixtures.Items(report));
+    }
+
     private static readonly TimeSpan DriftScannerPolls = AdmissionGuard.Cluster.DriftScanner.BaselinePoll;
 
     [Theory]

@@ -31,6 +31,7 @@ public sealed class LoadCollectionTests
 
         Assert.Equal((false, true, 1, true), (collectingBefore, loaded, inForce, collectingAfterLoad));
         Assert.False(store.Collecting);
-        Assert.False(refresher.RefreshOnce(CancellationToken.None) && store.Collecting, "the same commit again is no new baseline");
+        Assert.False(refresher.RefreshOnce(CancellationToken.None), "the same commit again is no new baseline");
+        Assert.False(store.Collecting);
     }
 }

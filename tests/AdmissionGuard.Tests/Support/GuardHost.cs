@@ -36,6 +36,9 @@ public sealed class GuardHost : IAsyncDisposable
 
     public CollectingSink Logs { get; }
 
+    /// <summary>The baseline the server enforces, for a test that puts one in force by hand.</summary>
+    internal Git.BaselineStore Baselines => _app.Services.GetRequiredService<Git.BaselineStore>();
+
     /// <summary>Configuration that serves the webhook with tls.crt and tls.key from <paramref name="folder"/> instead of the development pair.</summary>
     public static Dictionary<string, string?> ServedWith(string folder) => new()
     {
