@@ -71,6 +71,13 @@ internal static class ManifestReader
             throw new ManifestException(path, null, $"file is larger than {limit / 1024 / 1024} MiB");
         }
 
+        // Most manifests are in the block style that BlockYamlToJson reads without YamlDotNet's events. Whatever it
+        // cannot read, and every file with an error, is read again below, and the error is located by line there.
+        if (options.RenderedFrom is null && ReadBlockStyle(path, text, options) is { } read)
+        {
+            return read;
+        }
+
         // Parsed once into indexed events; the nesting is checked there, before anything recursive runs,
         // so a deeply nested document is a located error rather than a stack overflow.
         var documentStarts = new List<long>();
@@ -103,6 +110,79 @@ internal static class ManifestReader
 
         return result;
     }
+
+    /// <summary>The policies of a text in the block subset, or null when it is not in it or something in it is invalid.</summary>
+    private static List<DeclaredPolicy>? ReadBlockStyle(string path, string text, ManifestReadOptions options)
+    {
+        var documents = BlockYamlToJson.TryConvert(text);
+        if (documents is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var result = new List<DeclaredPolicy>();
+            for (var index = 0; index < documents.Count; index++)
+            {
+                if (documents[index]?.RootElement is { ValueKind: JsonValueKind.Object } root && !ReadDocument(root, path, index, options, result))
+                {
+                    return null;
+                }
+            }
+
+            return result;
+        }
+        catch (Exception e) when (IsYamlFailure(e) || e is PolicyFormatException or JsonException)
+        {
+            return null;
+        }
+        finally
+        {
+            documents.ForEach(document => document?.Dispose());
+        }
+    }
+
+    /// <returns>False when a policy's apiVersion is not NetworkPolicy's: the reference reader words that error.</returns>
+    private static bool ReadDocument(JsonElement root, string path, int index, ManifestReadOptions options, List<DeclaredPolicy> result)
+    {
+        var kind = StringProperty(root, "kind");
+        if (kind is "List" or "NetworkPolicyList")
+        {
+            if (root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array)
+            {
+                var item = 0;
+                foreach (var element in items.EnumerateArray())
+                {
+                    if (element.ValueKind == JsonValueKind.Object && StringProperty(element, "kind") == PolicyReader.Kind)
+                    {
+                        if (StringProperty(element, "apiVersion") != PolicyReader.ApiVersion)
+                        {
+                            return false;
+                        }
+
+                        result.Add(FromJson(element, path, index, $"{DocumentLocation(path, index)} item {item}", options, origin: null, $"items[{item}]."));
+                    }
+
+                    item++;
+                }
+            }
+        }
+        else if (kind == PolicyReader.Kind)
+        {
+            if (StringProperty(root, "apiVersion") != PolicyReader.ApiVersion)
+            {
+                return false;
+            }
+
+            result.Add(FromJson(root, path, index, DocumentLocation(path, index), options, origin: null, ""));
+        }
+
+        return true;
+    }
+
+    private static string? StringProperty(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static void ReadDocument(YamlNodes nodes, int root, string path, int index, ManifestReadOptions options, List<DeclaredPolicy> result)
     {
@@ -152,32 +232,7 @@ internal static class ManifestReader
             }
 
             using var json = YamlToJson.Convert(nodes, node);
-            var policy = PolicyReader.Read(json.RootElement, defaultNamespace: options.DefaultNamespace, strict: true, live: options.Live);
-            if (policy.Name.Length == 0)
-            {
-                throw new PolicyFormatException("metadata.name", "required") { Segments = ["metadata"] };
-            }
-
-            if (options.RenderedFrom is not null && policy.Annotations.ContainsKey(OriginAnnotation))
-            {
-                policy = policy with { Annotations = policy.Annotations.Remove(OriginAnnotation) };
-            }
-
-            if (options.TargetNamespace is { } target)
-            {
-                policy = policy with { Namespace = target };
-            }
-
-            var served = ServedSpec.Render(json.RootElement, policy.Spec);
-            return new DeclaredPolicy(policy, origin ?? path, index, served)
-            {
-                Location = location,
-                Via = origin is null ? null : options.Via,
-                Notice = nodes.Value(node, "status") >= 0
-                    ? $"{location}: {itemPrefix}status: API servers from Kubernetes 1.28 refuse this field (strict decoding error: unknown field \"status\"), "
-                        + "so the GitOps sync of this file fails there; remove it"
-                    : null,
-            };
+            return FromJson(json.RootElement, path, index, location, options, origin, itemPrefix);
         }
         catch (PolicyFormatException e) when (origin is not null)
         {
@@ -187,6 +242,38 @@ internal static class ManifestReader
         {
             throw new ManifestException(path, index, $"{Line(nodes, node, e.Segments)}: {itemPrefix}{e.Message}");
         }
+    }
+
+    /// <summary>The policy an object declares, from its JSON form (<see cref="YamlToJson"/>'s or <see cref="BlockYamlToJson"/>'s).</summary>
+    /// <param name="origin">For a render: the file kustomize read the object from.</param>
+    private static DeclaredPolicy FromJson(JsonElement json, string path, int index, string location, ManifestReadOptions options, string? origin, string itemPrefix)
+    {
+        var policy = PolicyReader.Read(json, defaultNamespace: options.DefaultNamespace, strict: true, live: options.Live);
+        if (policy.Name.Length == 0)
+        {
+            throw new PolicyFormatException("metadata.name", "required") { Segments = ["metadata"] };
+        }
+
+        if (options.RenderedFrom is not null && policy.Annotations.ContainsKey(OriginAnnotation))
+        {
+            policy = policy with { Annotations = policy.Annotations.Remove(OriginAnnotation) };
+        }
+
+        if (options.TargetNamespace is { } target)
+        {
+            policy = policy with { Namespace = target };
+        }
+
+        var served = ServedSpec.Render(json, policy.Spec);
+        return new DeclaredPolicy(policy, origin ?? path, index, served)
+        {
+            Location = location,
+            Via = origin is null ? null : options.Via,
+            Notice = json.TryGetProperty("status", out _)
+                ? $"{location}: {itemPrefix}status: API servers from Kubernetes 1.28 refuse this field (strict decoding error: unknown field \"status\"), "
+                    + "so the GitOps sync of this file fails there; remove it"
+                : null,
+        };
     }
 
     /// <summary>

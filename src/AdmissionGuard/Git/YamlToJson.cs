@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -15,10 +14,6 @@ internal static class YamlToJson
 {
     public const int MaxNodes = 100_000;
     public const int MaxDepth = 64;
-
-    private static readonly HashSet<string> Nulls = ["", "~", "null", "Null", "NULL"];
-    private static readonly HashSet<string> Trues = ["true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On", "ON"];
-    private static readonly HashSet<string> Falses = ["false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off", "OFF"];
 
     /// <summary>The node that starts at <paramref name="node"/>, with aliases expanded, as a JSON document.</summary>
     public static JsonDocument Convert(YamlNodes nodes, int node)
@@ -89,75 +84,9 @@ internal static class YamlToJson
         {
             writer.WriteStringValue(value);
         }
-        else if (Nulls.Contains(value))
-        {
-            writer.WriteNullValue();
-        }
-        else if (Trues.Contains(value) || Falses.Contains(value))
-        {
-            writer.WriteBooleanValue(Trues.Contains(value));
-        }
-        else if (TryParseInteger(value, out var integer))
-        {
-            writer.WriteNumberValue(integer);
-        }
-        else if (LooksNumeric(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
-        {
-            writer.WriteNumberValue(real);
-        }
         else
         {
-            writer.WriteStringValue(value);
+            PlainScalar.Write(writer, value);
         }
     }
-
-    /// <summary>
-    /// An integer as go-yaml v2 resolves it (Go's strconv.ParseInt with base 0, after dropping '_'):
-    /// optional sign, then 0x hexadecimal, 0o or leading-0 octal, 0b binary, or decimal. So 0443 is 291, as kubectl reads it.
-    /// </summary>
-    private static bool TryParseInteger(string text, out long value)
-    {
-        value = 0;
-        var digits = text.Replace("_", "", StringComparison.Ordinal);
-        var negative = digits.StartsWith('-');
-        if (digits.Length > 0 && digits[0] is '+' or '-')
-        {
-            digits = digits[1..];
-        }
-
-        var radix = 10;
-        if (digits.Length > 1 && digits[0] == '0')
-        {
-            (radix, var prefix) = digits[1] switch { 'x' or 'X' => (16, 2), 'o' or 'O' => (8, 2), 'b' or 'B' => (2, 2), _ => (8, 1) };
-            digits = digits[prefix..];
-        }
-
-        if (digits.Length == 0)
-        {
-            return false;
-        }
-
-        ulong magnitude = 0;
-        foreach (var c in digits)
-        {
-            var digit = char.IsAsciiDigit(c) ? c - '0' : char.IsAsciiLetter(c) ? char.ToLowerInvariant(c) - 'a' + 10 : radix;
-            if (digit >= radix || magnitude > (ulong.MaxValue - (ulong)digit) / (ulong)radix)
-            {
-                return false;
-            }
-
-            magnitude = (magnitude * (ulong)radix) + (ulong)digit;
-        }
-
-        if (magnitude > (negative ? (ulong)long.MaxValue + 1 : long.MaxValue))
-        {
-            return false;
-        }
-
-        value = negative ? (long)(0 - magnitude) : (long)magnitude;
-        return true;
-    }
-
-    private static bool LooksNumeric(string value) =>
-        value.Length > 0 && value.All(c => char.IsAsciiDigit(c) || c is '.' or '-' or '+' or 'e' or 'E') && value.Any(char.IsAsciiDigit);
 }

@@ -1,0 +1,322 @@
+using System.Text.Json;
+using AdmissionGuard.Git;
+using AdmissionGuard.Tests.Support;
+using YamlDotNet.Core.Events;
+
+namespace AdmissionGuard.Tests.Manifests;
+
+/// <summary>
+/// The block-style reader gives each document exactly the JSON YamlDotNet's events and <see cref="YamlToJson"/> give it,
+/// or gives up: it never reads a text differently, and never accepts one the reference reader refuses.
+/// </summary>
+public class BlockYamlToJsonTests
+{
+    private const string TypicalPolicy = """
+        # svc-1: owned by team-1
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata:
+          name: svc-1
+          namespace: team-1
+          labels:
+            app.kubernetes.io/part-of: team-1
+        spec:
+          podSelector:
+            matchLabels:
+              app: svc-1
+          policyTypes: [Ingress, Egress]
+          ingress:
+          - from:
+            - podSelector:
+                matchLabels:
+                  app: svc-2
+            - namespaceSelector:
+                matchLabels:
+                  kubernetes.io/metadata.name: monitoring
+              podSelector: {}
+            ports:
+            - port: 8080
+            - port: 53
+              protocol: UDP
+          egress:
+            - to:
+                - ipBlock:
+                    cidr: "10.1.0.0/16"
+                    except: ["10.1.255.0/24", '10.1.254.0/24']
+              ports:
+                - port: 443   # TLS only
+                  endPort: 0x1BB
+
+        """;
+
+    private const string TwoDocumentsAndAList = """
+        ---
+        apiVersion: v1
+        kind: List
+        items:
+        - apiVersion: networking.k8s.io/v1
+          kind: NetworkPolicy
+          metadata: {name: a, namespace: shop}
+          spec:
+            podSelector: {}
+        - kind: ConfigMap
+          data:
+            quoted: 'it''s'
+            number-like: "0443"
+            empty:
+            yes-word: yes
+        ---
+        # only a comment
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata:
+          name: b
+        spec:
+          podSelector:
+            matchExpressions:
+            - key: tier
+              operator: In
+              values: [web, api]
+        """;
+
+    /// <summary>Texts the block-style reader must read itself (so a change that makes it give up on them fails), and texts it must leave.</summary>
+    public static TheoryData<string, string, bool> Texts => new()
+    {
+        { "a typical policy", TypicalPolicy, true },
+        { "documents, an empty one and a List", TwoDocumentsAndAList, true },
+        { "an empty text", "", true },
+        { "only comments", "# nothing here\n  # still nothing\n", true },
+        { "a trailing separator makes an empty document", "a: 1\n---\n", true },
+        { "a separator with a comment", "--- # first\na: 1\n", true },
+        { "a sequence at its key's indent", "a:\n- 1\n- two\nb: c\n", true },
+        { "a key with nothing after it is null", "a:\nb: # just a comment\n", true },
+        { "colons and hashes inside plain scalars", "a: http://x:80/#top\nb: c#d\n", true },
+        { "plain scalars with flow characters in block context", "a: x[0]\nb: c}d\n", true },
+        { "negative numbers and dashes", "a: -1\nb: -x\nc: 1-2\n", true },
+        { "a mapping indented below a sequence item", "a:\n  - b: 1\n    c:\n      d: 2\n  - e\n", true },
+        { "a root mapping indented", "  a: 1\n  b: 2\n", true },
+        { "an anchor and alias", "a: &x 1\nb: *x\n", false },
+        { "a tag", "a: !!str 80\n", false },
+        { "a block scalar", "a: |\n  text\n", false },
+        { "a multi-line plain scalar", "a: one\n  two\n", false },
+        { "an escape in double quotes", "a: \"x\\ty\"\n", false },
+        { "a quoted key", "\"a\": 1\n", false },
+        { "a merge key", "a: {x: 1}\nb:\n  <<: {y: 2}\n", false },
+        { "a repeated key", "a: 1\na: 2\n", false },
+        { "a tab", "a:\t1\n", false },
+        { "CRLF line ends", "a: 1\r\nb: 2\r\n", false },
+        { "non-ASCII text", "a: caf\u00e9\n", false },
+        { "a document end marker", "a: 1\n...\n", false },
+        { "a directive", "%YAML 1.1\n---\na: 1\n", false },
+        { "a sequence at the root", "- a\n- b\n", false },
+        { "a nested flow collection", "a: [[1]]\n", false },
+        { "a flow collection over two lines", "a: [1,\n  2]\n", false },
+        { "a mapping value after a mapping value", "a: b: c\n", false },
+        { "a line indented between two levels", "a:\n    b: 1\n  c: 2\n", false },
+        { "JSON", "{\"a\": 1}\n", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void Reads_a_text_as_the_reference_reader_does_or_leaves_it(string behaviour, string text, bool read)
+    {
+        var block = Block(text);
+
+        Assert.True(read == block is not null, $"{behaviour}: expected the block-style reader to {(read ? "read" : "leave")} it");
+        if (block is not null)
+        {
+            Assert.Equal(Reference(text), block);
+        }
+    }
+
+    [Fact]
+    public void A_typical_policy_reads_to_the_expected_JSON()
+    {
+        var block = Block("a: [Ingress, 'x y', \"80\"]\nb: {}\nc:\n  d: 0443\n  e: ~\n  f: on\n");
+
+        Assert.Equal(["""{"a":["Ingress","x y","80"],"b":{},"c":{"d":291,"e":null,"f":true}}"""], block!);
+    }
+
+    [Fact]
+    public void The_repositorys_own_YAML_files_read_as_the_reference_reader_reads_them()
+    {
+        var files = Directory.EnumerateFiles(RepositoryRoot.Path, "*.yaml", SearchOption.AllDirectories)
+            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToList();
+
+        var read = AssertSameAsReference(files);
+
+        Assert.True(files.Count >= 20, $"only {files.Count} YAML files found under {RepositoryRoot.Path}");
+        Assert.True(read * 2 >= files.Count, $"the block-style reader read only {read} of {files.Count} files");
+    }
+
+    [SkippableFact]
+    public void The_corpus_and_GitOps_repositories_read_as_the_reference_reader_reads_them()
+    {
+        var files = new[] { "corpus", "gitops-repos" }
+            .Select(Prerequisite.SharedFolder)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.*", SearchOption.AllDirectories))
+            .Where(file => file.EndsWith(".yaml", StringComparison.Ordinal) || file.EndsWith(".yml", StringComparison.Ordinal))
+            .ToList();
+
+        var read = AssertSameAsReference(files);
+
+        Assert.True(read * 2 >= files.Count, $"the block-style reader read only {read} of {files.Count} files");
+    }
+
+    /// <summary>
+    /// Small random edits of texts it reads (a character from YAML's syntax put in or taken out, a line indented or moved):
+    /// whatever the block-style reader still reads, the reference reader reads the same, and refuses none of it.
+    /// </summary>
+    [Fact]
+    public void Edited_texts_are_read_as_the_reference_reader_reads_them_or_left()
+    {
+        const string Alphabet = " -:#'\"[]{},&*!|>?%@`\n\\~.0xyes";
+        var seeds = new[] { TypicalPolicy, TwoDocumentsAndAList, "a:\n- 1\n- b: [x, y]\n  c: {d: e}\n" };
+        var random = new Random(20261207);
+        var (read, differing) = (0, new List<string>());
+        for (var attempt = 0; attempt < 20_000 && differing.Count < 5; attempt++)
+        {
+            var text = Edit(seeds[attempt % seeds.Length], random, Alphabet);
+            for (var more = random.Next(3); more > 0; more--)
+            {
+                text = Edit(text, random, Alphabet);
+            }
+
+            if (Block(text) is not { } block)
+            {
+                continue;
+            }
+
+            read++;
+            var reference = ReferenceOrError(text);
+            if (reference.Error is not null || !reference.Documents!.SequenceEqual(block))
+            {
+                differing.Add($"{JsonSerializer.Serialize(text)}: {reference.Error ?? string.Join(" | ", reference.Documents!)} against {string.Join(" | ", block)}");
+            }
+        }
+
+        Assert.True(differing.Count == 0, string.Join("\n", differing));
+        Assert.True(read >= 2_000, $"only {read} edited texts were read by the block-style reader");
+    }
+
+    [Fact]
+    public void A_policy_read_in_the_block_style_is_the_policy_the_reference_reader_reads()
+    {
+        var fast = ManifestReader.Read("team-1/svc-1.yaml", TypicalPolicy, "default");
+        var reference = ManifestReader.Read("team-1/svc-1.yaml", TypicalPolicy + "---\nunused: &anchor x\n", "default");
+
+        Assert.NotNull(Block(TypicalPolicy));
+        Assert.Null(Block(TypicalPolicy + "---\nunused: &anchor x\n"));
+        var (expected, actual) = (reference.Single().Policy, fast.Single().Policy);
+        Assert.Equal((expected.Namespace, expected.Name, expected.Spec), (actual.Namespace, actual.Name, actual.Spec));
+        Assert.Equal(expected.Labels, actual.Labels);
+        Assert.Equal(expected.Annotations, actual.Annotations);
+        Assert.Equal(reference.Single().ServedSpec, fast.Single().ServedSpec);
+        Assert.Equal("team-1/svc-1.yaml: document 0", fast.Single().Location);
+    }
+
+    [Fact]
+    public void An_invalid_policy_in_the_block_style_is_located_by_line_as_before()
+    {
+        var text = TypicalPolicy.Replace("protocol: UDP", "protocol: SCTPX", StringComparison.Ordinal);
+
+        var e = Assert.Throws<ManifestException>(() => ManifestReader.Read("team-1/svc-1.yaml", text, "default"));
+
+        Assert.NotNull(Block(text));
+        Assert.StartsWith("team-1/svc-1.yaml: document 0: line 26, column ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("SCTPX", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_List_and_the_document_after_an_empty_one_keep_their_places()
+    {
+        var policies = ManifestReader.Read("all.yaml", TwoDocumentsAndAList, "default");
+
+        Assert.Equal(["all.yaml: document 0 item 0", "all.yaml: document 2"], policies.Select(policy => policy.Location));
+        Assert.Equal(["shop/a", "default/b"], policies.Select(policy => $"{policy.Policy.Namespace}/{policy.Policy.Name}"));
+    }
+
+    private static int AssertSameAsReference(IReadOnlyList<string> files)
+    {
+        var read = 0;
+        foreach (var file in files)
+        {
+            var text = File.ReadAllText(file);
+            if (Block(text) is { } block)
+            {
+                read++;
+                var reference = ReferenceOrError(text);
+                Assert.True(reference.Error is null, $"{file}: the block-style reader read what the reference reader refuses: {reference.Error}");
+                Assert.True(reference.Documents!.SequenceEqual(block), $"{file}: {string.Join(" | ", reference.Documents!)} against {string.Join(" | ", block)}");
+            }
+        }
+
+        return read;
+    }
+
+    private static string Edit(string text, Random random, string alphabet)
+    {
+        var lines = text.Split('\n').ToList();
+        var line = random.Next(lines.Count);
+        var at = random.Next(text.Length + 1);
+        switch (random.Next(5))
+        {
+            case 0:
+                return text.Insert(at, alphabet[random.Next(alphabet.Length)].ToString());
+            case 1:
+                return at < text.Length ? text.Remove(at, 1) : text;
+            case 2:
+                lines[line] = new string(' ', random.Next(1, 3)) + lines[line];
+                break;
+            case 3:
+                lines[line] = lines[line].StartsWith(' ') ? lines[line][1..] : lines[line];
+                break;
+            default:
+                var moved = lines[line];
+                lines.RemoveAt(line);
+                lines.Insert(random.Next(lines.Count + 1), moved);
+                break;
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    private static List<string?>? Block(string text)
+    {
+        var documents = BlockYamlToJson.TryConvert(text);
+        try
+        {
+            return documents?.Select(document => document?.RootElement.GetRawText()).ToList();
+        }
+        finally
+        {
+            documents?.ForEach(document => document?.Dispose());
+        }
+    }
+
+    private static List<string?> Reference(string text) =>
+        ReferenceOrError(text) is { Error: null, Documents: { } documents } ? documents : throw new InvalidOperationException(ReferenceOrError(text).Error);
+
+    /// <summary>What <see cref="ManifestReader"/> reads without the block-style reader: each document's JSON when its root is a mapping.</summary>
+    private static (List<string?>? Documents, string? Error) ReferenceOrError(string text)
+    {
+        try
+        {
+            var nodes = YamlNodes.Parse(text, []);
+            return (nodes.Documents.Select(root => nodes[nodes.Resolve(root)] is MappingStart ? Json(nodes, nodes.Resolve(root)) : null).ToList(), null);
+        }
+        catch (Exception e) when (ManifestReader.IsYamlFailure(e) || e is JsonException)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    private static string Json(YamlNodes nodes, int root)
+    {
+        using var document = YamlToJson.Convert(nodes, root);
+        return document.RootElement.GetRawText();
+    }
+}
