@@ -4,7 +4,7 @@ namespace AdmissionGuard.Benchmarks;
 
 /// <summary>
 /// Runs a baseline read a number of times in this process and prints, for each run: what it read, its wall-clock and CPU
-/// time, the pause of the collection the guard makes after a load (<see cref="Hosting.LargeReadCollection"/>), the
+/// time, what it allocated and the collections that made (their count per generation, and their pauses), the pause of the collection the guard makes after a load (<see cref="Hosting.LargeReadCollection"/>), the
 /// managed heap that what it read keeps, and the process's peak resident memory. The first run includes compiling the
 /// code; the later ones show the work itself.
 /// </summary>
@@ -28,10 +28,14 @@ internal static class TimedRuns
     {
         var before = GC.GetTotalMemory(forceFullCollection: true);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var (paused, allocated) = (GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+        var collections = Enumerable.Range(0, 3).Select(GC.CollectionCount).ToArray();
         var started = Stopwatch.GetTimestamp();
         var result = read();
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var (pausedDuring, allocatedDuring) = (GC.GetTotalPauseDuration() - paused, GC.GetTotalAllocatedBytes() - allocated);
+        var collectionsDuring = string.Join('/', Enumerable.Range(0, 3).Select(generation => GC.CollectionCount(generation) - collections[generation]));
 
         // With what the read left still to collect, as in the guard.
         var pause = Stopwatch.GetTimestamp();
@@ -39,7 +43,8 @@ internal static class TimedRuns
         var collected = Stopwatch.GetElapsedTime(pause);
         var kept = GC.GetTotalMemory(forceFullCollection: true) - before;
         Console.WriteLine(
-            $"run {run}: {describe(result)} in {elapsed.TotalMilliseconds:0} ms ({cpuUsed.TotalMilliseconds:0} ms of CPU); " +
+            $"run {run}: {describe(result)} in {elapsed.TotalMilliseconds:0} ms ({cpuUsed.TotalMilliseconds:0} ms of CPU; " +
+            $"{allocatedDuring / 1024 / 1024} MiB allocated, collections {collectionsDuring} of generations 0/1/2 pausing {pausedDuring.TotalMilliseconds:0} ms); " +
             $"the collection after it {collected.TotalMilliseconds:0} ms; heap kept {kept / 1024 / 1024} MiB; " +
             $"peak resident {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MiB");
         if (last && Environment.GetEnvironmentVariable("HOLD_SECONDS") is { } hold)

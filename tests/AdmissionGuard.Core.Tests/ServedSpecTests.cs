@@ -129,6 +129,47 @@ public class ServedSpecTests
         Assert.Equal(Policies.Read(Policies.Object(requestSpec)).Spec.Key, read.Spec.Key);
     }
 
+    [Fact]
+    public void A_rendering_is_the_same_after_one_abandoned_midway_and_after_a_large_one()
+    {
+        const string Spec = """{"podSelector":{"matchLabels":{"app":"db"}},"ingress":[{"ports":[{"port":5432}]}]}""";
+        var alone = OnNewThread(() => Render(Policies.Object(Spec)));
+        var abandoned = Policies.Object("""{"ingress":[{"from":[{"podSelector":{"matchLabels":{"app":"a"}}},{"podSelector":{"matchLabels":{"app":"a b"}}}]}]}""");
+        var large = Policies.Object("{\"ingress\":[" + string.Join(",", Enumerable.Range(0, 2_000).Select(i => $"{{\"ports\":[{{\"port\":{i + 1}}}]}}")) + "]}");
+
+        var (afterAbandoned, afterLarge, largeRendered) = OnNewThread(() =>
+        {
+            var first = Render(abandoned) is null ? Render(Policies.Object(Spec)) : null;
+            var rendered = Render(large);
+            return (first, Render(Policies.Object(Spec)), rendered);
+        });
+
+        Assert.NotNull(alone);
+        Assert.Equal(Encoding.UTF8.GetString(alone), Encoding.UTF8.GetString(afterAbandoned!));
+        Assert.Equal(Encoding.UTF8.GetString(alone), Encoding.UTF8.GetString(afterLarge!));
+        Assert.True(largeRendered!.Length > 64 * 1024, $"the large spec rendered to {largeRendered.Length} bytes");
+    }
+
+    /// <summary>Runs on a thread of its own, so the rendering buffer it finds is the one the work leaves there.</summary>
+    private static T OnNewThread<T>(Func<T> work)
+    {
+        var (result, error) = (default(T), default(Exception));
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = work();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        return error is null ? result! : throw new InvalidOperationException("the work failed on its thread", error);
+    }
+
     private static byte[]? Render(string policyJson)
     {
         using var document = JsonDocument.Parse(policyJson);

@@ -174,6 +174,9 @@ public static class PolicyReader
         return entries;
     }
 
+    /// <summary>A spec on its own, read as a review's is (not strictly).</summary>
+    internal static PolicySpec ReadSpec(JsonElement spec) => ReadSpec(spec, new FieldPath(strict: false));
+
     private static PolicySpec ReadSpec(JsonElement spec, FieldPath path)
     {
         var podSelector = LabelSelector.Everything;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace AdmissionGuard.Core.Policy;
@@ -15,35 +16,51 @@ namespace AdmissionGuard.Core.Policy;
 /// </remarks>
 public static class ServedSpec
 {
+    /// <summary>A thread's rendering buffer is kept for its next spec up to this size: a baseline renders thousands in a row.</summary>
+    private const int MaxKeptBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? RenderBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? RenderWriter;
+
     /// <summary>The rendering of <paramref name="policy"/>'s spec, or null when it cannot be rendered exactly.</summary>
     /// <param name="policy">The declared object as JSON (the manifest converted from YAML).</param>
     /// <param name="canonical">The canonical spec read from the same object.</param>
     public static byte[]? Render(JsonElement policy, PolicySpec canonical)
     {
         var spec = policy.ValueKind == JsonValueKind.Object && policy.TryGetProperty("spec", out var value) ? value : default;
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = RenderBuffer ??= new ArrayBufferWriter<byte>(2048);
+        var writer = RenderWriter ??= new Utf8JsonWriter(buffer);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        try
         {
             if (!TryWriteSpec(writer, spec))
             {
                 return null;
             }
-        }
 
-        var rendered = buffer.WrittenSpan.ToArray();
-        return ReadsBackAs(rendered, canonical) ? rendered : null;
+            writer.Flush();
+            var rendered = buffer.WrittenSpan.ToArray();
+            return ReadsBackAs(rendered, canonical) ? rendered : null;
+        }
+        finally
+        {
+            if (buffer.Capacity > MaxKeptBuffer)
+            {
+                (RenderBuffer, RenderWriter) = (null, null);
+            }
+        }
     }
 
     private static bool ReadsBackAs(byte[] rendered, PolicySpec canonical)
     {
-        var wrapped = new byte[rendered.Length + 9];
-        "{\"spec\":"u8.CopyTo(wrapped);
-        rendered.CopyTo(wrapped, 8);
-        wrapped[^1] = (byte)'}';
         try
         {
-            using var document = JsonDocument.Parse(wrapped);
-            return PolicyReader.Read(document.RootElement).Spec.Equals(canonical);
+            using var document = JsonDocument.Parse(rendered);
+            return PolicyReader.ReadSpec(document.RootElement).Equals(canonical);
         }
         catch (Exception e) when (e is JsonException or PolicyFormatException)
         {
@@ -57,7 +74,7 @@ public static class ServedSpec
         JsonElement podSelector = default, ingress = default, egress = default, policyTypes = default;
         if (Present(spec))
         {
-            if (spec.ValueKind != JsonValueKind.Object || !Fields(spec, ["podSelector", "ingress", "egress", "policyTypes"], out var fields))
+            if (spec.ValueKind != JsonValueKind.Object || !Fields(spec, SpecFields, out var fields))
             {
                 return false;
             }
@@ -106,6 +123,8 @@ public static class ServedSpec
     private static bool TryWriteRuleFields(Utf8JsonWriter writer, JsonElement[] fields, string[] names) =>
         TryWriteList(writer, names[0], fields[0], TryWritePort) && TryWriteList(writer, names[1], fields[1], TryWritePeer);
 
+    private static readonly string[] SpecFields = ["podSelector", "ingress", "egress", "policyTypes"];
+    private static readonly string[] SelectorFields = ["matchLabels", "matchExpressions"];
     private static readonly string[] IngressRuleFields = ["ports", "from"];
     private static readonly string[] EgressRuleFields = ["ports", "to"];
     private static readonly string[] PortFields = ["protocol", "port", "endPort"];
@@ -137,16 +156,9 @@ public static class ServedSpec
     private static bool TryWritePeer(Utf8JsonWriter writer, JsonElement peer) =>
         TryWriteObject(writer, peer, PeerFields, static (writer, fields, _) =>
         {
-            foreach (var (name, selector) in new[] { ("podSelector", fields[0]), ("namespaceSelector", fields[1]) })
+            if (!TryWriteSelectorField(writer, "podSelector", fields[0]) || !TryWriteSelectorField(writer, "namespaceSelector", fields[1]))
             {
-                if (Present(selector))
-                {
-                    writer.WritePropertyName(name);
-                    if (!TryWriteSelector(writer, selector))
-                    {
-                        return false;
-                    }
-                }
+                return false;
             }
 
             if (!Present(fields[2]))
@@ -159,13 +171,25 @@ public static class ServedSpec
                 TryWriteString(writer, "cidr", block[0]) && (Count(block[1]) == 0 || TryWriteStrings(writer, "except", block[1])));
         });
 
+    /// <summary>A selector field of a peer: not written when absent or null.</summary>
+    private static bool TryWriteSelectorField(Utf8JsonWriter writer, string name, JsonElement selector)
+    {
+        if (!Present(selector))
+        {
+            return true;
+        }
+
+        writer.WritePropertyName(name);
+        return TryWriteSelector(writer, selector);
+    }
+
     // LabelSelector: matchLabels (keys sorted, as Go writes maps), matchExpressions (key, operator, values).
     private static bool TryWriteSelector(Utf8JsonWriter writer, JsonElement selector)
     {
         writer.WriteStartObject();
         if (Present(selector))
         {
-            if (selector.ValueKind != JsonValueKind.Object || !Fields(selector, ["matchLabels", "matchExpressions"], out var fields))
+            if (selector.ValueKind != JsonValueKind.Object || !Fields(selector, SelectorFields, out var fields))
             {
                 return false;
             }
@@ -267,7 +291,7 @@ public static class ServedSpec
         writer.WriteStartArray(name);
         foreach (var item in list.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { } text || !Plain(text))
+            if (!TryGetPlain(item, out var text))
             {
                 return false;
             }
@@ -281,12 +305,34 @@ public static class ServedSpec
 
     private static bool TryWriteString(Utf8JsonWriter writer, string name, JsonElement value)
     {
-        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { } text || !Plain(text))
+        if (!TryGetPlain(value, out var text))
         {
             return false;
         }
 
         writer.WriteString(name, text);
+        return true;
+    }
+
+    /// <summary>A string written without escapes and <see cref="Plain"/>, as its UTF-8 bytes: read without making a string of it.</summary>
+    private static bool TryGetPlain(JsonElement value, out ReadOnlySpan<byte> text)
+    {
+        text = default;
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        text = raw[1..^1];
+        foreach (var c in text)
+        {
+            if (!(char.IsAsciiLetterOrDigit((char)c) || c is (byte)'.' or (byte)'-' or (byte)'_' or (byte)'/' or (byte)':'))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 
@@ -327,7 +373,12 @@ public static class ServedSpec
         values = new JsonElement[names.Length];
         foreach (var field in obj.EnumerateObject())
         {
-            var index = Array.IndexOf(names, field.Name);
+            var index = names.Length - 1;
+            while (index >= 0 && !field.NameEquals(names[index]))
+            {
+                index--;
+            }
+
             if (index < 0 || values[index].ValueKind != JsonValueKind.Undefined)
             {
                 return false;

@@ -148,6 +148,7 @@ internal static class BlockYamlToJson
     /// <summary>Writes one document's nodes, line by line, giving up at the first thing outside the subset.</summary>
     private sealed class Converter(string text, List<Line> lines)
     {
+        private readonly KeyStack _keys = new(text);
         private int _line;
         private int _end;
         private int _nodes;
@@ -168,12 +169,12 @@ internal static class BlockYamlToJson
             }
 
             writer.WriteStartObject();
-            var keys = new KeySet(text);
+            var keys = _keys.Open();
             for (var position = start; ;)
             {
                 var line = lines[_line];
                 var keyEnd = KeyEnd(position, line.End);
-                if (keyEnd < 0 || !keys.Add(position, keyEnd) || !Counted())
+                if (keyEnd < 0 || !_keys.Add(keys, position, keyEnd) || !Counted())
                 {
                     return false;
                 }
@@ -211,6 +212,7 @@ internal static class BlockYamlToJson
                 position = lines[_line].Start;
             }
 
+            _keys.Close(keys);
             writer.WriteEndObject();
             return true;
         }
@@ -320,7 +322,7 @@ internal static class BlockYamlToJson
         {
             var mapping = text[start] == '{';
             var closing = mapping ? '}' : ']';
-            var keys = new KeySet(text);
+            var keys = _keys.Open();
             if (mapping)
             {
                 writer.WriteStartObject();
@@ -342,7 +344,7 @@ internal static class BlockYamlToJson
                     if (mapping)
                     {
                         var keyEnd = KeyEnd(position, end);
-                        if (keyEnd < 0 || keyEnd + 1 == end || !keys.Add(position, keyEnd))
+                        if (keyEnd < 0 || keyEnd + 1 == end || !_keys.Add(keys, position, keyEnd))
                         {
                             return false;
                         }
@@ -377,6 +379,7 @@ internal static class BlockYamlToJson
                 }
             }
 
+            _keys.Close(keys);
             if (mapping)
             {
                 writer.WriteEndObject();
@@ -495,37 +498,49 @@ internal static class BlockYamlToJson
         private bool Counted() => ++_nodes <= YamlToJson.MaxNodes;
     }
 
-    /// <summary>The keys of one mapping so far, to give up on a repeated one (the reference reader refuses it).</summary>
-    private struct KeySet(string text)
+    /// <summary>
+    /// The keys of the mappings being written, innermost last, to give up on a repeated one (the reference reader refuses
+    /// it). One list serves every mapping of a text; a mapping with many keys gets a set of its own.
+    /// </summary>
+    private sealed class KeyStack(string text)
     {
         private const int ScanLimit = 16;
-        private List<(int Start, int Length)>? _keys;
-        private HashSet<string>? _many;
+        private readonly List<(int Start, int Length)> _keys = new(32);
+        private readonly Dictionary<int, HashSet<string>> _many = [];
 
-        public bool Add(int start, int end)
+        /// <summary>Starts a mapping; returns its mark.</summary>
+        public int Open() => _keys.Count;
+
+        public void Close(int mark)
+        {
+            _keys.RemoveRange(mark, _keys.Count - mark);
+            _many.Remove(mark);
+        }
+
+        /// <returns>False when the mapping opened at <paramref name="mark"/> already has the key.</returns>
+        public bool Add(int mark, int start, int end)
         {
             var key = text.AsSpan(start, end - start);
-            if (_many is not null)
+            if (_many.TryGetValue(mark, out var many))
             {
-                return _many.Add(key.ToString());
+                return many.Add(key.ToString());
             }
 
-            _keys ??= new List<(int Start, int Length)>(8);
-            foreach (var (otherStart, otherLength) in _keys)
+            for (var other = mark; other < _keys.Count; other++)
             {
-                if (text.AsSpan(otherStart, otherLength).SequenceEqual(key))
+                if (text.AsSpan(_keys[other].Start, _keys[other].Length).SequenceEqual(key))
                 {
                     return false;
                 }
             }
 
             _keys.Add((start, end - start));
-            if (_keys.Count == ScanLimit)
+            if (_keys.Count - mark == ScanLimit)
             {
-                _many = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var (otherStart, otherLength) in _keys)
+                _many[mark] = new HashSet<string>(StringComparer.Ordinal);
+                for (var other = mark; other < _keys.Count; other++)
                 {
-                    _many.Add(text.Substring(otherStart, otherLength));
+                    _many[mark].Add(text.Substring(_keys[other].Start, _keys[other].Length));
                 }
             }
 
