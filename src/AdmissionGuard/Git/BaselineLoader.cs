@@ -76,6 +76,7 @@ internal static class BaselineLoader
         var files = new ManifestFile[selected.Count];
         var parsed = new Parsed[selected.Count];
         var sharing = new Core.Policy.PolicySharing();
+        var pacer = new ReadGarbagePacer();
         using var queue = new System.Collections.Concurrent.BlockingCollection<int>(QueuedFiles);
         using var parsersFailed = new CancellationTokenSource();
 
@@ -87,7 +88,7 @@ internal static class BaselineLoader
                 {
                     foreach (var index in queue.GetConsumingEnumerable())
                     {
-                        parsed[index] = Parse(files[index], settings, sharing);
+                        parsed[index] = Parse(files[index], settings, sharing, pacer);
                         files[index] = files[index] with { Text = "" };
                     }
                 }
@@ -218,9 +219,10 @@ internal static class BaselineLoader
         // are reported exactly as a sequential read would report them. Each file's policies are shared as
         // soon as they are read, so that the unshared copies of 50,000 policies never all live at once.
         var parsed = new Parsed[files.Count];
+        var pacer = new ReadGarbagePacer();
         void ParseFile(int index) => parsed[index] = reused?.Policies(files[index]) is { } kept ? new Parsed(kept, null)
             : readIsShared && files[index].Read is { } shared ? new Parsed(shared, null)
-            : Parse(files[index], settings, sharing);
+            : Parse(files[index], settings, sharing, pacer);
 
         var textToRead = files.Sum(f => f.Read is null ? (long)f.Text.Length : 0);
         if (!readIsShared && (files.Count >= ParallelFromFiles || textToRead >= ParallelFromCharacters) && Environment.ProcessorCount > 1)
@@ -241,7 +243,7 @@ internal static class BaselineLoader
     /// <summary>What one file declares, shared; or why it cannot be read.</summary>
     private readonly record struct Parsed(IReadOnlyList<DeclaredPolicy>? Policies, ExceptionDispatchInfo? Error);
 
-    private static Parsed Parse(ManifestFile file, GitSettings settings, Core.Policy.PolicySharing sharing)
+    private static Parsed Parse(ManifestFile file, GitSettings settings, Core.Policy.PolicySharing sharing, ReadGarbagePacer pacer)
     {
         try
         {
@@ -251,6 +253,10 @@ internal static class BaselineLoader
         catch (Exception e)
         {
             return new Parsed(null, ExceptionDispatchInfo.Capture(e));
+        }
+        finally
+        {
+            pacer.Parsed(file.Text.Length);
         }
     }
 

@@ -25,6 +25,19 @@ internal sealed class GitRepositoryCache(GitSettings settings)
     /// <param name="cancel">Stops a transfer in progress (the Polly timeout uses it).</param>
     public string FetchAndResolve(CancellationToken cancel = default)
     {
+        try
+        {
+            return FetchAndResolveIn(cancel);
+        }
+        finally
+        {
+            // Indexing the fetched pack leaves its freed memory resident (about 18 MB at 50,000 objects) as the read begins.
+            Hosting.NativeHeap.ReleaseFreed();
+        }
+    }
+
+    private string FetchAndResolveIn(CancellationToken cancel)
+    {
         var source = (_url ?? throw new BaselineLoadException("AdmissionGuard:Git:Repository is not set")).Address;
         var fetch = new FetchOptions
         {

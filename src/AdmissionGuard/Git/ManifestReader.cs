@@ -24,6 +24,9 @@ internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int D
         init => _location = value == ManifestReader.DocumentLocation(Path, DocumentIndex) ? null : value;
     }
 
+    /// <summary>Whether <see cref="Location"/> is the whole document's in <see cref="Path"/>: known without making the string.</summary>
+    public bool LocationIsDocument => _location is null;
+
     /// <summary>The folder of the rendered source whose build produced it; null for a plain file.</summary>
     public string? Via { get; init; }
 

@@ -25,9 +25,9 @@ internal sealed class PersistedBaseline(GitSettings settings)
         var parts = new PersistedPartsWriter();
         foreach (var policies in loaded.Declared)
         {
-            foreach (var declared in policies)
+            for (var i = 0; i < policies.Count; i++)
             {
-                parts.Add(declared.Policy);
+                parts.Add(policies[i].Policy);
             }
         }
 

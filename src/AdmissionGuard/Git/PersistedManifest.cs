@@ -26,9 +26,9 @@ internal static class PersistedManifest
         }
 
         writer.WriteStartArray("policies");
-        foreach (var declared in policies)
+        for (var i = 0; i < policies.Count; i++)
         {
-            WritePolicy(writer, file, declared, parts);
+            WritePolicy(writer, file, policies[i], parts);
         }
 
         writer.WriteEndArray();
@@ -71,7 +71,8 @@ internal static class PersistedManifest
         }
 
         writer.WriteNumber("document", declared.DocumentIndex);
-        if (declared.Location != ManifestReader.DocumentLocation(file.Path, declared.DocumentIndex))
+        var isDocument = declared.LocationIsDocument && declared.Path == file.Path;
+        if (!isDocument && declared.Location != ManifestReader.DocumentLocation(file.Path, declared.DocumentIndex))
         {
             writer.WriteString("location", declared.Location);
         }

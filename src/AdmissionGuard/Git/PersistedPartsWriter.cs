@@ -29,6 +29,13 @@ internal sealed class PersistedPartsWriter
     private readonly Table<PolicySpec> _specs = new(EqualityComparer<PolicySpec>.Default);
     private readonly Table<ImmutableSortedDictionary<string, string>> _labelSets = new(LabelSetComparer.Instance);
 
+    private readonly Func<string, int> _stringIndex;
+    private readonly Func<Peer, int> _peerIndex;
+    private readonly Func<PolicyPort, int> _portIndex;
+    private readonly Func<PolicyRule, int> _ruleIndex;
+
+    public PersistedPartsWriter() => (_stringIndex, _peerIndex, _portIndex, _ruleIndex) = (String, Peer, Port, Rule);
+
     /// <summary>How many items each table holds, in <see cref="PersistedPartsReader.Sections"/> order.</summary>
     public int[] Counts => [_strings.Count, _selectors.Count, _peers.Count, _ports.Count, _rules.Count, _specs.Count, _labelSets.Count];
 
@@ -44,10 +51,15 @@ internal sealed class PersistedPartsWriter
         LabelSet(policy.Annotations);
     }
 
-    public int String(string value) => _strings.IndexOf(value, static _ => { });
+    public int String(string value) => _strings.TryGetIndex(value, out var index) ? index : _strings.Add(value);
 
-    public int Spec(PolicySpec spec) => _specs.IndexOf(spec, spec =>
+    public int Spec(PolicySpec spec)
     {
+        if (_specs.TryGetIndex(spec, out var index))
+        {
+            return index;
+        }
+
         Selector(spec.PodSelector);
         foreach (var type in spec.PolicyTypes)
         {
@@ -63,16 +75,30 @@ internal sealed class PersistedPartsWriter
         {
             Rule(rule);
         }
-    });
+
+        return _specs.Add(spec);
+    }
 
     /// <returns>-1 for no labels.</returns>
-    public int LabelSet(ImmutableSortedDictionary<string, string> labels) => labels.IsEmpty ? -1 : _labelSets.IndexOf(labels, labels =>
+    public int LabelSet(ImmutableSortedDictionary<string, string> labels)
     {
+        if (labels.IsEmpty)
+        {
+            return -1;
+        }
+
+        if (_labelSets.TryGetIndex(labels, out var index))
+        {
+            return index;
+        }
+
         foreach (var (key, value) in labels)
         {
             (_, _) = (String(key), String(value));
         }
-    });
+
+        return _labelSets.Add(labels);
+    }
 
     /// <summary>Writes every table, one line at a time; afterwards the tables take no new part (a policy not added before refers only to parts written).</summary>
     public void WriteTo(Action<ReadOnlySpan<byte>> writeLine)
@@ -116,8 +142,18 @@ internal sealed class PersistedPartsWriter
         Write(PersistedPartsReader.Sections[6], _labelSets, WriteLabelSet);
     }
 
-    private int Selector(LabelSelector? selector) => selector is null ? -1 : _selectors.IndexOf(selector, selector =>
+    private int Selector(LabelSelector? selector)
     {
+        if (selector is null)
+        {
+            return -1;
+        }
+
+        if (_selectors.TryGetIndex(selector, out var index))
+        {
+            return index;
+        }
+
         foreach (var (key, value) in selector.MatchLabels)
         {
             (_, _) = (String(key), String(value));
@@ -131,10 +167,17 @@ internal sealed class PersistedPartsWriter
                 String(value);
             }
         }
-    });
 
-    private int Peer(Peer peer) => _peers.IndexOf(peer, peer =>
+        return _selectors.Add(selector);
+    }
+
+    private int Peer(Peer peer)
     {
+        if (_peers.TryGetIndex(peer, out var index))
+        {
+            return index;
+        }
+
         (_, _) = (Selector(peer.PodSelector), Selector(peer.NamespaceSelector));
         if (peer.IpBlock is { } block)
         {
@@ -144,19 +187,33 @@ internal sealed class PersistedPartsWriter
                 String(except);
             }
         }
-    });
 
-    private int Port(PolicyPort port) => _ports.IndexOf(port, port =>
+        return _peers.Add(peer);
+    }
+
+    private int Port(PolicyPort port)
     {
+        if (_ports.TryGetIndex(port, out var index))
+        {
+            return index;
+        }
+
         String(port.Protocol);
         if (port.Name is { } name)
         {
             String(name);
         }
-    });
 
-    private int Rule(PolicyRule rule) => _rules.IndexOf(rule, rule =>
+        return _ports.Add(port);
+    }
+
+    private int Rule(PolicyRule rule)
     {
+        if (_rules.TryGetIndex(rule, out var index))
+        {
+            return index;
+        }
+
         foreach (var peer in rule.Peers)
         {
             Peer(peer);
@@ -166,7 +223,9 @@ internal sealed class PersistedPartsWriter
         {
             Port(port);
         }
-    });
+
+        return _rules.Add(rule);
+    }
 
     private void WriteSelector(Utf8JsonWriter writer, LabelSelector selector)
     {
@@ -185,7 +244,7 @@ internal sealed class PersistedPartsWriter
             writer.WriteStartArray();
             writer.WriteNumberValue(String(requirement.Key));
             writer.WriteNumberValue(String(requirement.Operator));
-            WriteIndexes(writer, requirement.Values, String);
+            WriteIndexes(writer, requirement.Values, _stringIndex);
             writer.WriteEndArray();
         }
 
@@ -199,7 +258,7 @@ internal sealed class PersistedPartsWriter
         writer.WriteNumberValue(Selector(peer.PodSelector));
         writer.WriteNumberValue(Selector(peer.NamespaceSelector));
         writer.WriteNumberValue(peer.IpBlock is { } block ? String(block.Cidr) : -1);
-        WriteIndexes(writer, peer.IpBlock?.Except ?? [], String);
+        WriteIndexes(writer, peer.IpBlock?.Except ?? [], _stringIndex);
         writer.WriteEndArray();
     }
 
@@ -216,8 +275,8 @@ internal sealed class PersistedPartsWriter
     private void WriteRule(Utf8JsonWriter writer, PolicyRule rule)
     {
         writer.WriteStartArray();
-        WriteIndexes(writer, rule.Peers, Peer);
-        WriteIndexes(writer, rule.Ports, Port);
+        WriteIndexes(writer, rule.Peers, _peerIndex);
+        WriteIndexes(writer, rule.Ports, _portIndex);
         writer.WriteEndArray();
     }
 
@@ -225,9 +284,9 @@ internal sealed class PersistedPartsWriter
     {
         writer.WriteStartArray();
         writer.WriteNumberValue(Selector(spec.PodSelector));
-        WriteIndexes(writer, spec.PolicyTypes, String);
-        WriteIndexes(writer, spec.Ingress, Rule);
-        WriteIndexes(writer, spec.Egress, Rule);
+        WriteIndexes(writer, spec.PolicyTypes, _stringIndex);
+        WriteIndexes(writer, spec.Ingress, _ruleIndex);
+        WriteIndexes(writer, spec.Egress, _ruleIndex);
         writer.WriteEndArray();
     }
 
@@ -271,19 +330,16 @@ internal sealed class PersistedPartsWriter
 
         public T this[int index] => _items[index];
 
-        public int IndexOf(T item, Action<T> addParts)
-        {
-            if (_indexes.TryGetValue(item, out var index))
-            {
-                return index;
-            }
+        public bool TryGetIndex(T item, out int index) => _indexes.TryGetValue(item, out index);
 
+        /// <summary>Adds an item not in the table yet, after its own parts.</summary>
+        public int Add(T item)
+        {
             if (_closed)
             {
                 throw new InvalidOperationException($"a {typeof(T).Name} that was not added before the tables were written");
             }
 
-            addParts(item);
             _indexes.Add(item, _items.Count);
             _items.Add(item);
             return _items.Count - 1;
