@@ -114,12 +114,18 @@ internal static class Targets
         }
     }
 
-    /// <summary>A manifest file, its bytes turned into text as the baseline loader does (<see cref="ManifestText"/>: UTF-8 only).</summary>
+    /// <summary>
+    /// A manifest file, its bytes turned into text as the baseline loader does (<see cref="ManifestText"/>: UTF-8 only).
+    /// Where the block-style reader reads the text, YamlDotNet's events must give every document the same JSON: a
+    /// difference is a finding.
+    /// </summary>
     private static Outcome Manifest(byte[] input)
     {
         try
         {
-            ManifestReader.Read("fuzz/input.yaml", ManifestText.Decode("fuzz/input.yaml", input, "fuzz"), "default");
+            var text = ManifestText.Decode("fuzz/input.yaml", input, "fuzz");
+            SameAsReference(text);
+            ManifestReader.Read("fuzz/input.yaml", text, "default");
             return Result(null);
         }
         catch (BaselineLoadException e)
@@ -129,6 +135,39 @@ internal static class Targets
         catch (ManifestException e)
         {
             return Result(Located(e.Message));
+        }
+    }
+
+    private static void SameAsReference(string text)
+    {
+        var block = BlockYamlToJson.TryConvert(text);
+        if (block is null)
+        {
+            return;
+        }
+
+        List<string?> reference;
+        try
+        {
+            var nodes = YamlNodes.Parse(text, []);
+            reference = [.. nodes.Documents.Select(root => nodes[nodes.Resolve(root)] is YamlDotNet.Core.Events.MappingStart ? Json(nodes, nodes.Resolve(root)) : null)];
+        }
+        catch (Exception e) when (ManifestReader.IsYamlFailure(e) || e is JsonException)
+        {
+            throw new InvalidOperationException($"the block-style reader read a text YamlDotNet refuses ({e.Message})");
+        }
+
+        var read = block.Select(document => document?.RootElement.GetRawText()).ToList();
+        block.ForEach(document => document?.Dispose());
+        if (!read.SequenceEqual(reference))
+        {
+            throw new InvalidOperationException($"the block-style reader read {string.Join(" | ", read)}, YamlDotNet's events {string.Join(" | ", reference)}");
+        }
+
+        static string Json(YamlNodes nodes, int root)
+        {
+            using var document = YamlToJson.Convert(nodes, root);
+            return document.RootElement.GetRawText();
         }
     }
 
