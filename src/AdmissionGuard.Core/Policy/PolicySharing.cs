@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 
 namespace AdmissionGuard.Core.Policy;
@@ -15,13 +14,13 @@ namespace AdmissionGuard.Core.Policy;
 /// </remarks>
 public sealed class PolicySharing
 {
-    private readonly ConcurrentDictionary<string, string> _strings = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<PolicySpec, PolicySpec> _specs = [];
-    private readonly ConcurrentDictionary<PolicyRule, PolicyRule> _rules = [];
-    private readonly ConcurrentDictionary<Peer, Peer> _peers = [];
-    private readonly ConcurrentDictionary<PolicyPort, PolicyPort> _ports = [];
-    private readonly ConcurrentDictionary<LabelSelector, LabelSelector> _selectors = [];
-    private readonly ConcurrentDictionary<ImmutableSortedDictionary<string, string>, ImmutableSortedDictionary<string, string>> _labelSets = new(LabelSetComparer.Instance);
+    private readonly SharedSet<string> _strings = new(StringComparer.Ordinal);
+    private readonly SharedSet<PolicySpec> _specs = new(EqualityComparer<PolicySpec>.Default);
+    private readonly SharedSet<PolicyRule> _rules = new(EqualityComparer<PolicyRule>.Default);
+    private readonly SharedSet<Peer> _peers = new(EqualityComparer<Peer>.Default);
+    private readonly SharedSet<PolicyPort> _ports = new(EqualityComparer<PolicyPort>.Default);
+    private readonly SharedSet<LabelSelector> _selectors = new(EqualityComparer<LabelSelector>.Default);
+    private readonly SharedSet<ImmutableSortedDictionary<string, string>> _labelSets = new(LabelSetComparer.Instance);
 
     /// <summary>The policy with its parts replaced by equal ones already seen; equal to <paramref name="policy"/> in every way.</summary>
     /// <remarks>A policy whose parts are all the shared ones already (read from an unchanged file) is returned as it is.</remarks>
@@ -34,11 +33,11 @@ public sealed class PolicySharing
             : policy with { Namespace = ns, Spec = spec, Labels = labels, Annotations = annotations };
     }
 
-    private string String(string value) => _strings.GetOrAdd(value, value);
+    private string String(string value) => _strings.GetOrAdd(value);
 
     private PolicySpec Spec(PolicySpec spec)
     {
-        if (_specs.TryGetValue(spec, out var shared))
+        if (_specs.TryGet(spec, out var shared))
         {
             return shared;
         }
@@ -48,7 +47,7 @@ public sealed class PolicySharing
         var result = ReferenceEquals(podSelector, spec.PodSelector) && Same(ingress, spec.Ingress) && Same(egress, spec.Egress)
             ? spec
             : spec with { PodSelector = podSelector, Ingress = ingress, Egress = egress };
-        return _specs.GetOrAdd(result, result);
+        return _specs.GetOrAdd(result);
     }
 
     private ImmutableArray<PolicyRule> Rules(ImmutableArray<PolicyRule> rules)
@@ -89,7 +88,7 @@ public sealed class PolicySharing
 
     private PolicyRule Rule(PolicyRule rule)
     {
-        if (_rules.TryGetValue(rule, out var shared))
+        if (_rules.TryGet(rule, out var shared))
         {
             return shared;
         }
@@ -103,17 +102,17 @@ public sealed class PolicySharing
         var ports = ImmutableArray.CreateBuilder<PolicyPort>(rule.Ports.Length);
         foreach (var port in rule.Ports)
         {
-            ports.Add(_ports.GetOrAdd(port, port));
+            ports.Add(_ports.GetOrAdd(port));
         }
 
         var (sharedPeers, sharedPorts) = (peers.MoveToImmutable(), ports.MoveToImmutable());
         var result = Same(sharedPeers, rule.Peers) && Same(sharedPorts, rule.Ports) ? rule : rule with { Peers = sharedPeers, Ports = sharedPorts };
-        return _rules.GetOrAdd(result, result);
+        return _rules.GetOrAdd(result);
     }
 
     private Peer Peer(Peer peer)
     {
-        if (_peers.TryGetValue(peer, out var shared))
+        if (_peers.TryGet(peer, out var shared))
         {
             return shared;
         }
@@ -122,7 +121,7 @@ public sealed class PolicySharing
         var result = ReferenceEquals(pods, peer.PodSelector) && ReferenceEquals(namespaces, peer.NamespaceSelector)
             ? peer
             : peer with { PodSelector = pods, NamespaceSelector = namespaces };
-        return _peers.GetOrAdd(result, result);
+        return _peers.GetOrAdd(result);
     }
 
     private LabelSelector? Selector(LabelSelector? selector)
@@ -132,7 +131,7 @@ public sealed class PolicySharing
             return null;
         }
 
-        if (_selectors.TryGetValue(selector, out var shared))
+        if (_selectors.TryGet(selector, out var shared))
         {
             return shared;
         }
@@ -147,7 +146,7 @@ public sealed class PolicySharing
         }
 
         var result = unchanged ? selector : selector with { MatchLabels = labels.MoveToImmutable() };
-        return _selectors.GetOrAdd(result, result);
+        return _selectors.GetOrAdd(result);
     }
 
     private ImmutableSortedDictionary<string, string> LabelSet(ImmutableSortedDictionary<string, string> labels)
@@ -157,7 +156,7 @@ public sealed class PolicySharing
             return labels;
         }
 
-        if (_labelSets.TryGetValue(labels, out var shared))
+        if (_labelSets.TryGet(labels, out var shared))
         {
             return shared;
         }
@@ -172,7 +171,7 @@ public sealed class PolicySharing
         }
 
         var result = unchanged ? labels : builder.ToImmutable();
-        return _labelSets.GetOrAdd(result, result);
+        return _labelSets.GetOrAdd(result);
     }
 
     /// <summary>
