@@ -173,11 +173,36 @@ public class BlockYamlToJsonTests
     [Fact]
     public void Edited_texts_are_read_as_the_reference_reader_reads_them_or_left()
     {
+        var read = AssertEditsReadAsReference([TypicalPolicy, TwoDocumentsAndAList, "a:\n- 1\n- b: [x, y]\n  c: {d: e}\n"], 20_000);
+
+        Assert.True(read >= 2_000, $"only {read} edited texts were read by the block-style reader");
+    }
+
+    /// <summary>The same, from the real-world files of <c>../shared</c> that the block-style reader reads.</summary>
+    [SkippableFact]
+    public void Edited_corpus_and_GitOps_files_are_read_as_the_reference_reader_reads_them_or_left()
+    {
+        var seeds = new[] { "corpus", "gitops-repos" }
+            .Select(Prerequisite.SharedFolder)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.*", SearchOption.AllDirectories))
+            .Where(file => file.EndsWith(".yaml", StringComparison.Ordinal) || file.EndsWith(".yml", StringComparison.Ordinal))
+            .Select(File.ReadAllText)
+            .Where(text => text.Length < 20_000 && Block(text) is not null)
+            .ToArray();
+
+        var read = AssertEditsReadAsReference(seeds, 30_000);
+
+        Assert.True(seeds.Length >= 100, $"only {seeds.Length} files of ../shared are read by the block-style reader");
+        Assert.True(read >= 3_000, $"only {read} edited texts were read by the block-style reader");
+    }
+
+    /// <returns>How many of the edited texts the block-style reader read.</returns>
+    private static int AssertEditsReadAsReference(string[] seeds, int edits)
+    {
         const string Alphabet = " -:#'\"[]{},&*!|>?%@`\n\\~.0xyes";
-        var seeds = new[] { TypicalPolicy, TwoDocumentsAndAList, "a:\n- 1\n- b: [x, y]\n  c: {d: e}\n" };
         var random = new Random(20261207);
         var (read, differing) = (0, new List<string>());
-        for (var attempt = 0; attempt < 20_000 && differing.Count < 5; attempt++)
+        for (var attempt = 0; attempt < edits && differing.Count < 5; attempt++)
         {
             var text = Edit(seeds[attempt % seeds.Length], random, Alphabet);
             for (var more = random.Next(3); more > 0; more--)
@@ -199,7 +224,7 @@ public class BlockYamlToJsonTests
         }
 
         Assert.True(differing.Count == 0, string.Join("\n", differing));
-        Assert.True(read >= 2_000, $"only {read} edited texts were read by the block-style reader");
+        return read;
     }
 
     [Fact]
