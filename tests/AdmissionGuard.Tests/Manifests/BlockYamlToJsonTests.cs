@@ -155,11 +155,7 @@ public class BlockYamlToJsonTests
     [SkippableFact]
     public void The_corpus_and_GitOps_repositories_read_as_the_reference_reader_reads_them()
     {
-        var files = new[] { "corpus", "gitops-repos" }
-            .Select(Prerequisite.SharedFolder)
-            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.*", SearchOption.AllDirectories))
-            .Where(file => file.EndsWith(".yaml", StringComparison.Ordinal) || file.EndsWith(".yml", StringComparison.Ordinal))
-            .ToList();
+        var files = SharedYamlFiles();
 
         var read = AssertSameAsReference(files);
 
@@ -182,10 +178,7 @@ public class BlockYamlToJsonTests
     [SkippableFact]
     public void Edited_corpus_and_GitOps_files_are_read_as_the_reference_reader_reads_them_or_left()
     {
-        var seeds = new[] { "corpus", "gitops-repos" }
-            .Select(Prerequisite.SharedFolder)
-            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.*", SearchOption.AllDirectories))
-            .Where(file => file.EndsWith(".yaml", StringComparison.Ordinal) || file.EndsWith(".yml", StringComparison.Ordinal))
+        var seeds = SharedYamlFiles()
             .Select(File.ReadAllText)
             .Where(text => text.Length < 20_000 && Block(text) is not null)
             .ToArray();
@@ -263,6 +256,14 @@ public class BlockYamlToJsonTests
         Assert.Equal(["all.yaml: document 0 item 0", "all.yaml: document 2"], policies.Select(policy => policy.Location));
         Assert.Equal(["shop/a", "default/b"], policies.Select(policy => $"{policy.Policy.Namespace}/{policy.Policy.Name}"));
     }
+
+    /// <summary>The YAML files of <c>../shared/corpus</c> and <c>../shared/gitops-repos</c>; a skip without them.</summary>
+    private static List<string> SharedYamlFiles() =>
+        new[] { "corpus", "gitops-repos" }
+            .Select(Prerequisite.SharedFolder)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.*", SearchOption.AllDirectories))
+            .Where(file => file.EndsWith(".yaml", StringComparison.Ordinal) || file.EndsWith(".yml", StringComparison.Ordinal))
+            .ToList();
 
     private static int AssertSameAsReference(IReadOnlyList<string> files)
     {
