@@ -51,54 +51,35 @@ internal sealed class PersistedPartsWriter
         LabelSet(policy.Annotations);
     }
 
-    public int String(string value) => _strings.TryGetIndex(value, out var index) ? index : _strings.Add(value);
+    public int String(string value) => _strings.IndexOf(value, this, static (_, _) => { });
 
-    public int Spec(PolicySpec spec)
+    public int Spec(PolicySpec spec) => _specs.IndexOf(spec, this, static (parts, spec) =>
     {
-        if (_specs.TryGetIndex(spec, out var index))
-        {
-            return index;
-        }
-
-        Selector(spec.PodSelector);
+        parts.Selector(spec.PodSelector);
         foreach (var type in spec.PolicyTypes)
         {
-            String(type);
+            parts.String(type);
         }
 
         foreach (var rule in spec.Ingress.AsSpan())
         {
-            Rule(rule);
+            parts.Rule(rule);
         }
 
         foreach (var rule in spec.Egress.AsSpan())
         {
-            Rule(rule);
+            parts.Rule(rule);
         }
-
-        return _specs.Add(spec);
-    }
+    });
 
     /// <returns>-1 for no labels.</returns>
-    public int LabelSet(ImmutableSortedDictionary<string, string> labels)
+    public int LabelSet(ImmutableSortedDictionary<string, string> labels) => labels.IsEmpty ? -1 : _labelSets.IndexOf(labels, this, static (parts, labels) =>
     {
-        if (labels.IsEmpty)
-        {
-            return -1;
-        }
-
-        if (_labelSets.TryGetIndex(labels, out var index))
-        {
-            return index;
-        }
-
         foreach (var (key, value) in labels)
         {
-            (_, _) = (String(key), String(value));
+            (_, _) = (parts.String(key), parts.String(value));
         }
-
-        return _labelSets.Add(labels);
-    }
+    });
 
     /// <summary>Writes every table, one line at a time; afterwards the tables take no new part (a policy not added before refers only to parts written).</summary>
     public void WriteTo(Action<ReadOnlySpan<byte>> writeLine)
@@ -142,90 +123,57 @@ internal sealed class PersistedPartsWriter
         Write(PersistedPartsReader.Sections[6], _labelSets, WriteLabelSet);
     }
 
-    private int Selector(LabelSelector? selector)
+    private int Selector(LabelSelector? selector) => selector is null ? -1 : _selectors.IndexOf(selector, this, static (parts, selector) =>
     {
-        if (selector is null)
-        {
-            return -1;
-        }
-
-        if (_selectors.TryGetIndex(selector, out var index))
-        {
-            return index;
-        }
-
         foreach (var (key, value) in selector.MatchLabels)
         {
-            (_, _) = (String(key), String(value));
+            (_, _) = (parts.String(key), parts.String(value));
         }
 
         foreach (var requirement in selector.MatchExpressions)
         {
-            (_, _) = (String(requirement.Key), String(requirement.Operator));
+            (_, _) = (parts.String(requirement.Key), parts.String(requirement.Operator));
             foreach (var value in requirement.Values)
             {
-                String(value);
+                parts.String(value);
             }
         }
+    });
 
-        return _selectors.Add(selector);
-    }
-
-    private int Peer(Peer peer)
+    private int Peer(Peer peer) => _peers.IndexOf(peer, this, static (parts, peer) =>
     {
-        if (_peers.TryGetIndex(peer, out var index))
-        {
-            return index;
-        }
-
-        (_, _) = (Selector(peer.PodSelector), Selector(peer.NamespaceSelector));
+        (_, _) = (parts.Selector(peer.PodSelector), parts.Selector(peer.NamespaceSelector));
         if (peer.IpBlock is { } block)
         {
-            String(block.Cidr);
+            parts.String(block.Cidr);
             foreach (var except in block.Except)
             {
-                String(except);
+                parts.String(except);
             }
         }
+    });
 
-        return _peers.Add(peer);
-    }
-
-    private int Port(PolicyPort port)
+    private int Port(PolicyPort port) => _ports.IndexOf(port, this, static (parts, port) =>
     {
-        if (_ports.TryGetIndex(port, out var index))
-        {
-            return index;
-        }
-
-        String(port.Protocol);
+        parts.String(port.Protocol);
         if (port.Name is { } name)
         {
-            String(name);
+            parts.String(name);
         }
+    });
 
-        return _ports.Add(port);
-    }
-
-    private int Rule(PolicyRule rule)
+    private int Rule(PolicyRule rule) => _rules.IndexOf(rule, this, static (parts, rule) =>
     {
-        if (_rules.TryGetIndex(rule, out var index))
-        {
-            return index;
-        }
-
         foreach (var peer in rule.Peers)
         {
-            Peer(peer);
+            parts.Peer(peer);
         }
 
         foreach (var port in rule.Ports)
         {
-            Port(port);
+            parts.Port(port);
         }
-
-        return _rules.Add(rule);
-    }
+    });
 
     private void WriteSelector(Utf8JsonWriter writer, LabelSelector selector)
     {
@@ -330,16 +278,21 @@ internal sealed class PersistedPartsWriter
 
         public T this[int index] => _items[index];
 
-        public bool TryGetIndex(T item, out int index) => _indexes.TryGetValue(item, out index);
-
-        /// <summary>Adds an item not in the table yet, after its own parts.</summary>
-        public int Add(T item)
+        /// <summary>The item's index, adding it after its own parts when new.</summary>
+        /// <param name="addParts">Static, given the writer: a lambda that captured it would be made again for every part looked up.</param>
+        public int IndexOf(T item, PersistedPartsWriter parts, Action<PersistedPartsWriter, T> addParts)
         {
+            if (_indexes.TryGetValue(item, out var index))
+            {
+                return index;
+            }
+
             if (_closed)
             {
                 throw new InvalidOperationException($"a {typeof(T).Name} that was not added before the tables were written");
             }
 
+            addParts(parts, item);
             _indexes.Add(item, _items.Count);
             _items.Add(item);
             return _items.Count - 1;
