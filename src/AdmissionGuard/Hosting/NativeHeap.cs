@@ -26,7 +26,8 @@ internal static class NativeHeap
         }
     }
 
-    // DllImport, not LibraryImport: the generated form needs unsafe code, and an int and a size need no marshalling.
-    [DllImport("libc", EntryPoint = "malloc_trim")]
+    // glibc's own name, which every glibc system has (a plain "libc" can resolve to the linker script of its development
+    // package). DllImport, not LibraryImport: the generated form needs unsafe code, and an int and a size need no marshalling.
+    [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
     private static extern int MallocTrim(nuint pad);
 }
