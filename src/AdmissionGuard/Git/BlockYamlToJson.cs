@@ -40,14 +40,14 @@ internal static class BlockYamlToJson
     /// <remarks>The caller disposes the documents.</remarks>
     public static List<JsonDocument?>? TryConvert(string text)
     {
-        if (text.AsSpan().IndexOfAnyExcept(PrintableAscii) >= 0 || Split(text) is not var (lines, documents))
+        if (text.AsSpan().IndexOfAnyExcept(PrintableAscii) >= 0 || Split(text) is not { } split)
         {
             return null;
         }
 
-        var result = new List<JsonDocument?>(documents.Count);
-        var converter = new Converter(text, lines);
-        foreach (var (from, to) in documents)
+        var result = new List<JsonDocument?>(split.Documents.Count);
+        var converter = new Converter(text, split.Lines);
+        foreach (var (from, to) in split.Documents)
         {
             if (from == to)
             {
@@ -155,7 +155,8 @@ internal static class BlockYamlToJson
 
         public bool Document(Utf8JsonWriter writer, int from, int to)
         {
-            (_line, _end, _nodes) = (from, to, 0);
+            // The root counts against the node budget too, as YamlToJson counts it.
+            (_line, _end, _nodes) = (from, to, 1);
             var root = lines[from];
             return IsKey(root.Start, root.End) && Mapping(writer, root.Start, root.Indent, 1) && _line == _end;
         }
@@ -344,7 +345,7 @@ internal static class BlockYamlToJson
                     if (mapping)
                     {
                         var keyEnd = KeyEnd(position, end);
-                        if (keyEnd < 0 || keyEnd + 1 == end || !_keys.Add(keys, position, keyEnd))
+                        if (keyEnd < 0 || !_keys.Add(keys, position, keyEnd))
                         {
                             return false;
                         }
@@ -411,13 +412,7 @@ internal static class BlockYamlToJson
                 return -1;
             }
 
-            var value = text.AsSpan(start, stop).TrimEnd(' ');
-            if (value.IsEmpty)
-            {
-                return -1;
-            }
-
-            PlainScalar.Write(writer, value);
+            PlainScalar.Write(writer, text.AsSpan(start, stop).TrimEnd(' '));
             return start + stop;
         }
 
@@ -467,7 +462,7 @@ internal static class BlockYamlToJson
             return -1;
         }
 
-        /// <summary>Whether a plain scalar may start here: not at an indicator, except a '-' with a non-space after it (-1).</summary>
+        /// <summary>Whether a plain scalar may start here: not at an indicator, except a '-' with a non-space after it, as in -1.</summary>
         private bool MayStartPlain(int start, int end) =>
             !Indicators.Contains(text[start]) || (text[start] == '-' && start + 1 < end && text[start + 1] is not (' ' or ',' or ']' or '}'));
 

@@ -130,6 +130,25 @@ public class BlockYamlToJsonTests
         }
     }
 
+    /// <summary>A document of as many nodes as <see cref="YamlToJson.MaxNodes"/> is read; one more is the reference reader's error, root included.</summary>
+    [Theory]
+    [InlineData("block sequence", "a:\n", "- 0\n", "")]
+    [InlineData("flow sequence", "a: [", "0,", "0]\n")]
+    [InlineData("root keys", "", "k{0}: 0\n", "")]
+    public void The_node_budget_ends_where_the_reference_readers_does(string shape, string head, string item, string tail)
+    {
+        // Within the budget: the root, the value of a, and the items (or the root and its keys' values).
+        var within = YamlToJson.MaxNodes - (head.Length > 0 ? 2 : 1);
+        string Text(int items) => head + string.Concat(Enumerable.Range(0, items - (tail.Length > 0 ? 1 : 0)).Select(i => string.Format(System.Globalization.CultureInfo.InvariantCulture, item, i))) + tail;
+
+        var (fits, over) = (Text(within), Text(within + 1));
+
+        Assert.True(ReferenceOrError(fits).Error is null, $"{shape}: the reference reader refused {within} items: {ReferenceOrError(fits).Error}");
+        Assert.Equal(Reference(fits), Block(fits));
+        Assert.Contains("more than 100000 nodes", ReferenceOrError(over).Error ?? "(read)", StringComparison.Ordinal);
+        Assert.True(Block(over) is null, $"{shape}: the block-style reader read {within + 1} items, which the reference reader refuses");
+    }
+
     [Fact]
     public void A_typical_policy_reads_to_the_expected_JSON()
     {
