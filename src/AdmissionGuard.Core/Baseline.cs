@@ -39,15 +39,15 @@ public sealed class Baseline : IKnownSpecs
 
     public BaselineEntry? Find(PolicyKey key) => _entries.GetValueOrDefault(key);
 
-    public bool TryGet(PolicyKey key, [MaybeNullWhen(false)] out byte[] servedSpec, [MaybeNullWhen(false)] out PolicySpec spec)
+    public bool TryGet(PolicyKey key, out SpecDigest servedDigest, [MaybeNullWhen(false)] out PolicySpec spec)
     {
-        if (_entries.TryGetValue(key, out var entry) && entry.ServedSpec is { } served)
+        if (_entries.TryGetValue(key, out var entry) && entry.ServedDigest is { } served)
         {
-            (servedSpec, spec) = (served, entry.Policy.Spec);
+            (servedDigest, spec) = (served, entry.Policy.Spec);
             return true;
         }
 
-        (servedSpec, spec) = (null, null);
+        (servedDigest, spec) = (default, null);
         return false;
     }
 
@@ -58,7 +58,13 @@ public sealed class Baseline : IKnownSpecs
 /// <summary>A declared policy and the manifest it came from (path in the repository, document index from 0).</summary>
 public sealed record BaselineEntry(CanonicalPolicy Policy, string SourcePath, int DocumentIndex)
 {
-    /// <summary>The spec as the API server would send it (<see cref="AdmissionGuard.Core.Policy.ServedSpec"/>), when it could be rendered.</summary>
+    /// <summary>The digest of the spec as the API server would send it (<see cref="AdmissionGuard.Core.Policy.ServedSpec"/>), when it could be rendered.</summary>
+    public SpecDigest? ServedDigest { get; init; }
+
+    /// <summary>
+    /// The spec as the API server would send it, kept only for a policy of a rendered source (what a repair applies):
+    /// a plain file's is rendered again from Git when a repair needs it.
+    /// </summary>
     public byte[]? ServedSpec { get; init; }
 
     /// <summary>The folder of the rendered source (a kustomize root) whose build produced it; null for a plain file.</summary>

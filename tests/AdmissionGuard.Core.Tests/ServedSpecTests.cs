@@ -89,6 +89,20 @@ public class ServedSpecTests
         using var document = JsonDocument.Parse(Policies.Object(spec));
 
         Assert.True(ServedSpec.Render(document.RootElement, Policies.Spec("{}").Spec) is null, because);
+        Assert.True(ServedSpec.Digest(document.RootElement, Policies.Spec("{}").Spec) is null, because);
+    }
+
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void The_digest_kept_is_the_renderings_digest(string because, string spec, string expected)
+    {
+        using var document = JsonDocument.Parse(Policies.Object(spec));
+        var canonical = PolicyReader.Read(document.RootElement).Spec;
+
+        var digest = ServedSpec.Digest(document.RootElement, canonical);
+
+        Assert.True(digest == SpecDigest.Of(Encoding.UTF8.GetBytes(expected)), because);
+        Assert.NotEqual(SpecDigest.Of(Encoding.UTF8.GetBytes(expected + " ")), digest);
     }
 
     [Fact]
@@ -98,6 +112,7 @@ public class ServedSpecTests
         var otherSpec = Policies.Spec("""{"ingress":[{"ports":[{"port":443}]}]}""").Spec;
 
         Assert.Null(ServedSpec.Render(document.RootElement, otherSpec));
+        Assert.Null(ServedSpec.Digest(document.RootElement, otherSpec));
     }
 
     [Fact]
@@ -107,7 +122,7 @@ public class ServedSpecTests
         var served = Render(Policies.Object("""{"policyTypes":["Ingress"],"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}"""))!;
         var request = Policies.Object(Encoding.UTF8.GetString(served), """{"labels":{"edited":"yes"}}""");
 
-        var shared = PolicyReader.SharedParts.Expecting(served, declared.Spec);
+        var shared = PolicyReader.SharedParts.Expecting(SpecDigest.Of(served), declared.Spec);
         var read = Policies.ReadAsReviewed(request, ref shared);
 
         Assert.Same(declared.Spec, read.Spec);
@@ -121,7 +136,7 @@ public class ServedSpecTests
     {
         var declared = Policies.Spec("""{"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}""");
         var served = Render(Policies.Object("""{"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":80}]}]}"""))!;
-        var shared = PolicyReader.SharedParts.Expecting(served, declared.Spec);
+        var shared = PolicyReader.SharedParts.Expecting(SpecDigest.Of(served), declared.Spec);
         var read = Policies.ReadAsReviewed(Policies.Object(requestSpec), ref shared);
 
         Assert.NotSame(declared.Spec, read.Spec);

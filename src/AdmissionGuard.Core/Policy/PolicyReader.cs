@@ -108,12 +108,12 @@ public static class PolicyReader
     /// </summary>
     public struct SharedParts
     {
-        /// <summary>Starts with a spec known in advance: the declared policy's <see cref="ServedSpec"/> rendering and its canonical spec.</summary>
-        public static SharedParts Expecting(byte[] servedSpec, PolicySpec spec) => new() { ExpectedSpecText = servedSpec, ExpectedSpec = spec };
+        /// <summary>Starts with a spec known in advance: the digest of the declared policy's <see cref="ServedSpec"/> rendering, and its canonical spec.</summary>
+        public static SharedParts Expecting(SpecDigest servedDigest, PolicySpec spec) => new() { ExpectedSpecDigest = servedDigest, ExpectedSpec = spec };
 
         internal ReadOnlyMemory<byte> SpecText;
         internal ReadOnlyMemory<byte> LabelsText;
-        internal byte[]? ExpectedSpecText;
+        internal SpecDigest ExpectedSpecDigest;
         internal PolicySpec? ExpectedSpec;
         internal PolicySpec? Spec;
         internal ImmutableSortedDictionary<string, string>? Labels;
@@ -136,7 +136,7 @@ public static class PolicyReader
         {
             spec = shared.Spec;
         }
-        else if (shared.ExpectedSpec is not null && policy.Spec.Span.SequenceEqual(shared.ExpectedSpecText))
+        else if (shared.ExpectedSpec is not null && SpecDigest.Of(policy.Spec.Span) == shared.ExpectedSpecDigest)
         {
             spec = shared.ExpectedSpec;
         }

@@ -11,8 +11,9 @@ namespace AdmissionGuard.Core.Policy;
 /// <c>kubectl apply</c> send Git's lists in Git's order) is known to match without being read.
 /// </summary>
 /// <remarks>
-/// A rendering is kept only after it has been read back into the same canonical spec, so a rendering
-/// that differs from the API server's only costs speed: the request is then read in full.
+/// A rendering counts only after it has been read back into the same canonical spec, so a rendering
+/// that differs from the API server's only costs speed: the request is then read in full. A baseline keeps
+/// its <see cref="SpecDigest"/>, not its bytes.
 /// </remarks>
 public static class ServedSpec
 {
@@ -28,7 +29,13 @@ public static class ServedSpec
     /// <summary>The rendering of <paramref name="policy"/>'s spec, or null when it cannot be rendered exactly.</summary>
     /// <param name="policy">The declared object as JSON (the manifest converted from YAML).</param>
     /// <param name="canonical">The canonical spec read from the same object.</param>
-    public static byte[]? Render(JsonElement policy, PolicySpec canonical)
+    public static byte[]? Render(JsonElement policy, PolicySpec canonical) => Rendered(policy, canonical)?.ToArray();
+
+    /// <summary>The <see cref="SpecDigest"/> of <see cref="Render"/>'s bytes, without keeping them; null when it cannot be rendered exactly.</summary>
+    public static SpecDigest? Digest(JsonElement policy, PolicySpec canonical) => Rendered(policy, canonical) is { } rendered ? SpecDigest.Of(rendered.Span) : null;
+
+    /// <summary>The rendering in this thread's buffer: valid until the thread renders again.</summary>
+    private static ReadOnlyMemory<byte>? Rendered(JsonElement policy, PolicySpec canonical)
     {
         var spec = policy.ValueKind == JsonValueKind.Object && policy.TryGetProperty("spec", out var value) ? value : default;
         var buffer = RenderBuffer ??= new ArrayBufferWriter<byte>(2048);
@@ -43,8 +50,13 @@ public static class ServedSpec
             }
 
             writer.Flush();
-            var rendered = buffer.WrittenSpan.ToArray();
-            return ReadsBackAs(rendered, canonical) ? rendered : null;
+            var rendered = buffer.WrittenMemory;
+            if (!ReadsBackAs(rendered, canonical))
+            {
+                return null;
+            }
+
+            return rendered;
         }
         finally
         {
@@ -55,7 +67,7 @@ public static class ServedSpec
         }
     }
 
-    private static bool ReadsBackAs(byte[] rendered, PolicySpec canonical)
+    private static bool ReadsBackAs(ReadOnlyMemory<byte> rendered, PolicySpec canonical)
     {
         try
         {

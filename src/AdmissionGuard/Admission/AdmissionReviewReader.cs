@@ -378,8 +378,8 @@ public static class AdmissionReviewReader
         var requestName = review.Name;
         var shared = operation is Operation.Create or Operation.Update
             && requestName is { Length: > 0 }
-            && knownSpecs is not null && knownSpecs.TryGet(new PolicyKey(ns, requestName), out var servedSpec, out var knownSpec)
-                ? PolicyReader.SharedParts.Expecting(servedSpec, knownSpec)
+            && knownSpecs is not null && knownSpecs.TryGet(new PolicyKey(ns, requestName), out var servedDigest, out var knownSpec)
+                ? PolicyReader.SharedParts.Expecting(servedDigest, knownSpec)
                 : default;
         var obj = Policy(review.Object, "object", ns, required: operation is Operation.Create or Operation.Update, ref shared);
         var old = Policy(review.OldObject, "oldObject", ns, required: operation is Operation.Update or Operation.Delete, ref shared);

@@ -182,7 +182,7 @@ public static class DriftCommand
             {
                 // The plan is read by people; with JSON or SARIF on stdout it goes to stderr.
                 var plan = request.Output == "text" ? output : errors;
-                return await FixAsync(request, report, baseline, settings, cluster!, plan, cancel).ConfigureAwait(false);
+                return await FixAsync(request, report, baseline, new GitServedSpecs(options.Git), settings, cluster!, plan, cancel).ConfigureAwait(false);
             }
 
             return report.HasDrift ? 1 : 0;
@@ -233,7 +233,7 @@ public static class DriftCommand
     /// is back to Git, 1 when drift remains (kept, or only planned), 2 when a write failed.
     /// </summary>
     private static async Task<int> FixAsync(
-        DriftRequest request, DriftReport report, Baseline baseline, DecisionSettings settings, KubernetesClientConfiguration cluster, TextWriter output, CancellationToken cancel)
+        DriftRequest request, DriftReport report, Baseline baseline, GitServedSpecs gitSpecs, DecisionSettings settings, KubernetesClientConfiguration cluster, TextWriter output, CancellationToken cancel)
     {
         var plan = RepairPlan.For(report, request.Prune);
         var apply = request.Yes || request.DryRun is not null;
@@ -257,7 +257,7 @@ public static class DriftCommand
         }
 
         using var client = new Kubernetes(cluster);
-        var repair = new PolicyRepair(client, baseline, settings, request.DryRun == "server");
+        var repair = new PolicyRepair(client, baseline, gitSpecs, settings, request.DryRun == "server");
         var failed = 0;
         await output.WriteLineAsync(request.DryRun == "server" ? "Dry run on the API server:" : "Applied:").ConfigureAwait(false);
         foreach (var step in plan.Where(s => s.Action != RepairAction.Keep))

@@ -14,7 +14,8 @@ namespace AdmissionGuard.Cluster;
 /// GitOps tool is asked to reconcile (<see cref="RemediationMode.RequestSync"/>). Never while a break-glass holds, never a
 /// delete, at most once per <c>RemediateAfter</c> per policy; every attempt is logged and counted.
 /// </summary>
-internal sealed class DriftRemediation(DriftOptions options, DecisionSettings settings, GuardMetrics metrics, TimeProvider clock, ILogger logger)
+/// <param name="gitSpecs">Where Git's spec of a policy to restore is read from.</param>
+internal sealed class DriftRemediation(DriftOptions options, Git.GitServedSpecs gitSpecs, DecisionSettings settings, GuardMetrics metrics, TimeProvider clock, ILogger logger)
 {
     private readonly Dictionary<(PolicyKey, DriftType), DateTimeOffset> _since = [];
     private readonly Dictionary<PolicyKey, DateTimeOffset> _attempted = [];
@@ -52,7 +53,7 @@ internal sealed class DriftRemediation(DriftOptions options, DecisionSettings se
             try
             {
                 outcome = options.Remediate == RemediationMode.Apply
-                    ? await new PolicyRepair(client, baseline, settings, serverDryRun: false).ApplyAsync(step, cancel).ConfigureAwait(false)
+                    ? await new PolicyRepair(client, baseline, gitSpecs, settings, serverDryRun: false).ApplyAsync(step, cancel).ConfigureAwait(false)
                     : await RequestSyncAsync(step, live, client, cancel).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -16,7 +16,8 @@ public sealed record RepairOutcome(RepairStep Step, bool Succeeded, string Messa
 /// policy is updated to Git's spec on its current <c>resourceVersion</c> (read again and retried on 409): server-side
 /// apply alone cannot take away a rule another manager owns. Every write is read back and compared with Git.
 /// </summary>
-internal sealed class PolicyRepair(IKubernetes client, Baseline baseline, DecisionSettings settings, bool serverDryRun)
+/// <param name="gitSpecs">Where Git's spec of a policy to restore is read from.</param>
+internal sealed class PolicyRepair(IKubernetes client, Baseline baseline, Git.GitServedSpecs gitSpecs, DecisionSettings settings, bool serverDryRun)
 {
     public const string FieldManager = "admissionguard";
 
@@ -47,6 +48,11 @@ internal sealed class PolicyRepair(IKubernetes client, Baseline baseline, Decisi
         catch (Exception e) when (KubernetesApi.IsApiError(e))
         {
             return new RepairOutcome(step, false, KubernetesApi.Describe(e, client.BaseUri.ToString()));
+        }
+        catch (InvalidOperationException e)
+        {
+            // Git's spec could not be had: nothing was written.
+            return new RepairOutcome(step, false, e.Message);
         }
     }
 
@@ -131,9 +137,8 @@ internal sealed class PolicyRepair(IKubernetes client, Baseline baseline, Decisi
         baseline.Find(item.Id) ?? throw new InvalidOperationException($"{item.Id} is not in the baseline the plan was made from");
 
     /// <summary>Git's spec as the API server would serve it (<see cref="Core.Policy.ServedSpec"/>).</summary>
-    private static V1NetworkPolicySpec Spec(BaselineEntry entry) =>
-        KubernetesJson.Deserialize<V1NetworkPolicySpec>(Encoding.UTF8.GetString(
-            entry.ServedSpec ?? throw new InvalidOperationException($"{entry.Policy.Id}: Git's spec could not be written as the API server serves it")));
+    private V1NetworkPolicySpec Spec(BaselineEntry entry) =>
+        KubernetesJson.Deserialize<V1NetworkPolicySpec>(Encoding.UTF8.GetString(gitSpecs.For(baseline, entry)));
 
     /// <summary>The live map with its governed keys made Git's: others' keys (ignored ones) are left as they are.</summary>
     private static Dictionary<string, string>? Governed(IDictionary<string, string>? live, IReadOnlyDictionary<string, string> git, MetadataFilter governed)

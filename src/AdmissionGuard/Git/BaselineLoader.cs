@@ -40,6 +40,7 @@ public sealed record ManifestFile(string Path, string Text)
         RenderedFrom = Rendered ? Path : null,
         OriginOf = Origins is { } origins ? name => origins.GetValueOrDefault(name) : null,
         Via = Rendered ? (Path.Length == 0 ? "." : Path) : null,
+        KeepServedSpec = Source is not null,
     };
 }
 
@@ -311,7 +312,7 @@ internal static class BaselineLoader
             commitSha,
             settings.Ref,
             now,
-            declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedSpec = d.ServedSpec, Via = d.Via }),
+            declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedDigest = d.ServedDigest, ServedSpec = d.ServedSpec, Via = d.Via }),
             [.. notices, .. perFile.SelectMany(p => p).Select(d => d.Notice).OfType<string>()]);
         return (baseline, perFile);
     }

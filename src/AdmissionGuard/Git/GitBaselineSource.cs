@@ -76,13 +76,7 @@ internal sealed class GitBaselineSource
     }
 
     /// <summary>A file's text at a fetched commit (the base or component file of a rendered policy), or null.</summary>
-    public string? ReadText(string commit, string path)
-    {
-        using var repo = _cache.Open();
-        return LibGit2Sharp.RepositoryExtensions.Lookup<LibGit2Sharp.Commit>(repo, commit)?[path]?.Target is LibGit2Sharp.Blob blob && blob.Size <= ManifestReader.MaxFileBytes
-            ? blob.GetContentText()
-            : null;
-    }
+    public string? ReadText(string commit, string path) => _cache.ReadText(commit, path);
 
     /// <summary>Fetch and load at once, for the one-shot verbs.</summary>
     public Baseline FetchAndLoad(DateTimeOffset now) => Load(Fetch(CancellationToken.None), now).Baseline;

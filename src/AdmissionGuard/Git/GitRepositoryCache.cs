@@ -83,6 +83,20 @@ internal sealed class GitRepositoryCache(GitSettings settings)
 
     public Repository Open() => new(Directory);
 
+    /// <summary>A file's text at a fetched commit, or null when the commit, the file or the clone is not there.</summary>
+    public string? ReadText(string commit, string path)
+    {
+        if (!Repository.IsValid(Directory))
+        {
+            return null;
+        }
+
+        using var repo = Open();
+        return repo.Lookup<Commit>(commit)?[path]?.Target is Blob blob && blob.Size <= ManifestReader.MaxFileBytes
+            ? blob.GetContentText()
+            : null;
+    }
+
     private CredentialsHandler? Credentials()
     {
         if (settings.TokenFile is not { Length: > 0 } tokenFile)

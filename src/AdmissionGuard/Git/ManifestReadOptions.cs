@@ -18,4 +18,10 @@ internal sealed record ManifestReadOptions(string DefaultNamespace)
 
     /// <summary>For kustomize output: the source folder, as messages name it (<c>apps/base/db.yaml via apps/overlays/prod</c>).</summary>
     public string? Via { get; init; }
+
+    /// <summary>
+    /// Keep each policy's served spec, not only its digest: a repair applies it, and reading the file again for a repair
+    /// would mean rendering its source again.
+    /// </summary>
+    public bool KeepServedSpec { get; init; }
 }

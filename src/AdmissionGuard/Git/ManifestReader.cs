@@ -8,7 +8,8 @@ namespace AdmissionGuard.Git;
 
 /// <summary>A NetworkPolicy declared in a manifest file, with its place in the file.</summary>
 /// <param name="Path">The file that declares it: for a rendered source, the base or component file kustomize read it from.</param>
-internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, byte[]? ServedSpec)
+/// <param name="ServedDigest">The digest of its spec as the API server would serve it (<see cref="ServedSpec"/>), when it could be rendered.</param>
+internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int DocumentIndex, SpecDigest? ServedDigest)
 {
     private readonly string? _location;
 
@@ -32,6 +33,9 @@ internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int D
 
     /// <summary>Something about the manifest worth fixing that does not make it invalid here (a <c>status</c> field).</summary>
     public string? Notice { get; init; }
+
+    /// <summary>The served spec itself, kept when <see cref="ManifestReadOptions.KeepServedSpec"/> asked for it.</summary>
+    public byte[]? ServedSpec { get; init; }
 }
 
 /// <summary>A manifest that cannot be read, located by file and document (index from 0), in one line.</summary>
@@ -267,9 +271,11 @@ internal static class ManifestReader
             policy = policy with { Namespace = target };
         }
 
-        var served = ServedSpec.Render(json, policy.Spec);
-        return new DeclaredPolicy(policy, origin ?? path, index, served)
+        var served = options.KeepServedSpec ? ServedSpec.Render(json, policy.Spec) : null;
+        var digest = options.KeepServedSpec ? served is null ? null : SpecDigest.Of(served) : ServedSpec.Digest(json, policy.Spec);
+        return new DeclaredPolicy(policy, origin ?? path, index, digest)
         {
+            ServedSpec = served,
             Location = location,
             Via = origin is null ? null : options.Via,
             Notice = json.TryGetProperty("status", out _)

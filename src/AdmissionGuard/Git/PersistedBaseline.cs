@@ -271,7 +271,7 @@ internal sealed class PersistedBaseline(GitSettings settings)
     };
 
     /// <summary>Part of the file's name: a build that writes another format never reads this one, nor the reverse.</summary>
-    private const string Format = "5";
+    private const string Format = "6";
 
     /// <summary>
     /// This build, in the file's name as well: what a file declares is reused for unchanged files of later commits, so a

@@ -5,7 +5,7 @@ namespace AdmissionGuard.Git;
 
 /// <summary>
 /// One manifest file of a persisted baseline, as one line of JSON: the file (its path, blob, source) and the policies
-/// read from it, each with its name, its <see cref="ServedSpec"/> (base64), and its other parts as indexes into the
+/// read from it, each with its name, its <see cref="ServedSpec"/>'s digest (and for a rendered source the served spec itself, both base64), and its other parts as indexes into the
 /// baseline's part tables (<see cref="PersistedPartsWriter"/>). A restart reads them back without parsing YAML or
 /// reading any spec again, and needs neither Git nor the cached clone.
 /// </summary>
@@ -84,6 +84,13 @@ internal static class PersistedManifest
         WriteIfSet(writer, "labels", parts.LabelSet(policy.Labels));
         WriteIfSet(writer, "annotations", parts.LabelSet(policy.Annotations));
         writer.WriteNumber("spec", parts.Spec(policy.Spec));
+        if (declared.ServedDigest is { } digest)
+        {
+            Span<byte> bytes = stackalloc byte[SpecDigest.Size];
+            digest.WriteTo(bytes);
+            writer.WriteBase64String("digest", bytes);
+        }
+
         if (declared.ServedSpec is { } served)
         {
             writer.WriteBase64String("served", served);
@@ -101,8 +108,9 @@ internal static class PersistedManifest
             parts.LabelSet(item.TryGetProperty("labels", out var labels) ? labels.GetInt32() : -1),
             parts.LabelSet(item.TryGetProperty("annotations", out var annotations) ? annotations.GetInt32() : -1));
         var (path, document) = (Optional(item, "path"), Property(item, "document").GetInt32());
-        var read = new DeclaredPolicy(policy, path ?? filePath, document, item.TryGetProperty("served", out var served) ? served.GetBytesFromBase64() : null)
+        var read = new DeclaredPolicy(policy, path ?? filePath, document, item.TryGetProperty("digest", out var digest) ? Digest(digest) : null)
         {
+            ServedSpec = item.TryGetProperty("served", out var served) ? served.GetBytesFromBase64() : null,
             Via = Optional(item, "via"),
             Notice = Optional(item, "notice"),
         };
@@ -110,6 +118,12 @@ internal static class PersistedManifest
         // Written only when it is not the whole document's in the file; the policy keeps it only when it is not its own path's.
         var location = Optional(item, "location");
         return location is null && path is null ? read : read with { Location = location ?? ManifestReader.DocumentLocation(filePath, document) };
+    }
+
+    private static SpecDigest Digest(JsonElement digest)
+    {
+        var bytes = digest.GetBytesFromBase64();
+        return bytes.Length == SpecDigest.Size ? SpecDigest.FromBytes(bytes) : throw new JsonException($"a policy's \"digest\" is {bytes.Length} bytes, not {SpecDigest.Size}");
     }
 
     private static void WriteIfSet(Utf8JsonWriter writer, string name, int index)

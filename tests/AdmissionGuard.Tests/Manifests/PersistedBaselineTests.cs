@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using AdmissionGuard.Core;
 using AdmissionGuard.Core.Policy;
 using AdmissionGuard.Git;
@@ -52,10 +53,43 @@ public sealed class PersistedBaselineTests
     {
         var policy = ManifestReader.Read("a.yaml", Policy("a", 80), "default").Single();
 
-        var back = RoundTrip(new ManifestFile("a.yaml", ""), [policy with { ServedSpec = null }]).Read!.Single();
+        var back = RoundTrip(new ManifestFile("a.yaml", ""), [policy with { ServedDigest = null }]).Read!.Single();
 
+        Assert.Null(back.ServedDigest);
         Assert.Null(back.ServedSpec);
         Assert.Equal(policy.Policy.Spec.Key, back.Policy.Spec.Key);
+    }
+
+    [Fact]
+    public void A_plain_files_policy_keeps_its_digest_and_a_rendered_ones_its_served_spec_too()
+    {
+        var plain = ManifestReader.Read("a.yaml", Policy("a", 80), "default").Single();
+        var rendered = ManifestReader.Read("a.yaml", Policy("a", 80), new ManifestReadOptions("default") { KeepServedSpec = true }).Single();
+
+        var plainBack = RoundTrip(new ManifestFile("a.yaml", ""), [plain]).Read!.Single();
+        var renderedBack = RoundTrip(new ManifestFile("a.yaml", "") { Source = "overlay", Rendered = true }, [rendered]).Read!.Single();
+
+        Assert.NotNull(plain.ServedDigest);
+        Assert.Equal(plain.ServedDigest, plainBack.ServedDigest);
+        Assert.Null(plainBack.ServedSpec);
+        Assert.Equal(plain.ServedDigest, renderedBack.ServedDigest);
+        Assert.Equal(rendered.ServedSpec, renderedBack.ServedSpec);
+    }
+
+    [Theory]
+    [InlineData("AAAA")]
+    [InlineData("not base64!")]
+    public void A_damaged_digest_is_refused_in_one_line(string digest)
+    {
+        var policy = ManifestReader.Read("a.yaml", Policy("a", 80), "default").Single();
+        var line = Encoding.UTF8.GetString(Line(new ManifestFile("a.yaml", ""), [policy], out var parts));
+        var damaged = System.Text.RegularExpressions.Regex.Replace(line, "\"digest\":\"[^\"]*\"", $"\"digest\":\"{digest}\"");
+        Assert.NotEqual(line, damaged);
+
+        var error = Assert.ThrowsAny<Exception>(() => PersistedManifest.Read(Encoding.UTF8.GetBytes(damaged), parts));
+
+        Assert.True(error is JsonException or FormatException, error.GetType().Name);
+        Assert.DoesNotContain('\n', error.Message);
     }
 
     [Fact]
@@ -133,7 +167,7 @@ public sealed class PersistedBaselineTests
     {
         using var cache = new TempDirectory();
         var settings = new GitSettings { Repository = "https://git.example.com/p.git", CacheDirectory = cache.Path };
-        var list = "apiVersion: v1\nkind: List\nitems:\n" + string.Concat(Enumerable.Range(0, 6000).Select(i =>
+        var list = "apiVersion: v1\nkind: List\nitems:\n" + string.Concat(Enumerable.Range(0, 20_000).Select(i =>
             $"- {{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {{name: p-{i}, namespace: shop, labels: {{team: platform-{i % 7}}}}}, spec: {{podSelector: {{matchLabels: {{app: app-{i}}}}}}}}}\n"));
         var loaded = BaselineLoader.Load(new string('a', 40), [new ManifestFile("all.yaml", list) { BlobId = "b1" }], [], settings, DateTimeOffset.UnixEpoch);
         var persisted = new PersistedBaseline(settings);
@@ -142,8 +176,8 @@ public sealed class PersistedBaselineTests
         var back = persisted.Load(DateTimeOffset.UnixEpoch)!;
 
         Assert.True(File.ReadAllLines(persisted.FilePath).Single(IsFileLine).Length > 1 << 20, "the file's line is longer than a read chunk");
-        Assert.Equal(6000, back.Baseline.Count);
-        Assert.Equal("app-5999", back.Baseline.Find(new PolicyKey("shop", "p-5999"))!.Policy.Spec.PodSelector.MatchLabels[0].Value);
+        Assert.Equal(20_000, back.Baseline.Count);
+        Assert.Equal("app-19999", back.Baseline.Find(new PolicyKey("shop", "p-19999"))!.Policy.Spec.PodSelector.MatchLabels[0].Value);
         foreach (var entry in loaded.Baseline.Entries)
         {
             AssertSameEntry(entry, back.Baseline.Find(entry.Policy.Id)!);
@@ -239,7 +273,11 @@ public sealed class PersistedBaselineTests
         AssertSame(declared, back);
     }
 
-    private static ManifestFile RoundTrip(ManifestFile file, IReadOnlyList<DeclaredPolicy> policies)
+    private static ManifestFile RoundTrip(ManifestFile file, IReadOnlyList<DeclaredPolicy> policies) =>
+        PersistedManifest.Read(Line(file, policies, out var parts), parts);
+
+    /// <summary>The file's persisted line, and the part tables it refers to as read back.</summary>
+    private static byte[] Line(ManifestFile file, IReadOnlyList<DeclaredPolicy> policies, out PersistedPartsReader read)
     {
         var parts = new PersistedPartsWriter();
         foreach (var policy in policies)
@@ -255,14 +293,14 @@ public sealed class PersistedBaselineTests
             PersistedManifest.Write(writer, file, policies, parts);
         }
 
-        var read = new PersistedPartsReader(parts.Counts, partLines.Count, partLines.Sum(line => (long)line.Length));
+        read = new PersistedPartsReader(parts.Counts, partLines.Count, partLines.Sum(line => (long)line.Length));
         foreach (var line in partLines)
         {
             read.Begin(PersistedPartsReader.SectionOf(line));
             read.Read(line);
         }
 
-        return PersistedManifest.Read(buffer.ToArray(), read);
+        return buffer.ToArray();
     }
 
     private static void AssertSame(IReadOnlyList<DeclaredPolicy> expected, IReadOnlyList<DeclaredPolicy> actual)
@@ -274,6 +312,7 @@ public sealed class PersistedBaselineTests
             AssertSamePolicy(e.Policy, a.Policy, e.Location);
             Assert.Equal((e.Path, e.DocumentIndex, e.Location, e.Via, e.Notice), (a.Path, a.DocumentIndex, a.Location, a.Via, a.Notice));
             Assert.Equal(e.ServedSpec, a.ServedSpec);
+            Assert.Equal(e.ServedDigest, a.ServedDigest);
         }
     }
 
@@ -282,6 +321,7 @@ public sealed class PersistedBaselineTests
         AssertSamePolicy(expected.Policy, actual.Policy, expected.SourcePath);
         Assert.Equal((expected.SourcePath, expected.DocumentIndex, expected.Via), (actual.SourcePath, actual.DocumentIndex, actual.Via));
         Assert.Equal(expected.ServedSpec, actual.ServedSpec);
+        Assert.Equal(expected.ServedDigest, actual.ServedDigest);
     }
 
     private static void AssertSamePolicy(CanonicalPolicy expected, CanonicalPolicy actual, string where)

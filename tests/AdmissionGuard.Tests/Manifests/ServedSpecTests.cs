@@ -42,6 +42,32 @@ public class ServedSpecTests
             var served = $$"""{"metadata":{"name":"{{policy.Policy.Name}}"},"spec":{{Encoding.UTF8.GetString(policy.ServedSpec!)}}}""";
             using var document = JsonDocument.Parse(served);
             Assert.Equal(policy.ServedSpec, ServedSpec.Render(document.RootElement, policy.Policy.Spec));
+            Assert.Equal(SpecDigest.Of(policy.ServedSpec), policy.ServedDigest);
         }
+    }
+
+    [Fact]
+    public void A_plain_read_keeps_the_digest_of_the_spec_a_kept_read_keeps()
+    {
+        const string Manifest = """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: db, namespace: shop}
+            spec:
+              podSelector: {matchLabels: {app: db}}
+              ingress:
+              - from: [{podSelector: {matchLabels: {app: api}}}]
+                ports: [{port: 5432}]
+            """;
+
+        var plain = ManifestReader.Read("db.yaml", Manifest, "default").Single();
+        var kept = ManifestReader.Read("db.yaml", Manifest, new ManifestReadOptions("default") { KeepServedSpec = true }).Single();
+
+        Assert.Null(plain.ServedSpec);
+        Assert.Equal(
+            """{"podSelector":{"matchLabels":{"app":"db"}},"ingress":[{"ports":[{"protocol":"TCP","port":5432}],"from":[{"podSelector":{"matchLabels":{"app":"api"}}}]}],"policyTypes":["Ingress"]}""",
+            Encoding.UTF8.GetString(kept.ServedSpec!));
+        Assert.Equal(SpecDigest.Of(kept.ServedSpec!), plain.ServedDigest);
+        Assert.Equal(plain.ServedDigest, kept.ServedDigest);
     }
 }

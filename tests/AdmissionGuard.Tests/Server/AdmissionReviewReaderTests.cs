@@ -260,8 +260,8 @@ public class AdmissionReviewReaderTests
             ["spec"] = served["spec"]!.DeepClone(),
         };
         var declared = ManifestReader.Read("policy.yaml", manifest.ToJsonString(), "default").Single();
-        var entry = new BaselineEntry(declared.Policy, declared.Path, declared.DocumentIndex) { ServedSpec = declared.ServedSpec };
-        Assert.NotNull(entry.ServedSpec);
+        var entry = new BaselineEntry(declared.Policy, declared.Path, declared.DocumentIndex) { ServedDigest = declared.ServedDigest };
+        Assert.NotNull(entry.ServedDigest);
         return (new Baseline("0123456789abcdef0123456789abcdef01234567", "main", DateTimeOffset.UnixEpoch, [entry]), entry);
     }
 

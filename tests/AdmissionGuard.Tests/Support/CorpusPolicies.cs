@@ -13,7 +13,7 @@ internal static class CorpusPolicies
         var corpus = Prerequisite.SharedFolder("corpus");
         var policies = Directory.EnumerateFiles(corpus, "*.yaml", SearchOption.AllDirectories)
             .Order(StringComparer.Ordinal)
-            .SelectMany(file => ManifestReader.Read(file, File.ReadAllText(file), defaultNamespace))
+            .SelectMany(file => ManifestReader.Read(file, File.ReadAllText(file), new ManifestReadOptions(defaultNamespace) { KeepServedSpec = true }))
             .ToList();
 
         // SOURCES.md: 122 NetworkPolicy documents.

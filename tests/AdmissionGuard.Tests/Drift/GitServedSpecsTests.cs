@@ -1,0 +1,112 @@
+using System.Text;
+using AdmissionGuard.Core;
+using AdmissionGuard.Core.Policy;
+using AdmissionGuard.Git;
+using AdmissionGuard.Tests.Support;
+
+namespace AdmissionGuard.Tests.Drift;
+
+/// <summary>
+/// <see cref="GitServedSpecs"/>: the spec a repair applies. A plain file's policy keeps only its spec's digest, so the file is
+/// read again from the cached clone at the baseline's commit, and must give the spec the baseline holds.
+/// </summary>
+public sealed class GitServedSpecsTests : IDisposable
+{
+    // Peers out of order, a CIDR as written, a named port: a repair must restore them as Git has them, not as compared.
+    private const string Declared = """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: db, namespace: shop}
+        spec:
+          podSelector: {matchLabels: {app: db}}
+          ingress:
+          - from:
+            - podSelector: {matchLabels: {app: web}}
+            - ipBlock: {cidr: 10.1.0.0/16}
+            - podSelector: {matchLabels: {app: api}}
+            ports: [{port: postgres}]
+        """;
+
+    private readonly GitRepository _repository = new();
+    private readonly TempDirectory _cache = new();
+
+    [Fact]
+    public void A_plain_files_spec_is_read_again_as_Git_has_it()
+    {
+        var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared, ["shop/other.yaml"] = Other });
+        var entry = baseline.Find(new PolicyKey("shop", "db"))!;
+
+        var served = new GitServedSpecs(settings).For(baseline, entry);
+
+        Assert.Null(entry.ServedSpec);
+        Assert.Equal(
+            """{"podSelector":{"matchLabels":{"app":"db"}},"ingress":[{"ports":[{"protocol":"TCP","port":"postgres"}],"from":[{"podSelector":{"matchLabels":{"app":"web"}}},{"ipBlock":{"cidr":"10.1.0.0/16"}},{"podSelector":{"matchLabels":{"app":"api"}}}]}],"policyTypes":["Ingress"]}""",
+            Encoding.UTF8.GetString(served));
+        Assert.Equal(entry.ServedDigest, SpecDigest.Of(served));
+    }
+
+    [Fact]
+    public void A_spec_that_does_not_match_the_digest_the_baseline_holds_is_refused()
+    {
+        var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared });
+        var entry = baseline.Find(new PolicyKey("shop", "db"))! with { ServedDigest = SpecDigest.Of("{}"u8) };
+
+        var error = Assert.Throws<InvalidOperationException>(() => new GitServedSpecs(settings).For(baseline, entry));
+
+        Assert.Equal($"shop/db.yaml@{baseline.ShortCommit}, read again, does not give the spec the baseline holds", error.Message);
+    }
+
+    [Fact]
+    public void Without_the_cached_clone_the_repair_says_where_it_looked()
+    {
+        var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared });
+        var clone = new GitRepositoryCache(settings).Directory;
+        Directory.Delete(clone, recursive: true);
+
+        var error = Assert.Throws<InvalidOperationException>(() => new GitServedSpecs(settings).For(baseline, baseline.Find(new PolicyKey("shop", "db"))!));
+
+        Assert.Equal($"cannot read shop/db.yaml@{baseline.ShortCommit} from the cached clone in {clone}", error.Message);
+    }
+
+    [Fact]
+    public void A_policy_whose_spec_could_not_be_rendered_has_none_to_restore()
+    {
+        var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared });
+        var entry = baseline.Find(new PolicyKey("shop", "db"))! with { ServedDigest = null };
+
+        var error = Assert.Throws<InvalidOperationException>(() => new GitServedSpecs(settings).For(baseline, entry));
+
+        Assert.Equal("Git's spec could not be written as the API server serves it", error.Message);
+    }
+
+    [Fact]
+    public void A_kept_spec_is_used_as_it_is()
+    {
+        var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared });
+        var entry = baseline.Find(new PolicyKey("shop", "db"))! with { ServedSpec = "{\"podSelector\":{}}"u8.ToArray() };
+        Directory.Delete(new GitRepositoryCache(settings).Directory, recursive: true);
+
+        Assert.Equal("{\"podSelector\":{}}", Encoding.UTF8.GetString(new GitServedSpecs(settings).For(baseline, entry)));
+    }
+
+    public void Dispose()
+    {
+        _repository.Dispose();
+        _cache.Dispose();
+    }
+
+    private const string Other = """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: other, namespace: shop}
+        spec: {podSelector: {}}
+        """;
+
+    private (GitSettings Settings, Baseline Baseline) Loaded(Dictionary<string, string> files)
+    {
+        _repository.Commit(files);
+        var settings = new GitSettings { Repository = _repository.Path, CacheDirectory = _cache.Path };
+        var source = new GitBaselineSource(settings, TimeProvider.System);
+        return (settings, source.Load(source.Fetch(CancellationToken.None), DateTimeOffset.UtcNow).Baseline);
+    }
+}
