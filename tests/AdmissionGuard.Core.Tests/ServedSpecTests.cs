@@ -106,6 +106,19 @@ public class ServedSpecTests
     }
 
     [Fact]
+    public void Many_match_labels_are_written_in_byte_order()
+    {
+        var keys = Enumerable.Range(0, 40).Select(i => $"k{i:D2}").Concat(["app.kubernetes.io/name", "app-x", "app", "App", "a_b"]).Reverse().ToList();
+        var labels = string.Join(",", keys.Select(k => $"\"{k}\":\"v\""));
+
+        var rendered = Render(Policies.Object($"{{\"podSelector\":{{\"matchLabels\":{{{labels}}}}}}}"));
+
+        var expected = string.Join(",", keys.Order(StringComparer.Ordinal).Select(k => $"\"{k}\":\"v\""));
+        Assert.Equal($"{{\"podSelector\":{{\"matchLabels\":{{{expected}}}}},\"policyTypes\":[\"Ingress\"]}}", rendered is null ? "(not rendered)" : Encoding.UTF8.GetString(rendered));
+        Assert.StartsWith("\"App\":\"v\",\"a_b\":\"v\",\"app\":\"v\",\"app-x\":\"v\",\"app.kubernetes.io/name\"", expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_rendering_that_does_not_read_back_as_the_declared_spec_is_dropped()
     {
         using var document = JsonDocument.Parse(Policies.Object("""{"ingress":[{"ports":[{"port":80}]}]}"""));

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -97,15 +98,15 @@ public static class ServedSpec
         writer.WriteStartObject();
         writer.WritePropertyName("podSelector");
         if (!TryWriteSelector(writer, podSelector)
-            || !TryWriteList(writer, "ingress", ingress, TryWriteIngressRule)
-            || !TryWriteList(writer, "egress", egress, TryWriteEgressRule))
+            || !TryWriteList(writer, "ingress"u8, ingress, TryWriteIngressRule)
+            || !TryWriteList(writer, "egress"u8, egress, TryWriteEgressRule))
         {
             return false;
         }
 
         if (Count(policyTypes) > 0)
         {
-            if (!TryWriteStrings(writer, "policyTypes", policyTypes))
+            if (!TryWriteStrings(writer, "policyTypes"u8, policyTypes))
             {
                 return false;
             }
@@ -132,17 +133,17 @@ public static class ServedSpec
 
     private static bool TryWriteEgressRule(Utf8JsonWriter writer, JsonElement rule) => TryWriteObject(writer, rule, EgressRuleFields, TryWriteRuleFields);
 
-    private static bool TryWriteRuleFields(Utf8JsonWriter writer, JsonElement[] fields, string[] names) =>
-        TryWriteList(writer, names[0], fields[0], TryWritePort) && TryWriteList(writer, names[1], fields[1], TryWritePeer);
+    private static bool TryWriteRuleFields(Utf8JsonWriter writer, ReadOnlySpan<JsonElement> fields, JsonEncodedText[] names) =>
+        TryWriteList(writer, names[0].EncodedUtf8Bytes, fields[0], TryWritePort) && TryWriteList(writer, names[1].EncodedUtf8Bytes, fields[1], TryWritePeer);
 
-    private static readonly string[] SpecFields = ["podSelector", "ingress", "egress", "policyTypes"];
-    private static readonly string[] SelectorFields = ["matchLabels", "matchExpressions"];
-    private static readonly string[] IngressRuleFields = ["ports", "from"];
-    private static readonly string[] EgressRuleFields = ["ports", "to"];
-    private static readonly string[] PortFields = ["protocol", "port", "endPort"];
-    private static readonly string[] PeerFields = ["podSelector", "namespaceSelector", "ipBlock"];
-    private static readonly string[] IpBlockFields = ["cidr", "except"];
-    private static readonly string[] RequirementFields = ["key", "operator", "values"];
+    private static readonly JsonEncodedText[] SpecFields = [JsonEncodedText.Encode("podSelector"), JsonEncodedText.Encode("ingress"), JsonEncodedText.Encode("egress"), JsonEncodedText.Encode("policyTypes")];
+    private static readonly JsonEncodedText[] SelectorFields = [JsonEncodedText.Encode("matchLabels"), JsonEncodedText.Encode("matchExpressions")];
+    private static readonly JsonEncodedText[] IngressRuleFields = [JsonEncodedText.Encode("ports"), JsonEncodedText.Encode("from")];
+    private static readonly JsonEncodedText[] EgressRuleFields = [JsonEncodedText.Encode("ports"), JsonEncodedText.Encode("to")];
+    private static readonly JsonEncodedText[] PortFields = [JsonEncodedText.Encode("protocol"), JsonEncodedText.Encode("port"), JsonEncodedText.Encode("endPort")];
+    private static readonly JsonEncodedText[] PeerFields = [JsonEncodedText.Encode("podSelector"), JsonEncodedText.Encode("namespaceSelector"), JsonEncodedText.Encode("ipBlock")];
+    private static readonly JsonEncodedText[] IpBlockFields = [JsonEncodedText.Encode("cidr"), JsonEncodedText.Encode("except")];
+    private static readonly JsonEncodedText[] RequirementFields = [JsonEncodedText.Encode("key"), JsonEncodedText.Encode("operator"), JsonEncodedText.Encode("values")];
 
     // NetworkPolicyPort: protocol (defaulted to TCP), port, endPort.
     private static bool TryWritePort(Utf8JsonWriter writer, JsonElement port) =>
@@ -150,25 +151,25 @@ public static class ServedSpec
         {
             if (Present(fields[0]))
             {
-                if (!TryWriteString(writer, "protocol", fields[0]))
+                if (!TryWriteString(writer, "protocol"u8, fields[0]))
                 {
                     return false;
                 }
             }
             else
             {
-                writer.WriteString("protocol", "TCP");
+                writer.WriteString("protocol"u8, "TCP"u8);
             }
 
-            return (!Present(fields[1]) || TryWriteIntOrString(writer, "port", fields[1]))
-                && (!Present(fields[2]) || TryWriteInteger(writer, "endPort", fields[2]));
+            return (!Present(fields[1]) || TryWriteIntOrString(writer, "port"u8, fields[1]))
+                && (!Present(fields[2]) || TryWriteInteger(writer, "endPort"u8, fields[2]));
         });
 
     // NetworkPolicyPeer: podSelector, namespaceSelector, ipBlock (cidr, except).
     private static bool TryWritePeer(Utf8JsonWriter writer, JsonElement peer) =>
         TryWriteObject(writer, peer, PeerFields, static (writer, fields, _) =>
         {
-            if (!TryWriteSelectorField(writer, "podSelector", fields[0]) || !TryWriteSelectorField(writer, "namespaceSelector", fields[1]))
+            if (!TryWriteSelectorField(writer, "podSelector"u8, fields[0]) || !TryWriteSelectorField(writer, "namespaceSelector"u8, fields[1]))
             {
                 return false;
             }
@@ -180,11 +181,11 @@ public static class ServedSpec
 
             writer.WritePropertyName("ipBlock");
             return TryWriteObject(writer, fields[2], IpBlockFields, static (writer, block, _) =>
-                TryWriteString(writer, "cidr", block[0]) && (Count(block[1]) == 0 || TryWriteStrings(writer, "except", block[1])));
+                TryWriteString(writer, "cidr"u8, block[0]) && (Count(block[1]) == 0 || TryWriteStrings(writer, "except"u8, block[1])));
         });
 
     /// <summary>A selector field of a peer: not written when absent or null.</summary>
-    private static bool TryWriteSelectorField(Utf8JsonWriter writer, string name, JsonElement selector)
+    private static bool TryWriteSelectorField(Utf8JsonWriter writer, ReadOnlySpan<byte> name, JsonElement selector)
     {
         if (!Present(selector))
         {
@@ -213,29 +214,13 @@ public static class ServedSpec
                     return false;
                 }
 
-                var labels = new List<(string Key, JsonElement Value)>();
-                foreach (var label in fields[0].EnumerateObject())
+                if (!TryWriteMatchLabels(writer, fields[0]))
                 {
-                    labels.Add((label.Name, label.Value));
-                }
-
-                if (labels.Count > 0)
-                {
-                    labels.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-                    writer.WriteStartObject("matchLabels");
-                    foreach (var (key, value) in labels)
-                    {
-                        if (!Plain(key) || !TryWriteString(writer, key, value))
-                        {
-                            return false;
-                        }
-                    }
-
-                    writer.WriteEndObject();
+                    return false;
                 }
             }
 
-            if (!TryWriteList(writer, "matchExpressions", fields[1], TryWriteRequirement))
+            if (!TryWriteList(writer, "matchExpressions"u8, fields[1], TryWriteRequirement))
             {
                 return false;
             }
@@ -245,15 +230,67 @@ public static class ServedSpec
         return true;
     }
 
+    /// <summary>matchLabels with its keys sorted by their bytes, as Go writes a map: only plain keys, so as C# orders them too.</summary>
+    private static bool TryWriteMatchLabels(Utf8JsonWriter writer, JsonElement matchLabels)
+    {
+        var count = 0;
+        foreach (var _ in matchLabels.EnumerateObject())
+        {
+            count++;
+        }
+
+        if (count == 0)
+        {
+            return true;
+        }
+
+        var labels = ArrayPool<JsonProperty>.Shared.Rent(count);
+        try
+        {
+            var index = 0;
+            foreach (var label in matchLabels.EnumerateObject())
+            {
+                labels[index++] = label;
+            }
+
+            var sorted = labels.AsSpan(0, count);
+            sorted.Sort(static (a, b) => JsonMarshal.GetRawUtf8PropertyName(a).SequenceCompareTo(JsonMarshal.GetRawUtf8PropertyName(b)));
+            writer.WriteStartObject("matchLabels");
+            foreach (var label in sorted)
+            {
+                var key = JsonMarshal.GetRawUtf8PropertyName(label);
+                if (!Plain(key) || !TryWriteString(writer, key, label.Value))
+                {
+                    return false;
+                }
+            }
+
+            writer.WriteEndObject();
+            return true;
+        }
+        finally
+        {
+            // The properties hold their document: the pool must not keep it alive.
+            ArrayPool<JsonProperty>.Shared.Return(labels, clearArray: true);
+        }
+    }
+
     private static bool TryWriteRequirement(Utf8JsonWriter writer, JsonElement requirement) =>
         TryWriteObject(writer, requirement, RequirementFields, static (writer, fields, _) =>
-            TryWriteString(writer, "key", fields[0]) && TryWriteString(writer, "operator", fields[1])
-            && (Count(fields[2]) == 0 || TryWriteStrings(writer, "values", fields[2])));
+            TryWriteString(writer, "key"u8, fields[0]) && TryWriteString(writer, "operator"u8, fields[1])
+            && (Count(fields[2]) == 0 || TryWriteStrings(writer, "values"u8, fields[2])));
 
-    private delegate bool FieldsWriter(Utf8JsonWriter writer, JsonElement[] fields, string[] names);
+    private delegate bool FieldsWriter(Utf8JsonWriter writer, ReadOnlySpan<JsonElement> fields, JsonEncodedText[] names);
+
+    /// <summary>The fields an object may have, by their index in its names (four at most), without an array per object.</summary>
+    [InlineArray(4)]
+    private struct FieldValues
+    {
+        private JsonElement _first;
+    }
 
     /// <summary>An object that has only the named fields, written by <paramref name="writeFields"/> (which gets them in the names' order).</summary>
-    private static bool TryWriteObject(Utf8JsonWriter writer, JsonElement element, string[] names, FieldsWriter writeFields)
+    private static bool TryWriteObject(Utf8JsonWriter writer, JsonElement element, JsonEncodedText[] names, FieldsWriter writeFields)
     {
         if (element.ValueKind != JsonValueKind.Object || !Fields(element, names, out var fields))
         {
@@ -273,7 +310,7 @@ public static class ServedSpec
     private delegate bool ItemWriter(Utf8JsonWriter writer, JsonElement item);
 
     /// <summary>A list field with <c>omitempty</c>: absent, null and empty lists are not written.</summary>
-    private static bool TryWriteList(Utf8JsonWriter writer, string name, JsonElement list, ItemWriter writeItem)
+    private static bool TryWriteList(Utf8JsonWriter writer, ReadOnlySpan<byte> name, JsonElement list, ItemWriter writeItem)
     {
         if (Count(list) == 0)
         {
@@ -293,7 +330,7 @@ public static class ServedSpec
         return true;
     }
 
-    private static bool TryWriteStrings(Utf8JsonWriter writer, string name, JsonElement list)
+    private static bool TryWriteStrings(Utf8JsonWriter writer, ReadOnlySpan<byte> name, JsonElement list)
     {
         if (list.ValueKind != JsonValueKind.Array)
         {
@@ -315,7 +352,7 @@ public static class ServedSpec
         return true;
     }
 
-    private static bool TryWriteString(Utf8JsonWriter writer, string name, JsonElement value)
+    private static bool TryWriteString(Utf8JsonWriter writer, ReadOnlySpan<byte> name, JsonElement value)
     {
         if (!TryGetPlain(value, out var text))
         {
@@ -335,23 +372,14 @@ public static class ServedSpec
             return false;
         }
 
-        var raw = JsonMarshal.GetRawUtf8Value(value);
-        text = raw[1..^1];
-        foreach (var c in text)
-        {
-            if (!(char.IsAsciiLetterOrDigit((char)c) || c is (byte)'.' or (byte)'-' or (byte)'_' or (byte)'/' or (byte)':'))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        text = JsonMarshal.GetRawUtf8Value(value)[1..^1];
+        return Plain(text);
     }
 
-    private static bool TryWriteIntOrString(Utf8JsonWriter writer, string name, JsonElement value) =>
+    private static bool TryWriteIntOrString(Utf8JsonWriter writer, ReadOnlySpan<byte> name, JsonElement value) =>
         value.ValueKind == JsonValueKind.String ? TryWriteString(writer, name, value) : TryWriteInteger(writer, name, value);
 
-    private static bool TryWriteInteger(Utf8JsonWriter writer, string name, JsonElement value)
+    private static bool TryWriteInteger(Utf8JsonWriter writer, ReadOnlySpan<byte> name, JsonElement value)
     {
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
         {
@@ -366,11 +394,11 @@ public static class ServedSpec
     /// Text that Go and <see cref="Utf8JsonWriter"/> write the same way, unescaped. Labels, CIDRs, port
     /// names and protocols are always this; anything else is left to the full read.
     /// </summary>
-    private static bool Plain(string text)
+    private static bool Plain(ReadOnlySpan<byte> text)
     {
         foreach (var c in text)
         {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '/' or ':'))
+            if (!(char.IsAsciiLetterOrDigit((char)c) || c is (byte)'.' or (byte)'-' or (byte)'_' or (byte)'/' or (byte)':'))
             {
                 return false;
             }
@@ -380,13 +408,13 @@ public static class ServedSpec
     }
 
     /// <summary>Picks the named fields of an object; false when it has any other field (the strict reader decides what that means).</summary>
-    private static bool Fields(JsonElement obj, string[] names, out JsonElement[] values)
+    private static bool Fields(JsonElement obj, JsonEncodedText[] names, out FieldValues values)
     {
-        values = new JsonElement[names.Length];
+        values = default;
         foreach (var field in obj.EnumerateObject())
         {
             var index = names.Length - 1;
-            while (index >= 0 && !field.NameEquals(names[index]))
+            while (index >= 0 && !field.NameEquals(names[index].EncodedUtf8Bytes))
             {
                 index--;
             }

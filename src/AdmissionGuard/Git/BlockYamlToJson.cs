@@ -19,6 +19,15 @@ internal static class BlockYamlToJson
     /// <summary>YamlDotNet refuses a simple key longer than 1,024 characters.</summary>
     private const int MaxKeyLength = 1000;
 
+    /// <summary>A thread's JSON buffer is kept for its next document up to this size: a baseline converts thousands in a row.</summary>
+    private const int MaxKeptBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? JsonBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? JsonWriter;
+
     /// <summary>Below <see cref="YamlToJson.MaxDepth"/>, so the reference reader gives the error for anything as deep.</summary>
     private const int MaxDepth = YamlToJson.MaxDepth - 4;
 
@@ -55,17 +64,31 @@ internal static class BlockYamlToJson
                 continue;
             }
 
-            var buffer = new ArrayBufferWriter<byte>(2048);
-            using (var writer = new Utf8JsonWriter(buffer))
+            var buffer = JsonBuffer ??= new ArrayBufferWriter<byte>(2048);
+            var writer = JsonWriter ??= new Utf8JsonWriter(buffer);
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
+            try
             {
                 if (!converter.Document(writer, from, to))
                 {
                     result.ForEach(document => document?.Dispose());
                     return null;
                 }
-            }
 
-            result.Add(JsonDocument.Parse(buffer.WrittenMemory));
+                writer.Flush();
+
+                // The document copies the JSON into a pooled array that its disposal returns: the buffer serves the next one.
+                var reader = new Utf8JsonReader(buffer.WrittenSpan);
+                result.Add(JsonDocument.ParseValue(ref reader));
+            }
+            finally
+            {
+                if (buffer.Capacity > MaxKeptBuffer)
+                {
+                    (JsonBuffer, JsonWriter) = (null, null);
+                }
+            }
         }
 
         return result;

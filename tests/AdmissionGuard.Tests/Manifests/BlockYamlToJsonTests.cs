@@ -158,6 +158,28 @@ public class BlockYamlToJsonTests
     }
 
     [Fact]
+    public void Documents_before_and_after_a_large_one_read_as_the_reference_reader_reads_them()
+    {
+        var large = "items:\n" + string.Concat(Enumerable.Range(0, 5_000).Select(i => $"- name: item-{i}\n  port: {i}\n"));
+        var text = "a: 1\n---\n" + large + "---\nb: [x, z]\n---\n" + large + "---\nc: {}\n";
+        var documents = BlockYamlToJson.TryConvert(text);
+        Assert.NotNull(documents);
+        try
+        {
+            var json = documents.Select(document => document?.RootElement.GetRawText()).ToList();
+            Assert.True(json[1]!.Length > 64 * 1024, $"the large document is {json[1]!.Length} characters of JSON");
+            Assert.Equal(Reference(text), json);
+            Assert.Equal(["""{"a":1}""", """{"b":["x","z"]}""", """{"c":{}}"""], new List<string?> { json[0], json[2], json[4] });
+        }
+        finally
+        {
+            documents.ForEach(document => document?.Dispose());
+        }
+
+        Assert.Equal(["""{"d":2}"""], Block("d: 2\n")!);
+    }
+
+    [Fact]
     public void The_repositorys_own_YAML_files_read_as_the_reference_reader_reads_them()
     {
         var files = Directory.EnumerateFiles(RepositoryRoot.Path, "*.yaml", SearchOption.AllDirectories)
