@@ -37,25 +37,43 @@ public class SpecDigestTests
     }
 
     [Fact]
-    public void Reads_back_from_the_bytes_it_writes()
+    public void Reads_back_from_the_bytes_it_writes_its_length_and_then_its_SHA_256()
     {
         var digest = SpecDigest.Of("spec"u8);
         var bytes = new byte[SpecDigest.Size];
 
         digest.WriteTo(bytes);
 
-        Assert.Equal(SHA256.HashData("spec"u8.ToArray()), bytes);
+        Assert.Equal(4, digest.Length);
+        Assert.Equal([4, 0, 0, 0], bytes[..4]);
+        Assert.Equal(SHA256.HashData("spec"u8.ToArray()), bytes[4..]);
         Assert.Equal(digest, SpecDigest.FromBytes(bytes));
+    }
+
+    [Fact]
+    public void Is_the_digest_only_of_its_own_text()
+    {
+        var text = Encoding.UTF8.GetBytes("""{"podSelector":{},"policyTypes":["Ingress"]}""");
+        var digest = SpecDigest.Of(text);
+        var sameLength = (byte[])text.Clone();
+        sameLength[5] ^= 1;
+
+        Assert.True(digest.IsDigestOf(text));
+        Assert.False(digest.IsDigestOf(sameLength));
+        Assert.False(digest.IsDigestOf(text.AsSpan(1)));
+        Assert.False(digest.IsDigestOf([]));
+        Assert.False(default(SpecDigest).IsDigestOf([]));
     }
 
     [Theory]
     [InlineData(0)]
-    [InlineData(31)]
-    [InlineData(33)]
+    [InlineData(32)]
+    [InlineData(35)]
+    [InlineData(37)]
     public void Refuses_a_digest_of_another_size(int size)
     {
         var error = Assert.Throws<ArgumentException>(() => SpecDigest.FromBytes(new byte[size]));
 
-        Assert.StartsWith($"a spec digest is 32 bytes, not {size}", error.Message);
+        Assert.StartsWith($"a spec digest is 36 bytes, not {size}", error.Message);
     }
 }

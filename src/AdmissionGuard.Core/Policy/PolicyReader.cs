@@ -136,7 +136,7 @@ public static class PolicyReader
         {
             spec = shared.Spec;
         }
-        else if (shared.ExpectedSpec is not null && SpecDigest.Of(policy.Spec.Span) == shared.ExpectedSpecDigest)
+        else if (shared.ExpectedSpec is not null && shared.ExpectedSpecDigest.IsDigestOf(policy.Spec.Span))
         {
             spec = shared.ExpectedSpec;
         }

@@ -12,7 +12,13 @@ namespace AdmissionGuard.Git;
 /// </summary>
 internal sealed class GitServedSpecs(GitSettings settings)
 {
+    /// <summary>Files whose specs are kept once read: a repair of many policies of one file reads it once.</summary>
+    private const int KeptFiles = 16;
+
     private readonly GitRepositoryCache _cache = new(settings);
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(string Commit, string Path), Dictionary<(PolicyKey, int), byte[]?>> _files = [];
+    private readonly Queue<(string Commit, string Path)> _readOrder = new();
 
     /// <exception cref="InvalidOperationException">Git's spec cannot be had as the baseline read it; the message says why, in one line.</exception>
     public byte[] For(Baseline baseline, BaselineEntry entry)
@@ -22,20 +28,64 @@ internal sealed class GitServedSpecs(GitSettings settings)
             return kept;
         }
 
-        var id = entry.Policy.Id;
         if (entry.ServedDigest is not { } digest)
         {
             throw new InvalidOperationException("Git's spec could not be written as the API server serves it");
         }
 
-        var file = $"{entry.SourcePath}@{baseline.ShortCommit}";
-        var text = _cache.ReadText(baseline.Commit, entry.SourcePath)
-            ?? throw new InvalidOperationException($"cannot read {file} from the cached clone in {_cache.Directory}");
-        var options = new ManifestFile(entry.SourcePath, text).ReadOptions(settings.DefaultNamespace) with { KeepServedSpec = true };
-        var declared = ManifestReader.Read(entry.SourcePath, text, options)
-            .FirstOrDefault(d => d.DocumentIndex == entry.DocumentIndex && d.Policy.Id == id);
-        return declared?.ServedSpec is { } served && SpecDigest.Of(served) == digest
+        var file = $"{Excerpt.Of(entry.SourcePath, 300)}@{baseline.ShortCommit}";
+        var specs = Specs(baseline.Commit, entry.SourcePath, file);
+        if (!specs.TryGetValue((entry.Policy.Id, entry.DocumentIndex), out var served))
+        {
+            throw new InvalidOperationException($"{file}, read again, does not declare the policy in document {entry.DocumentIndex}");
+        }
+
+        return served is not null && digest.IsDigestOf(served)
             ? served
-            : throw new InvalidOperationException($"{file}, read again, does not give the spec the baseline holds");
+            : throw new InvalidOperationException($"{file}, read again, gives another spec than the baseline holds");
+    }
+
+    /// <summary>Every policy of the file at the commit, by name and document, with its served spec (null when it has none).</summary>
+    private Dictionary<(PolicyKey, int), byte[]?> Specs(string commit, string path, string file)
+    {
+        lock (_lock)
+        {
+            if (_files.TryGetValue((commit, path), out var known))
+            {
+                return known;
+            }
+        }
+
+        IReadOnlyList<DeclaredPolicy> declared;
+        try
+        {
+            var text = _cache.ReadText(commit, path)
+                ?? throw new InvalidOperationException($"cannot read {file} from the cached clone in {Excerpt.Of(_cache.Directory, 300)}");
+            declared = ManifestReader.Read(path, text, new ManifestFile(path, text).ReadOptions(settings.DefaultNamespace) with { KeepServedSpec = true });
+        }
+        catch (Exception e) when (e is LibGit2Sharp.LibGit2SharpException or ManifestException or IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"cannot read {file} from the cached clone in {Excerpt.Of(_cache.Directory, 300)}: {Excerpt.Of(e.Message, 300)}", e);
+        }
+
+        var specs = new Dictionary<(PolicyKey, int), byte[]?>();
+        foreach (var policy in declared)
+        {
+            specs[(policy.Policy.Id, policy.DocumentIndex)] = policy.ServedSpec;
+        }
+
+        lock (_lock)
+        {
+            if (_files.TryAdd((commit, path), specs))
+            {
+                _readOrder.Enqueue((commit, path));
+                if (_readOrder.Count > KeptFiles)
+                {
+                    _files.Remove(_readOrder.Dequeue());
+                }
+            }
+        }
+
+        return specs;
     }
 }

@@ -53,7 +53,57 @@ public sealed class GitServedSpecsTests : IDisposable
 
         var error = Assert.Throws<InvalidOperationException>(() => new GitServedSpecs(settings).For(baseline, entry));
 
-        Assert.Equal($"shop/db.yaml@{baseline.ShortCommit}, read again, does not give the spec the baseline holds", error.Message);
+        Assert.Equal($"shop/db.yaml@{baseline.ShortCommit}, read again, gives another spec than the baseline holds", error.Message);
+    }
+
+    [Fact]
+    public void A_policy_the_file_no_longer_declares_where_the_baseline_found_it_is_refused()
+    {
+        var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared });
+        var entry = baseline.Find(new PolicyKey("shop", "db"))! with { DocumentIndex = 3 };
+
+        var error = Assert.Throws<InvalidOperationException>(() => new GitServedSpecs(settings).For(baseline, entry));
+
+        Assert.Equal($"shop/db.yaml@{baseline.ShortCommit}, read again, does not declare the policy in document 3", error.Message);
+    }
+
+    [Fact]
+    public void A_file_is_read_once_for_all_its_policies()
+    {
+        var list = "apiVersion: v1\nkind: List\nitems:\n" + string.Concat(Enumerable.Range(0, 50).Select(i =>
+            $"- {{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {{name: p-{i}, namespace: shop}}, spec: {{podSelector: {{matchLabels: {{app: a-{i}}}}}}}}}\n"));
+        var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/all.yaml"] = list });
+        var specs = new GitServedSpecs(settings);
+
+        var first = specs.For(baseline, baseline.Find(new PolicyKey("shop", "p-0"))!);
+        Directory.Delete(new GitRepositoryCache(settings).Directory, recursive: true);
+        var others = Enumerable.Range(1, 49).Select(i => specs.For(baseline, baseline.Find(new PolicyKey("shop", $"p-{i}"))!)).ToList();
+
+        Assert.Equal("""{"podSelector":{"matchLabels":{"app":"a-0"}},"policyTypes":["Ingress"]}""", Encoding.UTF8.GetString(first));
+        Assert.Equal("""{"podSelector":{"matchLabels":{"app":"a-49"}},"policyTypes":["Ingress"]}""", Encoding.UTF8.GetString(others[^1]));
+        Assert.Equal(49, others.Select(Encoding.UTF8.GetString).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_damaged_clone_is_a_one_line_reason_not_an_exception_of_its_own()
+    {
+        var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared });
+        // The packs' objects garbled behind their intact headers and indexes: found, then unreadable.
+        var packs = Directory.EnumerateFiles(new GitRepositoryCache(settings).Directory, "*.pack", SearchOption.AllDirectories).ToList();
+        Assert.NotEmpty(packs);
+        foreach (var pack in packs)
+        {
+            var bytes = File.ReadAllBytes(pack);
+            Array.Fill(bytes, (byte)0xff, 12, bytes.Length - 12 - 20);
+            File.SetAttributes(pack, FileAttributes.Normal);
+            File.WriteAllBytes(pack, bytes);
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => new GitServedSpecs(settings).For(baseline, baseline.Find(new PolicyKey("shop", "db"))!));
+
+        Assert.StartsWith($"cannot read shop/db.yaml@{baseline.ShortCommit} from the cached clone in ", error.Message);
+        Assert.IsAssignableFrom<LibGit2Sharp.LibGit2SharpException>(error.InnerException);
+        Assert.DoesNotContain('\n', error.Message);
     }
 
     [Fact]
