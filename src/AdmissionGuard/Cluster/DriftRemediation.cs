@@ -14,8 +14,8 @@ namespace AdmissionGuard.Cluster;
 /// GitOps tool is asked to reconcile (<see cref="RemediationMode.RequestSync"/>). Never while a break-glass holds, never a
 /// delete, at most once per <c>RemediateAfter</c> per policy; every attempt is logged and counted.
 /// </summary>
-/// <param name="gitSpecs">Where Git's spec of a policy to restore is read from.</param>
-internal sealed class DriftRemediation(DriftOptions options, Git.GitServedSpecs gitSpecs, DecisionSettings settings, GuardMetrics metrics, TimeProvider clock, ILogger logger)
+/// <param name="git">Where the cached clone is, from which Git's spec of a policy to restore is read again.</param>
+internal sealed class DriftRemediation(DriftOptions options, Git.GitSettings git, DecisionSettings settings, GuardMetrics metrics, TimeProvider clock, ILogger logger)
 {
     private readonly Dictionary<(PolicyKey, DriftType), DateTimeOffset> _since = [];
     private readonly Dictionary<PolicyKey, DateTimeOffset> _attempted = [];
@@ -30,6 +30,8 @@ internal sealed class DriftRemediation(DriftOptions options, Git.GitServedSpecs 
             return;
         }
 
+        // The files read again for one pass are kept for that pass only: between passes they would only hold memory.
+        var gitSpecs = new Git.GitServedSpecs(git);
         var now = clock.GetUtcNow();
         var drifted = report.Items.Select(i => (i.Id, i.Type)).ToHashSet();
         foreach (var gone in _since.Keys.Where(k => !drifted.Contains(k)).ToList())

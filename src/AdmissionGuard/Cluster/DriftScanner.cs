@@ -42,7 +42,7 @@ internal sealed class DriftScanner(
     public static readonly TimeSpan FailurePause = TimeSpan.FromSeconds(10);
 
     private readonly string _identity = options.EffectiveIdentity;
-    private readonly DriftRemediation _remediation = new(options, new GitServedSpecs(git.Value), settings, metrics, clock, logger);
+    private readonly DriftRemediation _remediation = new(options, git.Value, settings, metrics, clock, logger);
     private readonly string _lease = $"{options.EffectiveNamespace}/{options.LeaseName}";
     private string? _leaseError;
 

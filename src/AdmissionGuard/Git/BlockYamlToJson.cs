@@ -22,12 +22,6 @@ internal static class BlockYamlToJson
     /// <summary>A thread's JSON buffer is kept for its next document up to this size: a baseline converts thousands in a row.</summary>
     private const int MaxKeptBuffer = 64 * 1024;
 
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? JsonBuffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? JsonWriter;
-
     /// <summary>Below <see cref="YamlToJson.MaxDepth"/>, so the reference reader gives the error for anything as deep.</summary>
     private const int MaxDepth = YamlToJson.MaxDepth - 4;
 
@@ -42,6 +36,12 @@ internal static class BlockYamlToJson
 
     /// <summary>Characters that end, or are not allowed in, a plain scalar inside a flow collection.</summary>
     private static readonly SearchValues<char> FlowStops = SearchValues.Create(",[]{}:#");
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? JsonBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? JsonWriter;
 
     /// <summary>
     /// Each document of <paramref name="text"/> as JSON (null for an empty one), or null when the text is outside the subset.

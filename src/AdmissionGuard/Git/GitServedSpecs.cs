@@ -10,13 +10,13 @@ namespace AdmissionGuard.Git;
 /// A rendered source's policy keeps its spec (<see cref="BaselineEntry.ServedSpec"/>): reading it again would mean
 /// rendering the source again.
 /// </summary>
+/// <remarks>One for each repair pass (<c>drift --fix</c>, or one remediation pass of the scanner), used by one caller at a time.</remarks>
 internal sealed class GitServedSpecs(GitSettings settings)
 {
-    /// <summary>Files whose specs are kept once read: a repair of many policies of one file reads it once.</summary>
+    /// <summary>Files whose specs are kept once read: a pass that repairs many policies of one file reads it once.</summary>
     private const int KeptFiles = 16;
 
     private readonly GitRepositoryCache _cache = new(settings);
-    private readonly Lock _lock = new();
     private readonly Dictionary<(string Commit, string Path), Dictionary<(PolicyKey, int), byte[]?>> _files = [];
     private readonly Queue<(string Commit, string Path)> _readOrder = new();
 
@@ -48,12 +48,9 @@ internal sealed class GitServedSpecs(GitSettings settings)
     /// <summary>Every policy of the file at the commit, by name and document, with its served spec (null when it has none).</summary>
     private Dictionary<(PolicyKey, int), byte[]?> Specs(string commit, string path, string file)
     {
-        lock (_lock)
+        if (_files.TryGetValue((commit, path), out var known))
         {
-            if (_files.TryGetValue((commit, path), out var known))
-            {
-                return known;
-            }
+            return known;
         }
 
         IReadOnlyList<DeclaredPolicy> declared;
@@ -74,16 +71,11 @@ internal sealed class GitServedSpecs(GitSettings settings)
             specs[(policy.Policy.Id, policy.DocumentIndex)] = policy.ServedSpec;
         }
 
-        lock (_lock)
+        _files.Add((commit, path), specs);
+        _readOrder.Enqueue((commit, path));
+        if (_readOrder.Count > KeptFiles)
         {
-            if (_files.TryAdd((commit, path), specs))
-            {
-                _readOrder.Enqueue((commit, path));
-                if (_readOrder.Count > KeptFiles)
-                {
-                    _files.Remove(_readOrder.Dequeue());
-                }
-            }
+            _files.Remove(_readOrder.Dequeue());
         }
 
         return specs;

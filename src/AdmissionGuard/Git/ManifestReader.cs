@@ -271,8 +271,18 @@ internal static class ManifestReader
             policy = policy with { Namespace = target };
         }
 
-        var served = options.KeepServedSpec ? ServedSpec.Render(json, policy.Spec) : null;
-        var digest = options.KeepServedSpec ? served is null ? null : SpecDigest.Of(served) : ServedSpec.Digest(json, policy.Spec);
+        byte[]? served = null;
+        SpecDigest? digest;
+        if (options.KeepServedSpec)
+        {
+            served = ServedSpec.Render(json, policy.Spec);
+            digest = served is null ? null : SpecDigest.Of(served);
+        }
+        else
+        {
+            digest = ServedSpec.Digest(json, policy.Spec);
+        }
+
         return new DeclaredPolicy(policy, origin ?? path, index, digest)
         {
             ServedSpec = served,
