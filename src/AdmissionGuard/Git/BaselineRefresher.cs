@@ -15,7 +15,8 @@ internal sealed class BaselineRefresher(
     IOptions<GitSettings> options,
     TimeProvider clock,
     Observability.GuardMetrics metrics,
-    ILogger<BaselineRefresher> logger) : BackgroundService
+    ILogger<BaselineRefresher> logger,
+    FirstFetch? firstFetch = null) : BackgroundService
 {
     /// <summary>Trusted writes arrive in bursts (GitOps dry-runs on every reconcile): they refresh at most this often.</summary>
     public static readonly TimeSpan RequestDebounce = TimeSpan.FromSeconds(5);
@@ -27,6 +28,7 @@ internal sealed class BaselineRefresher(
     private DateTimeOffset _lastAttempt = DateTimeOffset.MinValue;
     private volatile bool _urgent;
     private string? _rejectedCommit;
+    private FirstFetch? _firstFetch = firstFetch;
 
     /// <summary>Asks for a refresh soon; cheap and non-blocking, safe to call on the hot path.</summary>
     /// <param name="urgent">A push hook: skip the debounce that protects Git from trusted-write bursts.</param>
@@ -131,8 +133,9 @@ internal sealed class BaselineRefresher(
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            commit = _source.Fetch(cancel);
-            var fetched = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var first = Interlocked.Exchange(ref _firstFetch, null)?.Result(cancel);
+            commit = first?.Commit ?? _source.Fetch(cancel);
+            var fetched = first?.Took ?? System.Diagnostics.Stopwatch.GetElapsedTime(started);
             if (state.Baseline?.Commit == commit)
             {
                 if (state.Source == "persisted")
@@ -153,9 +156,10 @@ internal sealed class BaselineRefresher(
                 return false;
             }
 
+            var reading = System.Diagnostics.Stopwatch.GetTimestamp();
             var loaded = _source.Load(commit, now, cancel);
             var baseline = loaded.Baseline;
-            var read = System.Diagnostics.Stopwatch.GetElapsedTime(started) - fetched;
+            var read = System.Diagnostics.Stopwatch.GetElapsedTime(reading);
             metrics.RefreshSucceeded();
             store.PublishLoaded(new BaselineState(baseline, "git", state.LastError, now, state.LastFailureAt, 0) { Sources = loaded.Sources });
 

@@ -41,6 +41,14 @@ public static class GuardServer
             throw new InvalidSettingsException(problems);
         }
 
+        // Started now, so that Git answers while the host is built (the serving certificate alone takes 0.2 s to load); the
+        // refresher takes it as its first fetch.
+        var firstFetch = FirstFetch.StartIfNothingPersisted(options.Git);
+        if (firstFetch is not null)
+        {
+            builder.Services.AddSingleton(_ => firstFetch);
+        }
+
         CertificateReloader? certificate;
         try
         {
@@ -49,6 +57,7 @@ public static class GuardServer
         catch (InvalidSettingsException)
         {
             clientAuthority?.Dispose();
+            firstFetch?.Dispose();
             throw;
         }
 
