@@ -7,7 +7,9 @@ namespace AdmissionGuard.Git;
 /// </summary>
 /// <remarks>
 /// One attempt, bounded as each attempt of <see cref="GitBaselineSource.Fetch"/> is. Its failure is not reported: the
-/// refresher then fetches through its retries, circuit breaker and clock, and reports what that meets.
+/// refresher then fetches through its retries, circuit breaker and clock, and reports what that meets. So a pod that
+/// starts while Git refuses it asks once more than before (a wrong token, an untrusted certificate), and reports a
+/// server that does not answer one attempt's time later.
 /// </remarks>
 internal sealed class FirstFetch : IDisposable
 {
@@ -40,6 +42,23 @@ internal sealed class FirstFetch : IDisposable
         }
     }
 
-    /// <summary>Stops a fetch nobody took (the host failed to start, or stopped first).</summary>
-    public void Dispose() => _stop.Cancel();
+    /// <summary>
+    /// Stops a fetch nobody took (the host failed to start, or stopped first), and waits a little for it to end, so that
+    /// it is not still writing to the clone when the next fetch, or whoever cleans the cache, comes.
+    /// </summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try
+        {
+            _fetch.Wait(StopWait);
+        }
+        catch (AggregateException)
+        {
+            // Stopped, or failed: either way it has ended.
+        }
+    }
+
+    /// <summary>A transfer stops at its next progress callback; connecting to a server that does not answer may not.</summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
 }

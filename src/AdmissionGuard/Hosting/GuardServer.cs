@@ -41,26 +41,8 @@ public static class GuardServer
             throw new InvalidSettingsException(problems);
         }
 
-        // Started now, so that Git answers while the host is built (the serving certificate alone takes 0.2 s to load); the
-        // refresher takes it as its first fetch.
-        var firstFetch = FirstFetch.StartIfNothingPersisted(options.Git);
-        if (firstFetch is not null)
-        {
-            builder.Services.AddSingleton(_ => firstFetch);
-        }
-
-        CertificateReloader? certificate;
-        try
-        {
-            certificate = ServingCertificate(builder.Configuration, builder.Environment.ContentRootPath);
-        }
-        catch (InvalidSettingsException)
-        {
-            clientAuthority?.Dispose();
-            firstFetch?.Dispose();
-            throw;
-        }
-
+        // Loaded below, once every other setting has been checked and the first fetch started.
+        CertificateReloader? certificate = null;
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
@@ -86,12 +68,6 @@ public static class GuardServer
                 })
                 .Endpoint(ServedOn.Ops.Listener, endpoint => Tag(endpoint.ListenOptions, ServedOn.Ops.Listener));
         });
-        // Registered through a factory and resolved below, so that the host disposes them (and their file watches) when it stops.
-        if (certificate is not null)
-        {
-            builder.Services.AddSingleton(_ => certificate);
-        }
-
         if (clientAuthority is not null)
         {
             builder.Services.AddSingleton(_ => clientAuthority);
@@ -133,6 +109,31 @@ public static class GuardServer
         if (builtInExample)
         {
             builder.Services.AddHostedService<WelcomeBanner>();
+        }
+
+        // Started now, so that Git answers while the rest of the host is built (the serving certificate alone takes 0.2 s
+        // to load); the refresher takes it as its first fetch.
+        var firstFetch = FirstFetch.StartIfNothingPersisted(options.Git);
+        if (firstFetch is not null)
+        {
+            builder.Services.AddSingleton(_ => firstFetch);
+        }
+
+        try
+        {
+            certificate = ServingCertificate(builder.Configuration, builder.Environment.ContentRootPath);
+        }
+        catch (InvalidSettingsException)
+        {
+            clientAuthority?.Dispose();
+            firstFetch?.Dispose();
+            throw;
+        }
+
+        // Registered through a factory and resolved below, so that the host disposes them (and their file watches) when it stops.
+        if (certificate is not null)
+        {
+            builder.Services.AddSingleton(_ => certificate);
         }
 
         var app = builder.Build();

@@ -88,7 +88,21 @@ public sealed class FirstFetchTests : IDisposable
     }
 
     [Fact]
-    public void A_first_fetch_that_failed_is_fetched_again_and_its_failure_reported_by_the_refresher()
+    public void A_first_fetch_that_failed_is_fetched_again_by_the_refresher()
+    {
+        // Nothing committed yet: the first fetch finds no branch to resolve.
+        using var fetch = FirstFetch.StartIfNothingPersisted(Settings());
+        Assert.NotNull(fetch);
+        Assert.Null(fetch.Result(CancellationToken.None));
+
+        var commit = _repository.Commit(new Dictionary<string, string> { ["shop/a.yaml"] = Policy });
+        var store = new BaselineStore();
+        Assert.True(Refresher(store, Settings(), fetch).RefreshOnce(CancellationToken.None));
+        Assert.Equal(commit, store.Current?.Commit);
+    }
+
+    [Fact]
+    public void A_first_fetch_that_failed_leaves_the_refresher_to_report_the_failure()
     {
         var missing = Path.Combine(_cache.Path, "no-such-repository");
         using var fetch = FirstFetch.StartIfNothingPersisted(Settings(missing));
