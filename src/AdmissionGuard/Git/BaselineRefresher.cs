@@ -124,6 +124,14 @@ internal sealed class BaselineRefresher(
         return false;
     }
 
+    /// <summary>The first fetch started before the host, once: later refreshes fetch themselves.</summary>
+    private FirstFetch? TakeFirstFetch()
+    {
+        var first = _firstFetch;
+        _firstFetch = null;
+        return first;
+    }
+
     /// <returns>Whether a new baseline was put in force.</returns>
     internal bool RefreshOnce(CancellationToken cancel)
     {
@@ -133,9 +141,8 @@ internal sealed class BaselineRefresher(
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var first = Interlocked.Exchange(ref _firstFetch, null)?.Result(cancel);
-            commit = first?.Commit ?? _source.Fetch(cancel);
-            var fetched = first?.Took ?? System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var first = TakeFirstFetch();
+            (commit, var fetched) = first is not null ? first.Result(cancel) : (_source.Fetch(cancel), System.Diagnostics.Stopwatch.GetElapsedTime(started));
             if (state.Baseline?.Commit == commit)
             {
                 if (state.Source == "persisted")

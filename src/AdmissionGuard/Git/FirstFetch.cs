@@ -6,40 +6,40 @@ namespace AdmissionGuard.Git;
 /// baseline is there to enforce first (a restart reads that while nothing competes for the CPUs).
 /// </summary>
 /// <remarks>
-/// One attempt, bounded as each attempt of <see cref="GitBaselineSource.Fetch"/> is. Its failure is not reported: the
-/// refresher then fetches through its retries, circuit breaker and clock, and reports what that meets. So a pod that
-/// starts while Git refuses it asks once more than before (a wrong token, an untrusted certificate), and reports a
-/// server that does not answer one attempt's time later.
+/// The fetch goes through the same retries, timeout and circuit breaker as every other (<see cref="GitBaselineSource.Fetch"/>,
+/// an instance of its own), and the refresher takes its outcome as that of its own first fetch: the commit, or the
+/// failure, reported as the refresher reports any.
 /// </remarks>
 internal sealed class FirstFetch : IDisposable
 {
-    private readonly CancellationTokenSource _stop = new(GitBaselineSource.AttemptTimeout);
+    /// <summary>A transfer stops at its next progress callback; connecting to a server that does not answer may not.</summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
+
+    private readonly CancellationTokenSource _stop = new();
     private readonly Task<(string Commit, TimeSpan Took)> _fetch;
 
-    private FirstFetch(GitSettings settings) => _fetch = Task.Run(() =>
+    private FirstFetch(GitSettings settings, TimeProvider clock)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var commit = new GitRepositoryCache(settings).FetchAndResolve(_stop.Token);
-        return (commit, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-    });
+        var source = new GitBaselineSource(settings, clock);
+        _fetch = Task.Run(() =>
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var commit = source.Fetch(_stop.Token);
+            return (commit, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        });
+    }
 
     /// <summary>The fetch, started; null when a persisted baseline is there to be enforced first.</summary>
-    public static FirstFetch? StartIfNothingPersisted(GitSettings settings) =>
-        File.Exists(new PersistedBaseline(settings).FilePath) ? null : new FirstFetch(settings);
+    /// <param name="clock">The clock of the fetch's retries and circuit breaker.</param>
+    public static FirstFetch? StartIfNothingPersisted(GitSettings settings, TimeProvider clock) =>
+        File.Exists(new PersistedBaseline(settings).FilePath) ? null : new FirstFetch(settings, clock);
 
-    /// <summary>The fetched commit and how long the fetch took, once it has ended; null when it failed.</summary>
+    /// <summary>The fetched commit and how long the fetch took, once it has ended; its failure is thrown as the fetch threw it.</summary>
     /// <param name="cancel">Shutdown: stops the fetch too.</param>
-    public (string Commit, TimeSpan Took)? Result(CancellationToken cancel)
+    public (string Commit, TimeSpan Took) Result(CancellationToken cancel)
     {
         using var stopWithIt = cancel.Register(_stop.Cancel);
-        try
-        {
-            return _fetch.GetAwaiter().GetResult();
-        }
-        catch (Exception) when (!cancel.IsCancellationRequested)
-        {
-            return null;
-        }
+        return _fetch.GetAwaiter().GetResult();
     }
 
     /// <summary>
@@ -58,7 +58,4 @@ internal sealed class FirstFetch : IDisposable
             // Stopped, or failed: either way it has ended.
         }
     }
-
-    /// <summary>A transfer stops at its next progress callback; connecting to a server that does not answer may not.</summary>
-    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
 }

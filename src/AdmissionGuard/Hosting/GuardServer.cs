@@ -113,7 +113,7 @@ public static class GuardServer
 
         // Started now, so that Git answers while the rest of the host is built (the serving certificate alone takes 0.2 s
         // to load); the refresher takes it as its first fetch.
-        var firstFetch = FirstFetch.StartIfNothingPersisted(options.Git);
+        var firstFetch = FirstFetch.StartIfNothingPersisted(options.Git, RegisteredClock(builder.Services));
         if (firstFetch is not null)
         {
             builder.Services.AddSingleton(_ => firstFetch);
@@ -158,6 +158,10 @@ public static class GuardServer
         app.MapMetrics("/metrics", app.Services.GetRequiredService<GuardMetrics>().Registry).WithMetadata(ServedOn.Ops);
         return app;
     }
+
+    /// <summary>The clock <paramref name="configure"/> registered (tests bring their own), or the system's.</summary>
+    private static TimeProvider RegisteredClock(IServiceCollection services) =>
+        services.LastOrDefault(service => service.ServiceType == typeof(TimeProvider))?.ImplementationInstance as TimeProvider ?? TimeProvider.System;
 
     private static bool UseBuiltInExampleIfNoRepository(WebApplicationBuilder builder)
     {

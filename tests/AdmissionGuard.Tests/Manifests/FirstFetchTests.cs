@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AdmissionGuard.Tests.Manifests;
 
 /// <summary>
-/// A new pod fetches while its host is still being built (<see cref="FirstFetch"/>); the refresher takes that fetch as its
-/// first, once, and fetches itself when it failed. A pod with a persisted baseline fetches nothing before it has read it.
+/// A new pod fetches while its host is still being built (<see cref="FirstFetch"/>); the refresher takes that fetch's outcome
+/// as its first, once, and fetches itself after it. A pod with a persisted baseline fetches nothing before it has read it.
 /// </summary>
 public sealed class FirstFetchTests : IDisposable
 {
@@ -72,9 +72,9 @@ public sealed class FirstFetchTests : IDisposable
     public void The_refresher_takes_the_first_fetch_once_and_fetches_itself_after_it()
     {
         var first = _repository.Commit(new Dictionary<string, string> { ["shop/a.yaml"] = Policy });
-        using var fetch = FirstFetch.StartIfNothingPersisted(Settings());
+        using var fetch = FirstFetch.StartIfNothingPersisted(Settings(), TimeProvider.System);
         Assert.NotNull(fetch);
-        Assert.Equal(first, fetch.Result(CancellationToken.None)?.Commit);
+        Assert.Equal(first, fetch.Result(CancellationToken.None).Commit);
 
         // Git moves on after the first fetch: the first refresh loads what that fetch found, the next what Git has now.
         var second = _repository.Commit(new Dictionary<string, string> { ["shop/a.yaml"] = Policy.Replace("podSelector: {}", "podSelector: {matchLabels: {app: a}}", StringComparison.Ordinal) });
@@ -88,31 +88,21 @@ public sealed class FirstFetchTests : IDisposable
     }
 
     [Fact]
-    public void A_first_fetch_that_failed_is_fetched_again_by_the_refresher()
+    public void A_first_fetch_that_failed_is_the_first_refreshs_failure_and_the_next_refresh_fetches_again()
     {
         // Nothing committed yet: the first fetch finds no branch to resolve.
-        using var fetch = FirstFetch.StartIfNothingPersisted(Settings());
+        using var fetch = FirstFetch.StartIfNothingPersisted(Settings(), TimeProvider.System);
         Assert.NotNull(fetch);
-        Assert.Null(fetch.Result(CancellationToken.None));
+        var store = new BaselineStore();
+        var refresher = Refresher(store, Settings(), fetch);
 
+        Assert.False(refresher.RefreshOnce(CancellationToken.None));
+        var failure = (store.State.ConsecutiveFailures, store.State.LastError?.Message);
         var commit = _repository.Commit(new Dictionary<string, string> { ["shop/a.yaml"] = Policy });
-        var store = new BaselineStore();
-        Assert.True(Refresher(store, Settings(), fetch).RefreshOnce(CancellationToken.None));
+        Assert.True(refresher.RefreshOnce(CancellationToken.None));
+
+        Assert.Equal((1, "ref \"main\" is not a branch, tag or commit of the repository"), failure);
         Assert.Equal(commit, store.Current?.Commit);
-    }
-
-    [Fact]
-    public void A_first_fetch_that_failed_leaves_the_refresher_to_report_the_failure()
-    {
-        var missing = Path.Combine(_cache.Path, "no-such-repository");
-        using var fetch = FirstFetch.StartIfNothingPersisted(Settings(missing));
-        Assert.NotNull(fetch);
-        Assert.Null(fetch.Result(CancellationToken.None));
-
-        var store = new BaselineStore();
-        Assert.False(Refresher(store, Settings(missing), fetch).RefreshOnce(CancellationToken.None));
-        Assert.Null(store.Current);
-        Assert.Equal((1, "unsupported URL protocol"), (store.State.ConsecutiveFailures, store.State.LastError?.Message));
     }
 
     [Fact]
@@ -122,6 +112,6 @@ public sealed class FirstFetchTests : IDisposable
         Directory.CreateDirectory(_cache.Path);
         File.WriteAllText(new PersistedBaseline(settings).FilePath, "");
 
-        Assert.Null(FirstFetch.StartIfNothingPersisted(settings));
+        Assert.Null(FirstFetch.StartIfNothingPersisted(settings, TimeProvider.System));
     }
 }
