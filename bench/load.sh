@@ -8,6 +8,7 @@
 #   PHASES="saturated paced connections" bench/load.sh  # also: a new TLS connection per request
 #   GUARD_B=/tmp/other/guard bench/load.sh  # also a second guard built from other code (published folder or its admissionguard.dll)
 #   POLICIES_B=50000 bench/load.sh     # also a second guard (this build, or GUARD_B's) with a baseline of that many policies
+#   GUARD_B_ENV="DOTNET_TieredPGO=0" bench/load.sh  # also a second guard (this build, or GUARD_B's) started with these settings
 #
 # Starts the guard (published as the Dockerfile publishes it: Release, ReadyToRun; audit logging on as
 # in production, stdout to a file by default) with a generated Git baseline fetched from `git daemon`
@@ -50,6 +51,7 @@ AUDIT_LOG=${AUDIT_LOG:-file}
 PHASES=${PHASES:-saturated paced}
 GUARD_B=${GUARD_B:-}
 POLICIES_B=${POLICIES_B:-}
+GUARD_B_ENV=${GUARD_B_ENV:-}
 seen=" "
 for phase in $PHASES; do
   case $phase in saturated | paced | connections) ;; *) echo "PHASES: unknown phase '$phase' (saturated, paced, connections)" >&2; exit 2 ;; esac
@@ -92,6 +94,7 @@ if [ -n "$POLICIES_B" ]; then
   dotnet "$fixture_dll" make-fixture "$work/b" "$POLICIES_B"
   [ -n "$guard_b_dll" ] || guard_b_dll=$guard_dll
 fi
+[ -z "$GUARD_B_ENV" ] || [ -n "$guard_b_dll" ] || guard_b_dll=$guard_dll
 
 guard_port=$(free_port); guard_ops=$(free_port); bare_port=$(free_port)
 start_git_daemon "$LOAD_CPU"
@@ -124,7 +127,8 @@ if [ -n "$guard_b_dll" ]; then
   first=("$guard_dll" "$guard_port" "$guard_ops" "$guard_pid")
   guard_dll=$guard_b_dll; guard_port=$guard_b_port; guard_ops=$guard_b_ops
   guard_b_started=$(now_ms)
-  start_guard "$SERVER_CPU" "$guard_b_log" "$work/cache-b" ${POLICIES_B:+AdmissionGuard__Git__Repository=git://127.0.0.1:$git_port/b/repo}
+  # shellcheck disable=SC2086 # GUARD_B_ENV is a list of NAME=VALUE words
+  start_guard "$SERVER_CPU" "$guard_b_log" "$work/cache-b" ${POLICIES_B:+AdmissionGuard__Git__Repository=git://127.0.0.1:$git_port/b/repo} $GUARD_B_ENV
   guard_b_pid=$guard_pid
   guard_b_ready_ms=$(first_decision "https://127.0.0.1:$guard_b_port/validate" "$guard_b_started" '"allowed":true' "$body" "http://127.0.0.1:$guard_b_ops/status")
   guard_dll=${first[0]}; guard_port=${first[1]}; guard_ops=${first[2]}; guard_pid=${first[3]}
