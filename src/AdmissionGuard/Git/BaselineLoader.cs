@@ -71,32 +71,79 @@ internal static class BaselineLoader
     /// never holds all their texts at once. A file whose blob is unchanged since <paramref name="reused"/>'s commit is
     /// neither read nor parsed. Errors are reported as <see cref="Load"/> reports them: the first file's, in path order.
     /// </summary>
-    public static LoadedCommit ReadAndLoad(Repository repo, string commitSha, GitSettings settings, DateTimeOffset now, ParsedManifests? reused = null)
+    /// <param name="withoutDigests">Leave out each policy's served-spec digest (<see cref="ManifestReadOptions.WithoutDigest"/>).</param>
+    public static LoadedCommit ReadAndLoad(
+        Repository repo, string commitSha, GitSettings settings, DateTimeOffset now, ParsedManifests? reused = null, bool withoutDigests = false)
     {
         var selected = SelectedBlobs(repo, commitSha, settings);
         var files = new ManifestFile[selected.Count];
         var parsed = new Parsed[selected.Count];
         var sharing = new Core.Policy.PolicySharing();
         var pacer = new ReadGarbagePacer();
+        ReadThenParse(
+            selected.Count,
+            i =>
+            {
+                var (path, id) = selected[i];
+
+                // An unchanged blob is known by its id alone; its size would cost reading the object from the pack.
+                if (reused?.File(path, id.Sha) is { } unchanged)
+                {
+                    (files[i], parsed[i]) = (unchanged, new Parsed(reused.Policies(unchanged), null));
+                    return false;
+                }
+
+                files[i] = new ManifestFile(path, ReadBlob(repo, path, id, commitSha)) { BlobId = id.Sha };
+                return true;
+            },
+            index =>
+            {
+                parsed[index] = Parse(files[index], settings, sharing, pacer, withoutDigests);
+                files[index] = files[index] with { Text = "" };
+            });
+
+        var (baseline, declared) = Assemble(commitSha, files, parsed, settings, now, [], [], reused);
+        return new LoadedCommit(baseline, files, [], declared);
+    }
+
+    /// <summary>A file's text from the clone, refused whole when it is larger than a manifest may be.</summary>
+    public static string ReadBlob(Repository repo, string path, ObjectId id, string commitSha)
+    {
+        var blob = repo.Lookup<Blob>(id);
+        if (blob.Size > ManifestReader.MaxFileBytes)
+        {
+            throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
+        }
+
+        return ManifestText.Decode(path, blob, commitSha);
+    }
+
+    /// <summary>
+    /// Reads items on this thread (the clone's) and parses each read one on threads of their own, while the next ones are
+    /// read: <paramref name="read"/> says whether item i is to be parsed; <paramref name="parse"/> must keep an item's
+    /// failure with the item (an exception from it is the process failing, and is rethrown here).
+    /// </summary>
+    /// <remarks>An exception from <paramref name="read"/> is rethrown once the parsers have stopped.</remarks>
+    /// <param name="parsers">How many threads parse: one per CPU unless told.</param>
+    public static void ReadThenParse(int count, Func<int, bool> read, Action<int> parse, int? parsers = null)
+    {
         using var queue = new System.Collections.Concurrent.BlockingCollection<int>(QueuedFiles);
         using var parsersFailed = new CancellationTokenSource();
 
         // Threads of their own: they wait on the queue, and must not hold the pool's threads that /validate runs on.
-        var parsers = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => Task.Factory.StartNew(
+        var threads = Enumerable.Range(0, parsers ?? Environment.ProcessorCount).Select(_ => Task.Factory.StartNew(
             () =>
             {
                 try
                 {
                     foreach (var index in queue.GetConsumingEnumerable())
                     {
-                        parsed[index] = Parse(files[index], settings, sharing, pacer);
-                        files[index] = files[index] with { Text = "" };
+                        parse(index);
                     }
                 }
                 catch
                 {
-                    // Parse keeps a file's failure with the file: this is the process failing (out of memory). The reader
-                    // must not wait for room in the queue that nobody will make.
+                    // The reader must not wait for room in the queue that nobody will make.
                     parsersFailed.Cancel();
                     throw;
                 }
@@ -108,25 +155,12 @@ internal static class BaselineLoader
         var reading = true;
         try
         {
-            for (var i = 0; i < selected.Count; i++)
+            for (var i = 0; i < count; i++)
             {
-                var (path, id) = selected[i];
-
-                // An unchanged blob is known by its id alone; its size would cost reading the object from the pack.
-                if (reused?.File(path, id.Sha) is { } unchanged)
+                if (read(i))
                 {
-                    (files[i], parsed[i]) = (unchanged, new Parsed(reused.Policies(unchanged), null));
-                    continue;
+                    queue.Add(i, parsersFailed.Token);
                 }
-
-                var blob = repo.Lookup<Blob>(id);
-                if (blob.Size > ManifestReader.MaxFileBytes)
-                {
-                    throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);
-                }
-
-                files[i] = new ManifestFile(path, ManifestText.Decode(path, blob, commitSha)) { BlobId = blob.Sha };
-                queue.Add(i, parsersFailed.Token);
             }
 
             reading = false;
@@ -141,7 +175,7 @@ internal static class BaselineLoader
             queue.CompleteAdding();
             try
             {
-                Task.WaitAll(parsers);
+                Task.WaitAll(threads);
             }
             catch (AggregateException) when (reading)
             {
@@ -152,9 +186,6 @@ internal static class BaselineLoader
                 ExceptionDispatchInfo.Throw(only);
             }
         }
-
-        var (baseline, declared) = Assemble(commitSha, files, parsed, settings, now, [], [], reused);
-        return new LoadedCommit(baseline, files, [], declared);
     }
 
     /// <summary>
@@ -244,11 +275,11 @@ internal static class BaselineLoader
     /// <summary>What one file declares, shared; or why it cannot be read.</summary>
     private readonly record struct Parsed(IReadOnlyList<DeclaredPolicy>? Policies, ExceptionDispatchInfo? Error);
 
-    private static Parsed Parse(ManifestFile file, GitSettings settings, Core.Policy.PolicySharing sharing, ReadGarbagePacer pacer)
+    private static Parsed Parse(ManifestFile file, GitSettings settings, Core.Policy.PolicySharing sharing, ReadGarbagePacer pacer, bool withoutDigest = false)
     {
         try
         {
-            var read = file.Read ?? ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace));
+            var read = file.Read ?? ManifestReader.Read(file.Path, file.Text, file.ReadOptions(settings.DefaultNamespace) with { WithoutDigest = withoutDigest });
             return new Parsed(Shared(read, sharing), null);
         }
         catch (Exception e)

@@ -163,8 +163,10 @@ internal sealed class BaselineRefresher(
                 return false;
             }
 
+            // With nothing in force, every review waits for this read: the served-spec digests, a third of it, come after.
+            var withoutDigests = state.Baseline is null;
             var reading = System.Diagnostics.Stopwatch.GetTimestamp();
-            var loaded = _source.Load(commit, now, cancel);
+            var loaded = _source.Load(commit, now, withoutDigests, cancel);
             var baseline = loaded.Baseline;
             var read = System.Diagnostics.Stopwatch.GetElapsedTime(reading);
             metrics.RefreshSucceeded();
@@ -177,7 +179,20 @@ internal sealed class BaselineRefresher(
             // What the load left is collected before the baseline is written to disk, so that writing it does not come on
             // top (at 50,000 policies the two together peaked 25 MB higher); what writing it left is collected after.
             Hosting.LargeReadCollection.Collect();
-            Persist(loaded, now);
+            var saved = loaded;
+            if (withoutDigests)
+            {
+                if (AddDigests(loaded) is not { } withDigests)
+                {
+                    return true;
+                }
+
+                // What making them left, and the baseline read without them, are collected before the writing too.
+                Hosting.LargeReadCollection.Collect();
+                saved = withDigests;
+            }
+
+            Persist(saved, now);
             return true;
         }
         catch (Exception e) when (e is BaselineLoadException or LibGit2Sharp.LibGit2SharpException or IOException
@@ -215,6 +230,42 @@ internal sealed class BaselineRefresher(
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The loaded commit with its served-spec digests, put in force; null when they could not be made, and then the baseline
+    /// is not written to disk either, so that a restart reads the commit from Git again rather than go on without them.
+    /// </summary>
+    /// <remarks>
+    /// Not cancelled when the pod stops, as writing the baseline to disk is not: they take seconds at most, and a pod
+    /// stopped just after its first load then starts again from its persisted baseline, digests and all.
+    /// </remarks>
+    private LoadedCommit? AddDigests(LoadedCommit loaded)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var withDigests = _source.AddDigests(loaded);
+            if (!ReferenceEquals(withDigests, loaded) && ReferenceEquals(store.Current, loaded.Baseline))
+            {
+                store.Publish(store.State with { Baseline = withDigests.Baseline });
+            }
+
+            // Once per new pod: until now, reviews of unchanged policies were read in full.
+            logger.LogInformation(
+                "Served-spec digests of commit {Commit} made in {DigestSeconds:0.00}s: reviews that repeat Git's spec are recognised by their bytes",
+                loaded.Baseline.Commit,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return withDigests;
+        }
+        catch (Exception e) when (e is LibGit2Sharp.LibGit2SharpException or BaselineLoadException or IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(
+                "Commit {Commit} is in force, but reading it again for its served-spec digests failed: {Error}; reviews are read in full, and the baseline is not saved to disk",
+                loaded.Baseline.Commit,
+                GitBaselineSource.Describe(e));
+            return null;
+        }
     }
 
     private void Persist(LoadedCommit loaded, DateTimeOffset now)

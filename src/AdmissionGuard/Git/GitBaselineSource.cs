@@ -63,16 +63,30 @@ internal sealed class GitBaselineSource
         _network.Execute(token => _cache.FetchAndResolve(token), cancel);
 
     /// <summary>Reads and validates one fetched commit; throws <see cref="BaselineLoadException"/> when it is not usable.</summary>
-    public LoadedCommit Load(string commit, DateTimeOffset now, CancellationToken cancel = default)
+    public LoadedCommit Load(string commit, DateTimeOffset now, CancellationToken cancel = default) => Load(commit, now, withoutDigests: false, cancel);
+
+    /// <summary>Reads and validates one fetched commit; throws <see cref="BaselineLoadException"/> when it is not usable.</summary>
+    /// <param name="withoutDigests">
+    /// Read plain files without their policies' served-spec digests, for <see cref="AddDigests"/> to add once the baseline
+    /// is in force; rendered sources keep their served specs, and with them their digests.
+    /// </param>
+    public LoadedCommit Load(string commit, DateTimeOffset now, bool withoutDigests, CancellationToken cancel)
     {
         using var repo = _cache.Open();
         if (!_plan.UsesSources)
         {
-            return BaselineLoader.ReadAndLoad(repo, commit, _settings, now, _reused);
+            return BaselineLoader.ReadAndLoad(repo, commit, _settings, now, _reused, withoutDigests);
         }
 
         var (rendered, sources) = new Sources.SourceReader(_settings, _plan).Read(repo, commit, cancel);
         return BaselineLoader.Load(commit, rendered, sources, _settings, now);
+    }
+
+    /// <summary>The commit loaded <c>withoutDigests</c>, with its digests (<see cref="LaterDigests"/>).</summary>
+    public LoadedCommit AddDigests(LoadedCommit loaded)
+    {
+        using var repo = _cache.Open();
+        return LaterDigests.Add(repo, loaded, _settings, _reused);
     }
 
     /// <summary>A file's text at a fetched commit (the base or component file of a rendered policy), or null.</summary>

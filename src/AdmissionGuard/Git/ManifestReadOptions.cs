@@ -24,4 +24,10 @@ internal sealed record ManifestReadOptions(string DefaultNamespace)
     /// would mean rendering its source again.
     /// </summary>
     public bool KeepServedSpec { get; init; }
+
+    /// <summary>
+    /// Leave out the digest of each policy's served spec (<see cref="DeclaredPolicy.ServedDigest"/>), a third of a file's
+    /// read: a new pod's first baseline is put in force without them, and <see cref="LaterDigests"/> adds them after.
+    /// </summary>
+    public bool WithoutDigest { get; init; }
 }

@@ -280,7 +280,7 @@ internal static class ManifestReader
         }
         else
         {
-            digest = ServedSpec.Digest(json, policy.Spec);
+            digest = options.WithoutDigest ? null : ServedSpec.Digest(json, policy.Spec);
         }
 
         return new DeclaredPolicy(policy, origin ?? path, index, digest)
