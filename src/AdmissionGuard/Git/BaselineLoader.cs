@@ -343,7 +343,7 @@ internal static class BaselineLoader
             commitSha,
             settings.Ref,
             now,
-            declared.Values.Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedDigest = d.ServedDigest, ServedSpec = d.ServedSpec, Via = d.Via }),
+            declared.Values.Select(d => d.Entry()),
             [.. notices, .. perFile.SelectMany(p => p).Select(d => d.Notice).OfType<string>()]);
         return (baseline, perFile);
     }

@@ -51,8 +51,7 @@ internal static class LaterDigests
             parsers: Math.Max(1, Environment.ProcessorCount - 1));
 
         var baseline = loaded.Baseline;
-        var entries = withDigests.SelectMany(policies => policies)
-            .Select(d => new BaselineEntry(d.Policy, d.Path, d.DocumentIndex) { ServedDigest = d.ServedDigest, ServedSpec = d.ServedSpec, Via = d.Via });
+        var entries = withDigests.SelectMany(policies => policies).Select(d => d.Entry());
         reused?.Keep(files, withDigests);
         return loaded with { Baseline = new Baseline(baseline.Commit, baseline.Ref, baseline.LoadedAt, entries, baseline.Notices), Declared = withDigests };
     }

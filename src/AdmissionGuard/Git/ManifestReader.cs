@@ -36,6 +36,9 @@ internal sealed record DeclaredPolicy(CanonicalPolicy Policy, string Path, int D
 
     /// <summary>The served spec itself, kept when <see cref="ManifestReadOptions.KeepServedSpec"/> asked for it.</summary>
     public byte[]? ServedSpec { get; init; }
+
+    /// <summary>What a baseline holds of it.</summary>
+    public BaselineEntry Entry() => new(Policy, Path, DocumentIndex) { ServedDigest = ServedDigest, ServedSpec = ServedSpec, Via = Via };
 }
 
 /// <summary>A manifest that cannot be read, located by file and document (index from 0), in one line.</summary>
