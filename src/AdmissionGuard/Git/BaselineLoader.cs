@@ -109,7 +109,7 @@ internal static class BaselineLoader
     /// <summary>A file's text from the clone, refused whole when it is larger than a manifest may be.</summary>
     public static string ReadBlob(Repository repo, string path, ObjectId id, string commitSha)
     {
-        var blob = repo.Lookup<Blob>(id);
+        var blob = repo.Lookup<Blob>(id) ?? throw new BaselineLoadException($"{path}: blob {id.ToString(7)} is not in the cached clone", commitSha, path);
         if (blob.Size > ManifestReader.MaxFileBytes)
         {
             throw new BaselineLoadException($"{path}: file is larger than {ManifestReader.MaxFileBytes / 1024 / 1024} MiB", commitSha, path);

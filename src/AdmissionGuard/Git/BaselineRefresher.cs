@@ -89,7 +89,8 @@ internal sealed class BaselineRefresher(
     /// full collection does not stop /validate at a random moment later, and given back to the system (resident 5 s after
     /// a 50,000-policy load: 272 MiB from Git, 253 MiB from the persisted baseline, against 383 and 308-333 MiB when the
     /// memory was kept). The cost: /validate waits for the pause, twice per commit loaded from Git (before and after it is
-    /// written to disk) and once per persisted baseline read (tens of milliseconds at 10,000 policies, 0.20-0.27 s at 50,000).
+    /// written to disk; three times for a new pod's first, whose served-spec digests are made in between) and once per
+    /// persisted baseline read (tens of milliseconds at 10,000 policies, 0.20-0.27 s at 50,000).
     /// </summary>
     /// <remarks>After the baseline is written to disk, so that what writing it took is collected too.</remarks>
     internal void CollectWhatTheLoadLeft()
@@ -164,7 +165,7 @@ internal sealed class BaselineRefresher(
             }
 
             // With nothing in force, every review waits for this read: the served-spec digests, a third of it, come after.
-            var withoutDigests = state.Baseline is null;
+            var withoutDigests = state.Baseline is null && _source.ReadsPlainFiles;
             var reading = System.Diagnostics.Stopwatch.GetTimestamp();
             var loaded = _source.Load(commit, now, withoutDigests, cancel);
             var baseline = loaded.Baseline;
@@ -233,14 +234,15 @@ internal sealed class BaselineRefresher(
     }
 
     /// <summary>
-    /// The loaded commit with its served-spec digests, put in force; null when they could not be made, and then the baseline
-    /// is not written to disk either, so that a restart reads the commit from Git again rather than go on without them.
+    /// The loaded commit with its served-spec digests, put in force; null when they could not be made. Then the baseline is
+    /// not written to disk, and what was read is not kept for the next commit either: a restart reads the commit from Git
+    /// again, and the next commit reads every file, rather than go on without them.
     /// </summary>
     /// <remarks>
     /// Not cancelled when the pod stops, as writing the baseline to disk is not: they take seconds at most, and a pod
     /// stopped just after its first load then starts again from its persisted baseline, digests and all.
     /// </remarks>
-    private LoadedCommit? AddDigests(LoadedCommit loaded)
+    internal LoadedCommit? AddDigests(LoadedCommit loaded)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
@@ -258,8 +260,9 @@ internal sealed class BaselineRefresher(
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             return withDigests;
         }
-        catch (Exception e) when (e is LibGit2Sharp.LibGit2SharpException or BaselineLoadException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
+            _source.Reused.Clear();
             logger.LogWarning(
                 "Commit {Commit} is in force, but reading it again for its served-spec digests failed: {Error}; reviews are read in full, and the baseline is not saved to disk",
                 loaded.Baseline.Commit,

@@ -26,6 +26,9 @@ internal sealed class GitBaselineSource
     /// <summary>What the last load read: a persisted baseline put in force is kept here, so the next commit reads only changed files.</summary>
     internal ParsedManifests Reused => _reused;
 
+    /// <summary>Whether commits are read from <c>Git:Paths</c>' plain files, not through rendered sources.</summary>
+    public bool ReadsPlainFiles => !_plan.UsesSources;
+
     public GitBaselineSource(GitSettings settings, TimeProvider clock, TimeSpan? firstRetryDelay = null)
     {
         _settings = settings;

@@ -9,7 +9,7 @@ namespace AdmissionGuard.Git;
 /// a review whose spec is Git's is only read in full instead of being recognised by its bytes, with the same answer.
 /// </summary>
 /// <remarks>
-/// On a CPU fewer than the read, so that reviews arriving meanwhile have one. Each file is read again from its blob, by the same reader with the digest made. A digest is kept only for a policy
+/// With one parsing thread fewer than the read, so that reviews arriving meanwhile have a CPU. Each file is read again from its blob, by the same reader with the digest made. A digest is kept only for a policy
 /// the new read declares at the same place with the same spec as the baseline: the digest's rendering was read back
 /// into that spec (<see cref="Core.Policy.ServedSpec"/>), so it is the baseline policy's in every case.
 /// </remarks>
@@ -45,8 +45,14 @@ internal static class LaterDigests
             {
                 var text = texts[index]!;
                 texts[index] = null;
-                withDigests[index] = WithDigests(files[index], text, declared[index], settings);
-                pacer.Parsed(text.Length);
+                try
+                {
+                    withDigests[index] = WithDigests(files[index], text, declared[index], settings);
+                }
+                finally
+                {
+                    pacer.Parsed(text.Length);
+                }
             },
             parsers: Math.Max(1, Environment.ProcessorCount - 1));
 
@@ -64,7 +70,7 @@ internal static class LaterDigests
         {
             read = ManifestReader.Read(file.Path, text, file.ReadOptions(settings.DefaultNamespace));
         }
-        catch (ManifestException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The blob read the first time: it cannot fail now but through a bug, and without a digest the policy is read in full.
             return declared;

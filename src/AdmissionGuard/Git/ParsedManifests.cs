@@ -21,6 +21,9 @@ internal sealed class ParsedManifests
     public IReadOnlyList<DeclaredPolicy>? Policies(ManifestFile file) =>
         file.BlobId is { } blobId && _kept.TryGetValue(file.Path, out var kept) && kept.File.BlobId == blobId ? kept.Policies : null;
 
+    /// <summary>Forgets every file: the next commit reads them all.</summary>
+    public void Clear() => _kept = new(StringComparer.Ordinal);
+
     /// <summary>Replaces what is kept with a commit that loaded.</summary>
     public void Keep(IReadOnlyList<ManifestFile> files, IReadOnlyList<IReadOnlyList<DeclaredPolicy>> policies)
     {

@@ -12,22 +12,7 @@ namespace AdmissionGuard.Tests.Manifests;
 /// </summary>
 public sealed class LaterDigestsTests : IDisposable
 {
-    private const string Db = """
-        apiVersion: networking.k8s.io/v1
-        kind: NetworkPolicy
-        metadata:
-          name: db
-          namespace: shop
-        spec:
-          podSelector:
-            matchLabels: {app: db}
-          ingress:
-          - from:
-            - podSelector:
-                matchLabels: {app: api}
-            ports:
-            - port: 5432
-        """;
+    private const string Db = Drift.DriftFixtures.Db;
 
     private const string Two = """
         apiVersion: networking.k8s.io/v1
@@ -97,6 +82,24 @@ public sealed class LaterDigestsTests : IDisposable
     }
 
     [Fact]
+    public void No_digest_is_made_for_a_file_whose_policies_are_not_where_the_baseline_has_them()
+    {
+        var commit = _repository.Commit(new Dictionary<string, string> { ["shop/db.yaml"] = Db, ["shop/two.yaml"] = Two });
+        var source = new GitBaselineSource(Settings(), TimeProvider.System);
+        source.Fetch(CancellationToken.None);
+        var without = source.Load(commit, DateTimeOffset.UtcNow, withoutDigests: true, CancellationToken.None);
+
+        // two.yaml's policies in the other order (each name at the other's document), and db.yaml with one policy too many.
+        var declared = without.Declared.Select(policies => (IReadOnlyList<DeclaredPolicy>)(policies.Count == 2
+            ? [policies[0] with { Policy = policies[1].Policy }, policies[1] with { Policy = policies[0].Policy }]
+            : [.. policies, policies[0] with { Policy = policies[0].Policy with { Name = "db-copy" } }])).ToList();
+
+        var later = source.AddDigests(without with { Declared = declared });
+
+        Assert.All(later.Declared.SelectMany(p => p), p => Assert.Null(p.ServedDigest));
+    }
+
+    [Fact]
     public void The_next_commit_keeps_the_digests_of_its_unchanged_files()
     {
         _repository.Commit(new Dictionary<string, string> { ["shop/db.yaml"] = Db, ["shop/two.yaml"] = Two });
@@ -108,6 +111,7 @@ public sealed class LaterDigestsTests : IDisposable
         var next = source.Load(source.Fetch(CancellationToken.None), DateTimeOffset.UtcNow);
 
         Assert.Same(withDigests.Baseline.Find(Keys[0])!.Policy, next.Baseline.Find(Keys[0])!.Policy);
+        Assert.NotNull(next.Baseline.Find(Keys[0])!.ServedDigest);
         Assert.Equal(withDigests.Baseline.Find(Keys[0])!.ServedDigest, next.Baseline.Find(Keys[0])!.ServedDigest);
         Assert.NotNull(next.Baseline.Find(Keys[1])!.ServedDigest);
     }
@@ -119,14 +123,10 @@ public sealed class LaterDigestsTests : IDisposable
         var expected = ExpectedDigests(commit);
         var store = new BaselineStore();
         var log = new ListLogger();
-        var refresher = new BaselineRefresher(
-            store,
-            Microsoft.Extensions.Options.Options.Create(Settings()),
-            TimeProvider.System,
-            new Observability.GuardMetrics(store, new Cluster.DriftStore(enabled: false), TimeProvider.System),
-            new TypedListLogger<BaselineRefresher>(log));
+        var refresher = Refresher(store, log);
 
         Assert.True(refresher.RefreshOnce(CancellationToken.None));
+        var inForce = Keys.Select(k => store.Current!.Find(k)!.ServedDigest).ToList();
         var persisted = new PersistedBaseline(Settings()).Load(DateTimeOffset.UtcNow, new ParsedManifests());
         var madeAfter = log.Starting("Served-spec digests of commit").Count;
 
@@ -136,9 +136,43 @@ public sealed class LaterDigestsTests : IDisposable
 
         Assert.Equal(expected.Skip(1), Keys.Skip(1).Select(k => store.Current!.Find(k)!.ServedDigest));
         Assert.NotNull(store.Current!.Find(Keys[0])!.ServedDigest);
+        Assert.Equal(expected, inForce);
         Assert.Equal(expected, Keys.Select(k => persisted!.Baseline.Find(k)!.ServedDigest));
         Assert.Equal((1, 1), (madeAfter, log.Starting("Served-spec digests of commit").Count));
     }
+
+    [Fact]
+    public void When_the_digests_cannot_be_made_the_next_commit_reads_every_file_again_with_them()
+    {
+        var commit = _repository.Commit(new Dictionary<string, string> { ["shop/db.yaml"] = Db, ["shop/two.yaml"] = Two });
+        var store = new BaselineStore();
+        var log = new ListLogger();
+        var refresher = Refresher(store, log);
+        Assert.True(refresher.RefreshOnce(CancellationToken.None));
+        var before = store.Current!.Find(Keys[1])!.Policy;
+
+        // A loaded commit one of whose files is no longer in the clone: its digests cannot be made.
+        var source = new GitBaselineSource(Settings(), TimeProvider.System);
+        var without = source.Load(commit, DateTimeOffset.UtcNow, withoutDigests: true, CancellationToken.None);
+        var gone = without with { Files = [.. without.Files.Select(f => f with { BlobId = new string('1', 40) })] };
+        var failed = refresher.AddDigests(gone);
+
+        _repository.Commit(new Dictionary<string, string> { ["shop/db.yaml"] = Db.Replace("5432", "5433", StringComparison.Ordinal) });
+        Assert.True(refresher.RefreshOnce(CancellationToken.None));
+
+        Assert.Null(failed);
+        var warning = Assert.Single(log.Starting("Commit {Commit} is in force, but reading it again")).Text;
+        Assert.Contains("is not in the cached clone; reviews are read in full, and the baseline is not saved to disk", warning, StringComparison.Ordinal);
+        Assert.NotSame(before, store.Current!.Find(Keys[1])!.Policy);
+        Assert.NotNull(store.Current!.Find(Keys[1])!.ServedDigest);
+    }
+
+    private BaselineRefresher Refresher(BaselineStore store, ListLogger log) => new(
+        store,
+        Microsoft.Extensions.Options.Options.Create(Settings()),
+        TimeProvider.System,
+        new Observability.GuardMetrics(store, new Cluster.DriftStore(enabled: false), TimeProvider.System),
+        new TypedListLogger<BaselineRefresher>(log));
 
     private IReadOnlyList<SpecDigest?> ExpectedDigests(string commit)
     {
