@@ -253,8 +253,8 @@ internal sealed class BaselineRefresher(
                 store.Publish(store.State with { Baseline = withDigests.Baseline });
             }
 
-            // Once per new pod: until now, reviews of unchanged policies were read in full.
-            logger.LogInformation(
+            // Once per new pod; a detail of speed, not something to act on.
+            logger.LogDebug(
                 "Served-spec digests of commit {Commit} made in {DigestSeconds:0.00}s: reviews that repeat Git's spec are recognised by their bytes",
                 loaded.Baseline.Commit,
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
