@@ -64,10 +64,7 @@ public sealed class LaterDigestsTests : IDisposable
     [Fact]
     public void No_digest_is_made_for_a_policy_whose_spec_is_not_the_one_the_file_declares()
     {
-        var commit = _repository.Commit(new Dictionary<string, string> { ["shop/db.yaml"] = Db, ["shop/two.yaml"] = Two });
-        var source = new GitBaselineSource(Settings(), TimeProvider.System);
-        source.Fetch(CancellationToken.None);
-        var without = source.Load(commit, DateTimeOffset.UtcNow, withoutDigests: true, CancellationToken.None);
+        var (source, without) = LoadedWithoutDigests();
 
         // The baseline holds another spec for db than its file declares: a digest of the file's would vouch for the wrong spec.
         var other = without.Baseline.Find(Keys[1])!.Policy.Spec;
@@ -84,10 +81,7 @@ public sealed class LaterDigestsTests : IDisposable
     [Fact]
     public void No_digest_is_made_for_a_file_whose_policies_are_not_where_the_baseline_has_them()
     {
-        var commit = _repository.Commit(new Dictionary<string, string> { ["shop/db.yaml"] = Db, ["shop/two.yaml"] = Two });
-        var source = new GitBaselineSource(Settings(), TimeProvider.System);
-        source.Fetch(CancellationToken.None);
-        var without = source.Load(commit, DateTimeOffset.UtcNow, withoutDigests: true, CancellationToken.None);
+        var (source, without) = LoadedWithoutDigests();
 
         // two.yaml's policies in the other order (each name at the other's document), and db.yaml with one policy too many.
         var declared = without.Declared.Select(policies => (IReadOnlyList<DeclaredPolicy>)(policies.Count == 2
@@ -165,6 +159,15 @@ public sealed class LaterDigestsTests : IDisposable
         Assert.Contains("is not in the cached clone; reviews are read in full, and the baseline is not saved to disk", warning, StringComparison.Ordinal);
         Assert.NotSame(before, store.Current!.Find(Keys[1])!.Policy);
         Assert.NotNull(store.Current!.Find(Keys[1])!.ServedDigest);
+    }
+
+    /// <summary>Both files committed, fetched and read without digests, by a source of their own.</summary>
+    private (GitBaselineSource Source, LoadedCommit Loaded) LoadedWithoutDigests()
+    {
+        var commit = _repository.Commit(new Dictionary<string, string> { ["shop/db.yaml"] = Db, ["shop/two.yaml"] = Two });
+        var source = new GitBaselineSource(Settings(), TimeProvider.System);
+        source.Fetch(CancellationToken.None);
+        return (source, source.Load(commit, DateTimeOffset.UtcNow, withoutDigests: true, CancellationToken.None));
     }
 
     private BaselineRefresher Refresher(BaselineStore store, ListLogger log) => new(
