@@ -248,7 +248,7 @@ internal sealed class BaselineRefresher(
         try
         {
             var withDigests = _source.AddDigests(loaded);
-            if (!ReferenceEquals(withDigests, loaded) && ReferenceEquals(store.Current, loaded.Baseline))
+            if (!ReferenceEquals(withDigests, loaded))
             {
                 store.Publish(store.State with { Baseline = withDigests.Baseline });
             }
@@ -260,10 +260,14 @@ internal sealed class BaselineRefresher(
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             return withDigests;
         }
-        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             _source.Reused.Clear();
+
+            // The clone gone or damaged is said in one line; anything else is a bug, with its stack for the report.
+            var expected = e is BaselineLoadException or LibGit2Sharp.LibGit2SharpException or IOException or UnauthorizedAccessException;
             logger.LogWarning(
+                expected ? null : e,
                 "Commit {Commit} is in force, but reading it again for its served-spec digests failed: {Error}; reviews are read in full, and the baseline is not saved to disk",
                 loaded.Baseline.Commit,
                 GitBaselineSource.Describe(e));

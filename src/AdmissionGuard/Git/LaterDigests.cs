@@ -9,9 +9,10 @@ namespace AdmissionGuard.Git;
 /// a review whose spec is Git's is only read in full instead of being recognised by its bytes, with the same answer.
 /// </summary>
 /// <remarks>
-/// With one parsing thread fewer than the read, so that reviews arriving meanwhile have a CPU. Each file is read again from its blob, by the same reader with the digest made. A digest is kept only for a policy
-/// the new read declares at the same place with the same spec as the baseline: the digest's rendering was read back
-/// into that spec (<see cref="Core.Policy.ServedSpec"/>), so it is the baseline policy's in every case.
+/// Each file is read again from its blob, by the same reader with the digest made, on one parsing thread fewer than CPUs
+/// so that reviews arriving meanwhile have one. A digest is kept only for a policy the new read declares at the same
+/// place with the same spec as the baseline: the digest's rendering was read back into that spec
+/// (<see cref="Core.Policy.ServedSpec"/>), so it is the baseline policy's in every case.
 /// </remarks>
 internal static class LaterDigests
 {
