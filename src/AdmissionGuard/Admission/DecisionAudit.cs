@@ -1,5 +1,5 @@
-using System.Collections.Frozen;
 using System.Collections.Immutable;
+using System.Globalization;
 using AdmissionGuard.Core;
 using AdmissionGuard.Core.Decisions;
 using AdmissionGuard.Core.Policy;
@@ -28,6 +28,8 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
 
     /// <summary>Operations as the AdmissionReview and the metrics spell them (<c>CREATE</c>), so a log query and a metric label agree.</summary>
     private static readonly ScalarValue[] Operations = [.. Enum.GetValues<Operation>().Select(o => new ScalarValue(o.ToString().ToUpperInvariant()))];
+    private static readonly ScalarValue[] Reasons = ByNumber(typeof(DecisionReason));
+    private static readonly ScalarValue[] Modes = ByNumber(typeof(GuardMode));
     private static readonly ScalarValue True = new(true);
     private static readonly ScalarValue False = new(false);
     private static readonly ScalarValue Empty = new("");
@@ -55,8 +57,8 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             ["Groups"] = new ScalarValue(Groups(input.User.Groups)),
             ["Allowed"] = decision.Allowed ? True : False,
             ["Result"] = new ScalarValue(decision.Result),
-            ["Reason"] = Scalars<DecisionReason>.Of(decision.Reason),
-            ["Mode"] = Scalars<GuardMode>.Of(decision.Mode),
+            ["Reason"] = Reasons[(int)decision.Reason],
+            ["Mode"] = Modes[(int)decision.Mode],
             ["DryRun"] = input.DryRun ? True : False,
             ["BaselineCommit"] = Commit(baseline?.Commit ?? "none"),
             ["Detail"] = decision.Message.Length == 0 ? Empty : new ScalarValue(decision.Message),
@@ -129,13 +131,20 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bad admission request from {RemoteAddress}: {Problem}")]
     public partial void BadRequest(string? RemoteAddress, string Problem, string RequestId);
 
-    /// <summary>One value per enum member, made once.</summary>
-    private static class Scalars<TEnum>
-        where TEnum : struct, Enum
+    /// <summary>Each member of an enum as a log value, at its number: made once, looked up without hashing or boxing.</summary>
+    /// <remarks>
+    /// Not a frozen dictionary per enum: building those compiled a few dozen generic methods for value types on a new pod's
+    /// first decision, which waited for them.
+    /// </remarks>
+    internal static ScalarValue[] ByNumber(Type enumType)
     {
-        private static readonly FrozenDictionary<TEnum, ScalarValue> Values =
-            Enum.GetValues<TEnum>().Distinct().ToFrozenDictionary(value => value, value => new ScalarValue(value));
+        var members = Enum.GetValues(enumType).Cast<Enum>().ToArray();
+        var values = new ScalarValue[members.Max(member => Convert.ToInt32(member, CultureInfo.InvariantCulture)) + 1];
+        foreach (var member in members)
+        {
+            values[Convert.ToInt32(member, CultureInfo.InvariantCulture)] = new ScalarValue(member);
+        }
 
-        public static ScalarValue Of(TEnum value) => Values.TryGetValue(value, out var scalar) ? scalar : new ScalarValue(value);
+        return values;
     }
 }
