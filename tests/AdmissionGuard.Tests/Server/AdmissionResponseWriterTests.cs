@@ -25,6 +25,11 @@ public class AdmissionResponseWriterTests
             new Decision(true, DecisionReason.DiffersFromGit, GuardMode.Warn, "warn", ["AdmissionGuard warn mode: allowed", "- spec.ingress: rule added"]) { Warned = true },
             """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u-1","allowed":true,"warnings":["AdmissionGuard warn mode: allowed","- spec.ingress: rule added"]}}"""
         },
+        {
+            "denied with warnings: the status, then the warnings; non-ASCII text as it is, control characters escaped",
+            new Decision(false, DecisionReason.DeleteDeclaredInGit, GuardMode.Enforce, "équipe\tprod & <ops>", ["break-glass annotation ignored: \"expired\""]),
+            """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u-1","allowed":false,"status":{"code":403,"reason":"Forbidden","message":"équipe\tprod & <ops>"},"warnings":["break-glass annotation ignored: \"expired\""]}}"""
+        },
     };
 
     [Theory]
