@@ -10,6 +10,11 @@ namespace AdmissionGuard.Git;
 /// A rendered source's policy keeps its spec (<see cref="BaselineEntry.ServedSpec"/>): reading it again would mean
 /// rendering the source again.
 /// </summary>
+/// <remarks>
+/// A policy with no digest, because a new pod's digests could not be made after its first load (<see cref="LaterDigests"/>),
+/// is checked as they would have been made: the file must declare it at the same place with the baseline's spec, into which
+/// the rendering reads back.
+/// </remarks>
 /// <remarks>One for each repair pass (<c>drift --fix</c>, or one remediation pass of the scanner), used by one caller at a time.</remarks>
 internal sealed class GitServedSpecs(GitSettings settings)
 {
@@ -17,7 +22,7 @@ internal sealed class GitServedSpecs(GitSettings settings)
     private const int KeptFiles = 16;
 
     private readonly GitRepositoryCache _cache = new(settings);
-    private readonly Dictionary<(string Commit, string Path), Dictionary<(PolicyKey, int), byte[]?>> _files = [];
+    private readonly Dictionary<(string Commit, string Path), Dictionary<(PolicyKey, int), (PolicySpec Spec, byte[]? Served)>> _files = [];
     private readonly Queue<(string Commit, string Path)> _readOrder = new();
 
     /// <exception cref="InvalidOperationException">Git's spec cannot be had as the baseline read it; the message says why, in one line.</exception>
@@ -28,25 +33,26 @@ internal sealed class GitServedSpecs(GitSettings settings)
             return kept;
         }
 
-        if (entry.ServedDigest is not { } digest)
-        {
-            throw new InvalidOperationException("Git's spec could not be written as the API server serves it");
-        }
-
         var file = $"{Excerpt.Of(entry.SourcePath, 300)}@{baseline.ShortCommit}";
         var specs = Specs(baseline.Commit, entry.SourcePath, file);
-        if (!specs.TryGetValue((entry.Policy.Id, entry.DocumentIndex), out var served))
+        if (!specs.TryGetValue((entry.Policy.Id, entry.DocumentIndex), out var again))
         {
             throw new InvalidOperationException($"{file}, read again, does not declare the policy in document {entry.DocumentIndex}");
         }
 
-        return served is not null && digest.IsDigestOf(served)
-            ? served
-            : throw new InvalidOperationException($"{file}, read again, gives another spec than the baseline holds");
+        var sameSpec = entry.ServedDigest is { } digest
+            ? again.Served is { } rendered && digest.IsDigestOf(rendered)
+            : again.Spec.Equals(entry.Policy.Spec);
+        if (!sameSpec)
+        {
+            throw new InvalidOperationException($"{file}, read again, gives another spec than the baseline holds");
+        }
+
+        return again.Served ?? throw new InvalidOperationException("Git's spec could not be written as the API server serves it");
     }
 
-    /// <summary>Every policy of the file at the commit, by name and document, with its served spec (null when it has none).</summary>
-    private Dictionary<(PolicyKey, int), byte[]?> Specs(string commit, string path, string file)
+    /// <summary>Every policy of the file at the commit, by name and document: its spec, and that spec served (null when it has none).</summary>
+    private Dictionary<(PolicyKey, int), (PolicySpec Spec, byte[]? Served)> Specs(string commit, string path, string file)
     {
         if (_files.TryGetValue((commit, path), out var known))
         {
@@ -65,10 +71,10 @@ internal sealed class GitServedSpecs(GitSettings settings)
             throw new InvalidOperationException($"cannot read {file} from the cached clone in {Excerpt.Of(_cache.Directory, 300)}: {Excerpt.Of(e.Message, 300)}", e);
         }
 
-        var specs = new Dictionary<(PolicyKey, int), byte[]?>();
+        var specs = new Dictionary<(PolicyKey, int), (PolicySpec, byte[]?)>();
         foreach (var policy in declared)
         {
-            specs[(policy.Policy.Id, policy.DocumentIndex)] = policy.ServedSpec;
+            specs[(policy.Policy.Id, policy.DocumentIndex)] = (policy.Policy.Spec, policy.ServedSpec);
         }
 
         _files.Add((commit, path), specs);

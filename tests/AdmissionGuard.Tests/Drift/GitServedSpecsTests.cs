@@ -119,14 +119,28 @@ public sealed class GitServedSpecsTests : IDisposable
     }
 
     [Fact]
-    public void A_policy_whose_spec_could_not_be_rendered_has_none_to_restore()
+    public void A_policy_without_a_digest_is_restored_when_the_file_still_reads_into_the_baseline_spec()
     {
+        // A new pod whose digests could not be made after its first load.
         var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared });
-        var entry = baseline.Find(new PolicyKey("shop", "db"))! with { ServedDigest = null };
+        var entry = baseline.Find(new PolicyKey("shop", "db"))!;
 
-        var error = Assert.Throws<InvalidOperationException>(() => new GitServedSpecs(settings).For(baseline, entry));
+        var served = new GitServedSpecs(settings).For(baseline, entry with { ServedDigest = null });
 
-        Assert.Equal("Git's spec could not be written as the API server serves it", error.Message);
+        Assert.Equal(entry.ServedDigest, SpecDigest.Of(served));
+    }
+
+    [Fact]
+    public void A_policy_without_a_digest_whose_file_reads_into_another_spec_is_refused()
+    {
+        var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared, ["shop/other.yaml"] = Other });
+        var entry = baseline.Find(new PolicyKey("shop", "db"))!;
+        var otherSpec = baseline.Find(new PolicyKey("shop", "other"))!.Policy.Spec;
+
+        var error = Assert.Throws<InvalidOperationException>(
+            () => new GitServedSpecs(settings).For(baseline, entry with { ServedDigest = null, Policy = entry.Policy with { Spec = otherSpec } }));
+
+        Assert.Equal($"shop/db.yaml@{baseline.ShortCommit}, read again, gives another spec than the baseline holds", error.Message);
     }
 
     [Fact]
