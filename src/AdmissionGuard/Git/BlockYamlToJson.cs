@@ -28,6 +28,8 @@ internal static class BlockYamlToJson
     private static readonly SearchValues<char> PrintableAscii = SearchValues.Create(
         "\n !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
+    private static readonly SearchValues<char> Letters = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
     private static readonly SearchValues<char> KeyCharacters = SearchValues.Create(
         "-./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz");
 
@@ -46,8 +48,13 @@ internal static class BlockYamlToJson
     /// <summary>
     /// Each document of <paramref name="text"/> as JSON (null for an empty one), or null when the text is outside the subset.
     /// </summary>
+    /// <param name="policiesOnly">
+    /// Checks, without converting, a document whose <c>kind</c> is plainly not NetworkPolicy, List or NetworkPolicyList
+    /// (null in its place): the Deployments and Services beside a policy are most of a repository's text. The text is
+    /// still read or left exactly as without it.
+    /// </param>
     /// <remarks>The caller disposes the documents.</remarks>
-    public static List<JsonDocument?>? TryConvert(string text)
+    public static List<JsonDocument?>? TryConvert(string text, bool policiesOnly = false)
     {
         if (text.AsSpan().IndexOfAnyExcept(PrintableAscii) >= 0 || Split(text) is not { } split)
         {
@@ -60,6 +67,18 @@ internal static class BlockYamlToJson
         {
             if (from == to)
             {
+                result.Add(null);
+                continue;
+            }
+
+            if (policiesOnly && !MayDeclarePolicies(text, split.Lines, from, to))
+            {
+                if (!converter.Document(null, from, to))
+                {
+                    result.ForEach(document => document?.Dispose());
+                    return null;
+                }
+
                 result.Add(null);
                 continue;
             }
@@ -162,6 +181,30 @@ internal static class BlockYamlToJson
         return at == end || (text[at] == '#' && at > position);
     }
 
+    /// <summary>
+    /// False when the document's root has a <c>kind</c> whose value is a plain word other than the kinds that can declare a
+    /// NetworkPolicy: as a string, a boolean or null, that word is none of them. Anything less plain is converted.
+    /// </summary>
+    private static bool MayDeclarePolicies(string text, List<Line> lines, int from, int to)
+    {
+        var rootIndent = lines[from].Indent;
+        for (var index = from; index < to; index++)
+        {
+            var line = lines[index];
+            if (line.Indent != rootIndent || !text.AsSpan(line.Start, line.End - line.Start).StartsWith("kind: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var value = text.AsSpan(line.Start + 6, line.End - line.Start - 6);
+            var comment = value.IndexOf(" #", StringComparison.Ordinal);
+            value = (comment < 0 ? value : value[..comment]).Trim(' ');
+            return value.Length == 0 || value.IndexOfAnyExcept(Letters) >= 0 || value is "NetworkPolicy" or "List" or "NetworkPolicyList";
+        }
+
+        return true;
+    }
+
     /// <summary>A line with content: where the content starts, its indentation, and where the line ends.</summary>
     private readonly record struct Line(int Start, int Indent, int End)
     {
@@ -176,7 +219,7 @@ internal static class BlockYamlToJson
         private int _end;
         private int _nodes;
 
-        public bool Document(Utf8JsonWriter writer, int from, int to)
+        public bool Document(Utf8JsonWriter? writer, int from, int to)
         {
             // The root counts against the node budget too, as YamlToJson counts it.
             (_line, _end, _nodes) = (from, to, 1);
@@ -185,14 +228,14 @@ internal static class BlockYamlToJson
         }
 
         /// <summary>A block mapping whose first key starts at <paramref name="start"/> on the current line, its keys at <paramref name="indent"/>.</summary>
-        private bool Mapping(Utf8JsonWriter writer, int start, int indent, int depth)
+        private bool Mapping(Utf8JsonWriter? writer, int start, int indent, int depth)
         {
             if (depth > MaxDepth)
             {
                 return false;
             }
 
-            writer.WriteStartObject();
+            writer?.WriteStartObject();
             var keys = _keys.Open();
             for (var position = start; ;)
             {
@@ -203,7 +246,7 @@ internal static class BlockYamlToJson
                     return false;
                 }
 
-                writer.WritePropertyName(text.AsSpan(position, keyEnd - position));
+                writer?.WritePropertyName(text.AsSpan(position, keyEnd - position));
                 var value = SkipSpaces(keyEnd + 1, line.End);
                 if (value == line.End || text[value] == '#')
                 {
@@ -237,31 +280,31 @@ internal static class BlockYamlToJson
             }
 
             _keys.Close(keys);
-            writer.WriteEndObject();
+            writer?.WriteEndObject();
             return true;
         }
 
         /// <summary>The value of a key with nothing after it on its line: a block below it, a sequence at its indent, or null.</summary>
-        private bool BlockValue(Utf8JsonWriter writer, int indent, int depth)
+        private bool BlockValue(Utf8JsonWriter? writer, int indent, int depth)
         {
             if (_line < _end && lines[_line] is var next && (next.Indent > indent || (next.Indent == indent && IsDash(next))))
             {
                 return IsDash(next) ? Sequence(writer, next.Indent, depth + 1) : Mapping(writer, next.Start, next.Indent, depth + 1);
             }
 
-            writer.WriteNullValue();
+            writer?.WriteNullValue();
             return true;
         }
 
         /// <summary>A block sequence whose dashes are at <paramref name="indent"/>, starting on the current line.</summary>
-        private bool Sequence(Utf8JsonWriter writer, int indent, int depth)
+        private bool Sequence(Utf8JsonWriter? writer, int indent, int depth)
         {
             if (depth > MaxDepth)
             {
                 return false;
             }
 
-            writer.WriteStartArray();
+            writer?.WriteStartArray();
             while (true)
             {
                 var line = lines[_line];
@@ -301,12 +344,12 @@ internal static class BlockYamlToJson
                 }
             }
 
-            writer.WriteEndArray();
+            writer?.WriteEndArray();
             return true;
         }
 
         /// <summary>A value that starts at <paramref name="start"/> and ends on its line: a scalar or a flow collection of scalars.</summary>
-        private bool Inline(Utf8JsonWriter writer, int start, int end, int depth)
+        private bool Inline(Utf8JsonWriter? writer, int start, int end, int depth)
         {
             switch (text[start])
             {
@@ -336,24 +379,28 @@ internal static class BlockYamlToJson
                         }
                     }
 
-                    PlainScalar.Write(writer, text.AsSpan(start, stop - start).TrimEnd(' '));
+                    if (writer is not null)
+                    {
+                        PlainScalar.Write(writer, text.AsSpan(start, stop - start).TrimEnd(' '));
+                    }
+
                     return true;
             }
         }
 
         /// <summary>A one-line flow sequence or mapping of scalars: <c>[Ingress, Egress]</c>, <c>{}</c>.</summary>
-        private bool Flow(Utf8JsonWriter writer, int start, int end)
+        private bool Flow(Utf8JsonWriter? writer, int start, int end)
         {
             var mapping = text[start] == '{';
             var closing = mapping ? '}' : ']';
             var keys = _keys.Open();
             if (mapping)
             {
-                writer.WriteStartObject();
+                writer?.WriteStartObject();
             }
             else
             {
-                writer.WriteStartArray();
+                writer?.WriteStartArray();
             }
 
             var position = SkipSpaces(start + 1, end);
@@ -373,7 +420,7 @@ internal static class BlockYamlToJson
                             return false;
                         }
 
-                        writer.WritePropertyName(text.AsSpan(position, keyEnd - position));
+                        writer?.WritePropertyName(text.AsSpan(position, keyEnd - position));
                         position = SkipSpaces(keyEnd + 1, end);
                     }
 
@@ -406,18 +453,18 @@ internal static class BlockYamlToJson
             _keys.Close(keys);
             if (mapping)
             {
-                writer.WriteEndObject();
+                writer?.WriteEndObject();
             }
             else
             {
-                writer.WriteEndArray();
+                writer?.WriteEndArray();
             }
 
             return EndsLine(text, position, end);
         }
 
         /// <summary>A scalar inside a flow collection; returns where it ends, or -1.</summary>
-        private int FlowScalar(Utf8JsonWriter writer, int start, int end)
+        private int FlowScalar(Utf8JsonWriter? writer, int start, int end)
         {
             if (text[start] is '"' or '\'')
             {
@@ -435,12 +482,16 @@ internal static class BlockYamlToJson
                 return -1;
             }
 
-            PlainScalar.Write(writer, text.AsSpan(start, stop).TrimEnd(' '));
+            if (writer is not null)
+            {
+                PlainScalar.Write(writer, text.AsSpan(start, stop).TrimEnd(' '));
+            }
+
             return start + stop;
         }
 
         /// <summary>A one-line quoted scalar without escapes; returns the position after its closing quote, or -1.</summary>
-        private int Quoted(Utf8JsonWriter writer, int start, int end)
+        private int Quoted(Utf8JsonWriter? writer, int start, int end)
         {
             var quote = text[start];
             var content = start + 1;
@@ -452,7 +503,7 @@ internal static class BlockYamlToJson
                     return -1;
                 }
 
-                writer.WriteStringValue(text.AsSpan(content, close));
+                writer?.WriteStringValue(text.AsSpan(content, close));
                 return content + close + 1;
             }
 
@@ -470,13 +521,13 @@ internal static class BlockYamlToJson
                 }
 
                 var value = text.AsSpan(content, at - content);
-                if (value.Contains("''", StringComparison.Ordinal))
+                if (writer is not null && value.Contains("''", StringComparison.Ordinal))
                 {
-                    writer.WriteStringValue(value.ToString().Replace("''", "'", StringComparison.Ordinal));
+                    writer?.WriteStringValue(value.ToString().Replace("''", "'", StringComparison.Ordinal));
                 }
                 else
                 {
-                    writer.WriteStringValue(value);
+                    writer?.WriteStringValue(value);
                 }
 
                 return at + 1;

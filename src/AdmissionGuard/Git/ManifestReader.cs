@@ -124,7 +124,7 @@ internal static class ManifestReader
     /// <summary>The policies of a text in the block subset, or null when it is not in it or something in it is invalid.</summary>
     private static List<DeclaredPolicy>? ReadBlockStyle(string path, string text, ManifestReadOptions options)
     {
-        var documents = BlockYamlToJson.TryConvert(text);
+        var documents = BlockYamlToJson.TryConvert(text, policiesOnly: true);
         if (documents is null)
         {
             return null;

@@ -150,6 +150,39 @@ public class BlockYamlToJsonTests
     }
 
     [Fact]
+    public void Only_the_documents_whose_kind_may_declare_a_policy_are_converted_when_asked()
+    {
+        const string Text = """
+            kind: Service
+            metadata: {name: a}
+            ---
+            kind: Deployment   # the app
+            ---
+            kind: yes
+            ---
+            kind: "Service"
+            ---
+            kind: NetworkPolicy # the guard's
+            ---
+            kind: List
+            items: []
+            ---
+            metadata: {name: no-kind}
+            ---
+            kind: Net-Policy
+            """;
+
+        var documents = Block(Text, policiesOnly: true);
+
+        Assert.Equal(
+            [null, null, null, """{"kind":"Service"}""", """{"kind":"NetworkPolicy"}""", """{"kind":"List","items":[]}""", """{"metadata":{"name":"no-kind"}}""", """{"kind":"Net-Policy"}"""],
+            documents!);
+        Assert.Equal(Reference(Text), Block(Text)!);
+        Assert.Null(Block(Text.Replace("name: a", "name: &a a", StringComparison.Ordinal), policiesOnly: true));
+        Assert.Null(Block(Text.Replace("kind: Deployment", "kind: Deployment\nkind: Pod", StringComparison.Ordinal), policiesOnly: true));
+    }
+
+    [Fact]
     public void A_typical_policy_reads_to_the_expected_JSON()
     {
         var block = Block("a: [Ingress, 'x y', \"80\"]\nb: {}\nc:\n  d: 0443\n  e: ~\n  f: on\n");
@@ -244,7 +277,13 @@ public class BlockYamlToJsonTests
                 text = Edit(text, random, Alphabet);
             }
 
-            if (Block(text) is not { } block)
+            var block = Block(text);
+            if (PoliciesOnlyDisagrees(text, block) is { } disagreement)
+            {
+                differing.Add(disagreement);
+            }
+
+            if (block is null)
             {
                 continue;
             }
@@ -312,7 +351,9 @@ public class BlockYamlToJsonTests
         foreach (var file in files)
         {
             var text = File.ReadAllText(file);
-            if (Block(text) is { } block)
+            var block = Block(text);
+            Assert.Null(PoliciesOnlyDisagrees(text, block));
+            if (block is not null)
             {
                 read++;
                 var reference = ReferenceOrError(text);
@@ -351,9 +392,40 @@ public class BlockYamlToJsonTests
         return string.Join('\n', lines);
     }
 
-    private static List<string?>? Block(string text)
+    /// <summary>
+    /// Where reading only the documents that may declare policies differs from reading them all: it must give up on the
+    /// same texts, and leave out only documents whose kind is none that declares a NetworkPolicy.
+    /// </summary>
+    private static string? PoliciesOnlyDisagrees(string text, List<string?>? all)
     {
-        var documents = BlockYamlToJson.TryConvert(text);
+        var policiesOnly = Block(text, policiesOnly: true);
+        if (policiesOnly is null || all is null)
+        {
+            return (policiesOnly is null) == (all is null) ? null : $"{JsonSerializer.Serialize(text)}: read with policies only: {policiesOnly is not null}, without: {all is not null}";
+        }
+
+        for (var index = 0; index < all.Count; index++)
+        {
+            var leftOut = policiesOnly[index] is null && all[index] is not null;
+            if (leftOut ? MayDeclarePolicies(all[index]!) : policiesOnly[index] != all[index])
+            {
+                return $"{JsonSerializer.Serialize(text)}: document {index} is {policiesOnly[index] ?? "left out"} with policies only, {all[index]} without";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool MayDeclarePolicies(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String
+            && kind.GetString() is "NetworkPolicy" or "List" or "NetworkPolicyList";
+    }
+
+    private static List<string?>? Block(string text, bool policiesOnly = false)
+    {
+        var documents = BlockYamlToJson.TryConvert(text, policiesOnly);
         try
         {
             return documents?.Select(document => document?.RootElement.GetRawText()).ToList();
