@@ -85,11 +85,22 @@ public class ManifestReadBenchmarks
             - port: 8080
         """;
 
+    private static readonly string TypicalPolicy = Fixtures.Manifest(1);
+
     [Benchmark(Baseline = true)]
     public int EveryDocumentConverted() => Convert(policiesOnly: false);
 
     [Benchmark]
     public int PolicyDocumentsConverted() => Convert(policiesOnly: true);
+
+    /// <summary>bench/scale.sh's typical file, a policy alone, converted.</summary>
+    [Benchmark]
+    public int TypicalPolicyConverted()
+    {
+        var documents = BlockYamlToJson.TryConvert(TypicalPolicy, policiesOnly: true) ?? throw new InvalidOperationException("the manifest is outside the block style");
+        documents.Dispose();
+        return documents.Count;
+    }
 
     /// <summary>The whole read of the file into its one policy, as a baseline's load reads it.</summary>
     [Benchmark]
@@ -99,7 +110,7 @@ public class ManifestReadBenchmarks
     {
         var documents = BlockYamlToJson.TryConvert(AppManifest, policiesOnly) ?? throw new InvalidOperationException("the manifest is outside the block style");
         var converted = documents.Count(document => document is not null);
-        documents.ForEach(document => document?.Dispose());
+        documents.Dispose();
         return converted;
     }
 }

@@ -158,7 +158,7 @@ internal static class Targets
         }
 
         var read = block.Select(document => document?.RootElement.GetRawText()).ToList();
-        block.ForEach(document => document?.Dispose());
+        block.Dispose();
         if (!read.SequenceEqual(reference))
         {
             throw new InvalidOperationException($"the block-style reader read {string.Join(" | ", read)}, YamlDotNet's events {string.Join(" | ", reference)}");

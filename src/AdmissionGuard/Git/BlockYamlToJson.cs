@@ -19,7 +19,7 @@ internal static class BlockYamlToJson
     /// <summary>YamlDotNet refuses a simple key longer than 1,024 characters.</summary>
     private const int MaxKeyLength = 1000;
 
-    /// <summary>A thread's JSON buffer is kept for its next document up to this size: a baseline converts thousands in a row.</summary>
+    /// <summary>A thread's JSON buffer is kept for its next text up to this size: a baseline converts thousands in a row.</summary>
     private const int MaxKeptBuffer = 64 * 1024;
 
     /// <summary>Below <see cref="YamlToJson.MaxDepth"/>, so the reference reader gives the error for anything as deep.</summary>
@@ -53,64 +53,63 @@ internal static class BlockYamlToJson
     /// (null in its place): the Deployments and Services beside a policy are most of a repository's text. The text is
     /// still read or left exactly as without it.
     /// </param>
-    /// <remarks>The caller disposes the documents.</remarks>
-    public static List<JsonDocument?>? TryConvert(string text, bool policiesOnly = false)
+    /// <remarks>The caller disposes what it returns.</remarks>
+    public static BlockDocuments? TryConvert(string text, bool policiesOnly = false)
     {
         if (text.AsSpan().IndexOfAnyExcept(PrintableAscii) >= 0 || Split(text) is not { } split)
         {
             return null;
         }
 
-        var result = new List<JsonDocument?>(split.Documents.Count);
+        var ranges = new (int Start, int Length)[split.Documents.Count];
         var converter = new Converter(text, split.Lines);
-        foreach (var (from, to) in split.Documents)
+        var buffer = JsonBuffer ??= new ArrayBufferWriter<byte>(2048);
+        var writer = JsonWriter ??= new Utf8JsonWriter(buffer);
+        buffer.ResetWrittenCount();
+        try
         {
-            if (from == to)
+            for (var index = 0; index < ranges.Length; index++)
             {
-                result.Add(null);
-                continue;
+                var (from, to) = split.Documents[index];
+                if (from == to)
+                {
+                    ranges[index] = (0, -1);
+                }
+                else if (policiesOnly && !MayDeclarePolicies(text, split.Lines, from, to))
+                {
+                    if (!converter.Document(null, from, to))
+                    {
+                        return null;
+                    }
+
+                    ranges[index] = (0, -1);
+                }
+                else
+                {
+                    // Each document is written after the one before; all are copied once into a pooled array below.
+                    var start = buffer.WrittenCount;
+                    writer.Reset(buffer);
+                    if (!converter.Document(writer, from, to))
+                    {
+                        return null;
+                    }
+
+                    writer.Flush();
+                    ranges[index] = (start, buffer.WrittenCount - start);
+                }
             }
 
-            if (policiesOnly && !MayDeclarePolicies(text, split.Lines, from, to))
+            var json = ArrayPool<byte>.Shared.Rent(Math.Max(1, buffer.WrittenCount));
+            buffer.WrittenSpan.CopyTo(json);
+            return new BlockDocuments(json, ranges);
+        }
+        finally
+        {
+            if (buffer.Capacity > MaxKeptBuffer)
             {
-                if (!converter.Document(null, from, to))
-                {
-                    result.ForEach(document => document?.Dispose());
-                    return null;
-                }
-
-                result.Add(null);
-                continue;
-            }
-
-            var buffer = JsonBuffer ??= new ArrayBufferWriter<byte>(2048);
-            var writer = JsonWriter ??= new Utf8JsonWriter(buffer);
-            buffer.ResetWrittenCount();
-            writer.Reset(buffer);
-            try
-            {
-                if (!converter.Document(writer, from, to))
-                {
-                    result.ForEach(document => document?.Dispose());
-                    return null;
-                }
-
-                writer.Flush();
-
-                // The document copies the JSON into a pooled array that its disposal returns: the buffer serves the next one.
-                var reader = new Utf8JsonReader(buffer.WrittenSpan);
-                result.Add(JsonDocument.ParseValue(ref reader));
-            }
-            finally
-            {
-                if (buffer.Capacity > MaxKeptBuffer)
-                {
-                    (JsonBuffer, JsonWriter) = (null, null);
-                }
+                (JsonBuffer, JsonWriter) = (null, null);
             }
         }
-
-        return result;
     }
 
     /// <summary>The text's content lines (neither blank nor comments), and each document's range of them.</summary>

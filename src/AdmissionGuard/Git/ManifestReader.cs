@@ -149,7 +149,7 @@ internal static class ManifestReader
         }
         finally
         {
-            documents.ForEach(document => document?.Dispose());
+            documents.Dispose();
         }
     }
 

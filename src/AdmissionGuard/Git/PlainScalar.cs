@@ -18,9 +18,17 @@ internal static class PlainScalar
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Falses =
         new HashSet<string>(["false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off", "OFF"], StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
+    /// <summary>The first characters of the null and boolean words, all of them five characters or fewer.</summary>
+    private static readonly System.Buffers.SearchValues<char> WordStarts = System.Buffers.SearchValues.Create("~nNtTyYoOfF");
+
     public static void Write(Utf8JsonWriter writer, ReadOnlySpan<char> value)
     {
-        if (Nulls.Contains(value))
+        // Most scalars are names and numbers that no null or boolean word starts like: they skip three lookups that each hash the text.
+        if (value.Length > 5 || (value.Length > 0 && !WordStarts.Contains(value[0])))
+        {
+            WriteNumberOrString(writer, value);
+        }
+        else if (Nulls.Contains(value))
         {
             writer.WriteNullValue();
         }
@@ -32,7 +40,15 @@ internal static class PlainScalar
         {
             writer.WriteBooleanValue(false);
         }
-        else if (TryParseInteger(value, out var integer))
+        else
+        {
+            WriteNumberOrString(writer, value);
+        }
+    }
+
+    private static void WriteNumberOrString(Utf8JsonWriter writer, ReadOnlySpan<char> value)
+    {
+        if (TryParseInteger(value, out var integer))
         {
             writer.WriteNumberValue(integer);
         }

@@ -182,6 +182,20 @@ public class BlockYamlToJsonTests
         Assert.Null(Block(Text.Replace("kind: Deployment", "kind: Deployment\nkind: Pod", StringComparison.Ordinal), policiesOnly: true));
     }
 
+    /// <summary>go-yaml v2's (YAML 1.1) words for null and the booleans, and scalars that are only like them.</summary>
+    [Theory]
+    [InlineData("~ null Null NULL", "null")]
+    [InlineData("true True TRUE y Y yes Yes YES on On ON", "true")]
+    [InlineData("false False FALSE n N no No NO off Off OFF", "false")]
+    [InlineData("nULL tRUE yES oN Yess offf Nope ~x y1 falsey", null)]
+    public void Plain_words_are_typed_as_kubectl_types_them(string words, string? json)
+    {
+        foreach (var word in words.Split(' '))
+        {
+            Assert.Equal([$$"""{"a":{{json ?? JsonSerializer.Serialize(word)}}}"""], Block($"a: {word}\n")!);
+        }
+    }
+
     [Fact]
     public void A_typical_policy_reads_to_the_expected_JSON()
     {
@@ -206,7 +220,7 @@ public class BlockYamlToJsonTests
         }
         finally
         {
-            documents.ForEach(document => document?.Dispose());
+            documents.Dispose();
         }
 
         Assert.Equal(["""{"d":2}"""], Block("d: 2\n")!);
@@ -432,7 +446,7 @@ public class BlockYamlToJsonTests
         }
         finally
         {
-            documents?.ForEach(document => document?.Dispose());
+            documents?.Dispose();
         }
     }
 
