@@ -141,9 +141,24 @@ internal static class Targets
     private static void SameAsReference(string text)
     {
         var block = BlockYamlToJson.TryConvert(text);
+        using var policiesOnly = BlockYamlToJson.TryConvert(text, policiesOnly: true);
+        if ((block is null) != (policiesOnly is null))
+        {
+            throw new InvalidOperationException($"the block-style reader {(block is null ? "left" : "read")} the text, but {(policiesOnly is null ? "left" : "read")} it for its policies only");
+        }
+
         if (block is null)
         {
             return;
+        }
+
+        for (var index = 0; index < block.Count; index++)
+        {
+            if (policiesOnly![index] is null && block[index]?.RootElement is { ValueKind: JsonValueKind.Object } root
+                && root.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() is PolicyReader.Kind or "List" or "NetworkPolicyList")
+            {
+                throw new InvalidOperationException($"document {index}, a {kind.GetString()}, was left out when reading for policies only");
+            }
         }
 
         List<string?> reference;
