@@ -198,7 +198,7 @@ internal static class BlockYamlToJson
             var value = text.AsSpan(line.Start + 6, line.End - line.Start - 6);
             var comment = value.IndexOf(" #", StringComparison.Ordinal);
             value = (comment < 0 ? value : value[..comment]).Trim(' ');
-            return value.Length == 0 || value.IndexOfAnyExcept(Letters) >= 0 || value is "NetworkPolicy" or "List" or "NetworkPolicyList";
+            return value.Length == 0 || value.IndexOfAnyExcept(Letters) >= 0 || value is Core.Policy.PolicyReader.Kind or "List" or "NetworkPolicyList";
         }
 
         return true;
