@@ -97,8 +97,7 @@ public class ManifestReadBenchmarks
     [Benchmark]
     public int TypicalPolicyConverted()
     {
-        var documents = BlockYamlToJson.TryConvert(TypicalPolicy, policiesOnly: true) ?? throw new InvalidOperationException("the manifest is outside the block style");
-        documents.Dispose();
+        using var documents = BlockYamlToJson.TryConvert(TypicalPolicy, policiesOnly: true) ?? throw new InvalidOperationException("the manifest is outside the block style");
         return documents.Count;
     }
 
@@ -108,9 +107,7 @@ public class ManifestReadBenchmarks
 
     private static int Convert(bool policiesOnly)
     {
-        var documents = BlockYamlToJson.TryConvert(AppManifest, policiesOnly) ?? throw new InvalidOperationException("the manifest is outside the block style");
-        var converted = documents.Count(document => document is not null);
-        documents.Dispose();
-        return converted;
+        using var documents = BlockYamlToJson.TryConvert(AppManifest, policiesOnly) ?? throw new InvalidOperationException("the manifest is outside the block style");
+        return documents.Count(document => document is not null);
     }
 }

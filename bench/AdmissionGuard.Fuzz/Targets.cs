@@ -140,7 +140,7 @@ internal static class Targets
 
     private static void SameAsReference(string text)
     {
-        var block = BlockYamlToJson.TryConvert(text);
+        using var block = BlockYamlToJson.TryConvert(text);
         using var policiesOnly = BlockYamlToJson.TryConvert(text, policiesOnly: true);
         if ((block is null) != (policiesOnly is null))
         {
@@ -159,6 +159,11 @@ internal static class Targets
             {
                 throw new InvalidOperationException($"document {index}, a {kind.GetString()}, was left out when reading for policies only");
             }
+
+            if (policiesOnly[index] is { } converted && converted.RootElement.GetRawText() != block[index]?.RootElement.GetRawText())
+            {
+                throw new InvalidOperationException($"document {index} reads differently for policies only: {converted.RootElement.GetRawText()} against {block[index]?.RootElement.GetRawText()}");
+            }
         }
 
         List<string?> reference;
@@ -173,7 +178,6 @@ internal static class Targets
         }
 
         var read = block.Select(document => document?.RootElement.GetRawText()).ToList();
-        block.Dispose();
         if (!read.SequenceEqual(reference))
         {
             throw new InvalidOperationException($"the block-style reader read {string.Join(" | ", read)}, YamlDotNet's events {string.Join(" | ", reference)}");

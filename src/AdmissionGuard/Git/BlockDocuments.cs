@@ -14,7 +14,7 @@ internal sealed class BlockDocuments : IReadOnlyList<JsonDocument?>, IDisposable
     private readonly JsonDocument?[] _documents;
     private byte[]? _json;
 
-    /// <param name="json">Every document's JSON, back to back; the documents take ownership of it (it is returned to the pool).</param>
+    /// <param name="json">Every document's JSON, back to back, in an array rented from the shared pool (or empty); it is returned there on disposal.</param>
     /// <param name="ranges">Each document's place in <paramref name="json"/>; a negative length for none.</param>
     public BlockDocuments(byte[] json, IReadOnlyList<(int Start, int Length)> ranges)
     {
@@ -50,10 +50,11 @@ internal sealed class BlockDocuments : IReadOnlyList<JsonDocument?>, IDisposable
             document?.Dispose();
         }
 
-        if (_json is { } json)
+        if (_json is { Length: > 0 } json)
         {
-            _json = null;
             ArrayPool<byte>.Shared.Return(json);
         }
+
+        _json = null;
     }
 }

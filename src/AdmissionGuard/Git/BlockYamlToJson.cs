@@ -99,7 +99,7 @@ internal static class BlockYamlToJson
                 }
             }
 
-            var json = ArrayPool<byte>.Shared.Rent(Math.Max(1, buffer.WrittenCount));
+            var json = buffer.WrittenCount == 0 ? Array.Empty<byte>() : ArrayPool<byte>.Shared.Rent(buffer.WrittenCount);
             buffer.WrittenSpan.CopyTo(json);
             return new BlockDocuments(json, ranges);
         }
@@ -522,7 +522,7 @@ internal static class BlockYamlToJson
                 var value = text.AsSpan(content, at - content);
                 if (writer is not null && value.Contains("''", StringComparison.Ordinal))
                 {
-                    writer?.WriteStringValue(value.ToString().Replace("''", "'", StringComparison.Ordinal));
+                    writer.WriteStringValue(value.ToString().Replace("''", "'", StringComparison.Ordinal));
                 }
                 else
                 {

@@ -80,11 +80,53 @@ public class BlockYamlToJsonTests
               values: [web, api]
         """;
 
+    /// <summary>An application's file: the documents a baseline's read only checks, then its policy.</summary>
+    private const string AppManifest = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: checkout
+          labels: {app: checkout}
+        spec:
+          replicas: 2
+          template:
+            spec:
+              containers:
+              - name: checkout
+                image: registry.example.com/checkout:1.4
+                ports:
+                - containerPort: 8080
+        ---
+        apiVersion: v1
+        kind: Service   # in front of it
+        metadata: {name: checkout}
+        spec:
+          ports:
+          - port: 80
+            targetPort: 8080
+        ---
+        kind: ConfigMap
+        apiVersion: v1
+        data:
+          FLAGS: 'new-cart,fast-pay'
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: checkout, namespace: shop}
+        spec:
+          podSelector:
+            matchLabels: {app: checkout}
+          ingress:
+          - ports:
+            - port: 8080
+        """;
+
     /// <summary>Texts the block-style reader must read itself (so a change that makes it give up on them fails), and texts it must leave.</summary>
     public static TheoryData<string, string, bool> Texts => new()
     {
         { "a typical policy", TypicalPolicy, true },
         { "documents, an empty one and a List", TwoDocumentsAndAList, true },
+        { "an application's file", AppManifest, true },
         { "an empty text", "", true },
         { "only comments", "# nothing here\n  # still nothing\n", true },
         { "a trailing separator makes an empty document", "a: 1\n---\n", true },
@@ -180,6 +222,7 @@ public class BlockYamlToJsonTests
         Assert.Equal(Reference(Text), Block(Text)!);
         Assert.Null(Block(Text.Replace("name: a", "name: &a a", StringComparison.Ordinal), policiesOnly: true));
         Assert.Null(Block(Text.Replace("kind: Deployment", "kind: Deployment\nkind: Pod", StringComparison.Ordinal), policiesOnly: true));
+        Assert.Equal([null, null, null, Block(AppManifest)![3]], Block(AppManifest, policiesOnly: true)!);
     }
 
     /// <summary>go-yaml v2's (YAML 1.1) words for null and the booleans, and scalars that are only like them.</summary>
@@ -257,7 +300,7 @@ public class BlockYamlToJsonTests
     [Fact]
     public void Edited_texts_are_read_as_the_reference_reader_reads_them_or_left()
     {
-        var read = AssertEditsReadAsReference([TypicalPolicy, TwoDocumentsAndAList, "a:\n- 1\n- b: [x, y]\n  c: {d: e}\n"], 20_000);
+        var read = AssertEditsReadAsReference([TypicalPolicy, TwoDocumentsAndAList, AppManifest, "a:\n- 1\n- b: [x, y]\n  c: {d: e}\n"], 20_000);
 
         Assert.True(read >= 2_000, $"only {read} edited texts were read by the block-style reader");
     }
