@@ -182,7 +182,8 @@ internal static class BlockYamlToJson
 
     /// <summary>
     /// False when the document's root has a <c>kind</c> whose value is a plain word other than the kinds that can declare a
-    /// NetworkPolicy: as a string, a boolean or null, that word is none of them. Anything less plain is converted.
+    /// NetworkPolicy (<see cref="ManifestReader.MayDeclarePolicies"/>): as a string, a boolean or null, that word is none of
+    /// them. Anything less plain is converted.
     /// </summary>
     private static bool MayDeclarePolicies(string text, List<Line> lines, int from, int to)
     {
@@ -198,7 +199,7 @@ internal static class BlockYamlToJson
             var value = text.AsSpan(line.Start + 6, line.End - line.Start - 6);
             var comment = value.IndexOf(" #", StringComparison.Ordinal);
             value = (comment < 0 ? value : value[..comment]).Trim(' ');
-            return value.Length == 0 || value.IndexOfAnyExcept(Letters) >= 0 || value is Core.Policy.PolicyReader.Kind or "List" or "NetworkPolicyList";
+            return value.Length == 0 || value.IndexOfAnyExcept(Letters) >= 0 || ManifestReader.MayDeclarePolicies(value);
         }
 
         return true;

@@ -67,6 +67,12 @@ internal static class ManifestReader
     /// <summary>kustomize records where it read each object from in this annotation (<c>buildMetadata: [originAnnotations]</c>).</summary>
     public const string OriginAnnotation = "config.kubernetes.io/origin";
 
+    /// <summary>Whether a document of this kind holds its objects in <c>items</c>, where NetworkPolicies are read too.</summary>
+    public static bool IsListKind(ReadOnlySpan<char> kind) => kind is "List" or "NetworkPolicyList";
+
+    /// <summary>Whether a document of this kind can declare a NetworkPolicy: one, or a list of objects.</summary>
+    public static bool MayDeclarePolicies(ReadOnlySpan<char> kind) => kind is PolicyReader.Kind || IsListKind(kind);
+
     /// <summary>Where a policy that is a whole document lies: <c>apps/db.yaml: document 0</c>.</summary>
     public static string DocumentLocation(string path, int documentIndex) => $"{path}: document {documentIndex}";
 
@@ -157,7 +163,7 @@ internal static class ManifestReader
     private static bool ReadDocument(JsonElement root, string path, int index, ManifestReadOptions options, List<DeclaredPolicy> result)
     {
         var kind = StringProperty(root, "kind");
-        if (kind is "List" or "NetworkPolicyList")
+        if (IsListKind(kind))
         {
             if (root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array)
             {
@@ -197,7 +203,7 @@ internal static class ManifestReader
     private static void ReadDocument(YamlNodes nodes, int root, string path, int index, ManifestReadOptions options, List<DeclaredPolicy> result)
     {
         var kind = nodes.ScalarValue(root, "kind");
-        if (kind is "List" or "NetworkPolicyList")
+        if (IsListKind(kind))
         {
             var items = nodes.Value(root, "items");
             if (items >= 0 && nodes[items] is SequenceStart)

@@ -209,6 +209,9 @@ public class BlockYamlToJsonTests
             kind: List
             items: []
             ---
+            kind: NetworkPolicyList
+            items: []
+            ---
             metadata: {name: no-kind}
             ---
             kind: Net-Policy
@@ -217,7 +220,7 @@ public class BlockYamlToJsonTests
         var documents = Block(Text, policiesOnly: true);
 
         Assert.Equal(
-            [null, null, null, """{"kind":"Service"}""", """{"kind":"NetworkPolicy"}""", """{"kind":"List","items":[]}""", """{"metadata":{"name":"no-kind"}}""", """{"kind":"Net-Policy"}"""],
+            [null, null, null, """{"kind":"Service"}""", """{"kind":"NetworkPolicy"}""", """{"kind":"List","items":[]}""", """{"kind":"NetworkPolicyList","items":[]}""", """{"metadata":{"name":"no-kind"}}""", """{"kind":"Net-Policy"}"""],
             documents!);
         Assert.Equal(Reference(Text), Block(Text)!);
         Assert.Null(Block(Text.Replace("name: a", "name: &a a", StringComparison.Ordinal), policiesOnly: true));

@@ -107,7 +107,7 @@ internal sealed class Provenance(RepositoryCheckout checkout, IReadOnlyList<stri
             {
                 AddName(nodes, document, names);
             }
-            else if (kind is "List" or "NetworkPolicyList" && nodes.Value(document, "items") is >= 0 and var items
+            else if (ManifestReader.IsListKind(kind) && nodes.Value(document, "items") is >= 0 and var items
                 && nodes[nodes.Resolve(items)] is YamlDotNet.Core.Events.SequenceStart)
             {
                 foreach (var item in nodes.Items(nodes.Resolve(items)).Select(nodes.Resolve))
