@@ -57,8 +57,8 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
             ["Groups"] = new ScalarValue(Groups(input.User.Groups)),
             ["Allowed"] = decision.Allowed ? True : False,
             ["Result"] = new ScalarValue(decision.Result),
-            ["Reason"] = Reasons[(int)decision.Reason],
-            ["Mode"] = Modes[(int)decision.Mode],
+            ["Reason"] = Of(Reasons, (int)decision.Reason),
+            ["Mode"] = Of(Modes, (int)decision.Mode),
             ["DryRun"] = input.DryRun ? True : False,
             ["BaselineCommit"] = Commit(baseline?.Commit ?? "none"),
             ["Detail"] = decision.Message.Length == 0 ? Empty : new ScalarValue(decision.Message),
@@ -147,4 +147,11 @@ internal sealed partial class DecisionAudit(ILogger<DecisionAudit> logger, Seril
 
         return values;
     }
+
+    /// <summary>
+    /// The value made for the member with this number. A number no member has (a cast) is written as its digits, as the
+    /// enum would name it, rather than thrown on: an audit line never fails a review.
+    /// </summary>
+    internal static ScalarValue Of(ScalarValue[] values, int number) =>
+        (uint)number < (uint)values.Length && values[number] is { } made ? made : new ScalarValue(number.ToString(CultureInfo.InvariantCulture));
 }

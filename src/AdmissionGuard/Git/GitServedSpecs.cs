@@ -11,11 +11,13 @@ namespace AdmissionGuard.Git;
 /// rendering the source again.
 /// </summary>
 /// <remarks>
+/// <para>
 /// A policy with no digest, because a new pod's digests could not be made after its first load (<see cref="LaterDigests"/>),
 /// is checked as they would have been made: the file must declare it at the same place with the baseline's spec, into which
 /// the rendering reads back.
+/// </para>
+/// <para>One for each repair pass (<c>drift --fix</c>, or one remediation pass of the scanner), used by one caller at a time.</para>
 /// </remarks>
-/// <remarks>One for each repair pass (<c>drift --fix</c>, or one remediation pass of the scanner), used by one caller at a time.</remarks>
 internal sealed class GitServedSpecs(GitSettings settings)
 {
     /// <summary>Files whose specs are kept once read: a pass that repairs many policies of one file reads it once.</summary>

@@ -28,4 +28,16 @@ public class DecisionAuditValuesTests
 
         Assert.Equal(Enum.GetValues(enumType).Cast<Enum>().Max(m => Convert.ToInt32(m, System.Globalization.CultureInfo.InvariantCulture)) + 1, values.Length);
     }
+
+    [Theory]
+    [InlineData(5, WithGaps.Fifth)]
+    [InlineData(3, "3")]
+    [InlineData(99, "99")]
+    [InlineData(-1, "-1")]
+    public void A_number_is_written_as_its_member_or_as_its_digits_when_no_member_has_it(int number, object written)
+    {
+        var values = DecisionAudit.ByNumber(typeof(WithGaps));
+
+        Assert.Equal(written, DecisionAudit.Of(values, number).Value);
+    }
 }
