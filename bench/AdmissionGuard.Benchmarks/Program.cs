@@ -55,5 +55,11 @@ if (args is ["persisted-restart", var cache, var repository, .. var rest])
     return PersistedRestart.Run(cache, repository, rest is [var runsText] ? int.Parse(runsText, System.Globalization.CultureInfo.InvariantCulture) : 3);
 }
 
+// `read-stages CACHE REPOSITORY [ROUNDS]`: a cold read's stages one after the other on one thread, timed per file (ReadStages).
+if (args is ["read-stages", var stagesCache, var stagesRepository, .. var stagesRest])
+{
+    return ReadStages.Run(stagesCache, stagesRepository, stagesRest is [var rounds] ? int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture) : 3);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Fixtures).Assembly).Run(args);
 return 0;
