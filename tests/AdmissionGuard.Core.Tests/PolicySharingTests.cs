@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AdmissionGuard.Core.Policy;
 
 namespace AdmissionGuard.Core.Tests;
@@ -51,6 +52,24 @@ public sealed class PolicySharingTests
         var byPort = egress.ToLookup(rule => rule.Ports.Single().Text);
         Assert.Same(byPort["TCP/443"].First().Ports[0], byPort["TCP/443"].Last().Ports[0]);
         Assert.NotSame(byPort["TCP/443"].First(), byPort["TCP/443"].Last());
+    }
+
+    [Fact]
+    public void Rules_and_specs_of_their_own_hold_one_list_of_the_ports_and_policy_types_they_have_in_common()
+    {
+        static CanonicalPolicy Tenant(string app) => Policies.Spec(
+            $$$$"""{"podSelector":{"matchLabels":{"app":"{{{{app}}}}"}},"policyTypes":["Ingress","Egress"],"ingress":[{"from":[{"podSelector":{"matchLabels":{"app":"{{{{app}}}}-client"}}}],"ports":[{"port":8080},{"port":9090}]}]}""",
+            name: app);
+        var read = new[] { Tenant("web"), Tenant("api") };
+        var sharing = new PolicySharing();
+
+        var shared = read.Select(sharing.Share).ToArray();
+
+        Assert.Equal(read.Select(p => p.Spec.Key), shared.Select(p => p.Spec.Key));
+        Assert.NotSame(shared[0].Spec.Ingress[0], shared[1].Spec.Ingress[0]);
+        Assert.Same(ImmutableCollectionsMarshal.AsArray(shared[0].Spec.Ingress[0].Ports), ImmutableCollectionsMarshal.AsArray(shared[1].Spec.Ingress[0].Ports));
+        Assert.Same(ImmutableCollectionsMarshal.AsArray(shared[0].Spec.PolicyTypes), ImmutableCollectionsMarshal.AsArray(shared[1].Spec.PolicyTypes));
+        Assert.NotSame(ImmutableCollectionsMarshal.AsArray(read[0].Spec.PolicyTypes), ImmutableCollectionsMarshal.AsArray(read[1].Spec.PolicyTypes));
     }
 
     [Fact]

@@ -1,12 +1,13 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace AdmissionGuard.Core.Policy;
 
 /// <summary>
 /// Makes the policies of one baseline share their equal parts: one instance of each distinct rule, peer, selector,
-/// port and string (namespaces, label keys and values). Policies of a multi-tenant cluster repeat the same rules
-/// (DNS, monitoring, the ingress controller) in every namespace; shared, a rule is held once instead of once per
-/// namespace. Equal parts are interchangeable: every part is immutable and compares by its canonical key.
+/// port, list of ports or policy types, and string (namespaces, label keys and values). Policies of a multi-tenant
+/// cluster repeat the same rules (DNS, monitoring, the ingress controller) in every namespace; shared, a rule is held
+/// once instead of once per namespace. Equal parts are interchangeable: every part is immutable and compares by its canonical key.
 /// </summary>
 /// <remarks>
 /// Thread-safe, so that files read in parallel share as they are read and their unshared copies die young. Two threads
@@ -21,6 +22,10 @@ public sealed class PolicySharing
     private readonly SharedSet<PolicyPort> _ports = new(EqualityComparer<PolicyPort>.Default);
     private readonly SharedSet<LabelSelector> _selectors = new(EqualityComparer<LabelSelector>.Default);
     private readonly SharedSet<ImmutableSortedDictionary<string, string>> _labelSets = new(LabelSetComparer.Instance);
+
+    // A rule of its own (its peer is one tenant's app) still has the ports and policy types of many others.
+    private readonly SharedSet<PolicyPort[]> _portLists = new(ListContentsComparer<PolicyPort>.Instance);
+    private readonly SharedSet<string[]> _typeLists = new(ListContentsComparer<string>.Instance);
 
     /// <summary>The policy with its parts replaced by equal ones already seen; equal to <paramref name="policy"/> in every way.</summary>
     /// <remarks>A policy whose parts are all the shared ones already (read from an unchanged file) is returned as it is.</remarks>
@@ -44,9 +49,10 @@ public sealed class PolicySharing
 
         // The parts put in are equal to the ones taken out, so the copy equals the spec it replaces.
         var (podSelector, ingress, egress) = (Selector(spec.PodSelector)!, Rules(spec.Ingress), Rules(spec.Egress));
-        var result = ReferenceEquals(podSelector, spec.PodSelector) && Same(ingress, spec.Ingress) && Same(egress, spec.Egress)
+        var types = List(_typeLists, spec.PolicyTypes);
+        var result = ReferenceEquals(podSelector, spec.PodSelector) && Same(ingress, spec.Ingress) && Same(egress, spec.Egress) && types == spec.PolicyTypes
             ? spec
-            : spec with { PodSelector = podSelector, Ingress = ingress, Egress = egress };
+            : spec with { PodSelector = podSelector, Ingress = ingress, Egress = egress, PolicyTypes = types };
         return _specs.GetOrAdd(result);
     }
 
@@ -66,6 +72,11 @@ public sealed class PolicySharing
         var shared = builder.MoveToImmutable();
         return Same(shared, rules) ? rules : shared;
     }
+
+    /// <summary>The list held for <paramref name="list"/>'s items: the first equal one seen, or this one from now on.</summary>
+    private static ImmutableArray<T> List<T>(SharedSet<T[]> lists, ImmutableArray<T> list)
+        where T : class =>
+        list.IsDefaultOrEmpty ? list : ImmutableCollectionsMarshal.AsImmutableArray(lists.GetOrAdd(ImmutableCollectionsMarshal.AsArray(list)!));
 
     private static bool Same<T>(ImmutableArray<T> a, ImmutableArray<T> b)
         where T : class
@@ -105,8 +116,9 @@ public sealed class PolicySharing
             ports.Add(_ports.GetOrAdd(port));
         }
 
-        var (sharedPeers, sharedPorts) = (peers.MoveToImmutable(), ports.MoveToImmutable());
-        var result = Same(sharedPeers, rule.Peers) && Same(sharedPorts, rule.Ports) ? rule : rule with { Peers = sharedPeers, Ports = sharedPorts };
+        var (sharedPeers, portsOfShared) = (peers.MoveToImmutable(), ports.MoveToImmutable());
+        var sharedPorts = List(_portLists, Same(portsOfShared, rule.Ports) ? rule.Ports : portsOfShared);
+        var result = Same(sharedPeers, rule.Peers) && sharedPorts == rule.Ports ? rule : rule with { Peers = sharedPeers, Ports = sharedPorts };
         return _rules.GetOrAdd(result);
     }
 
