@@ -155,7 +155,7 @@ internal static class Targets
         for (var index = 0; index < block.Count; index++)
         {
             if (policiesOnly![index] is null && block[index]?.RootElement is { ValueKind: JsonValueKind.Object } root
-                && root.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() is PolicyReader.Kind or "List" or "NetworkPolicyList")
+                && root.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String && ManifestReader.MayDeclarePolicies(kind.GetString()))
             {
                 throw new InvalidOperationException($"document {index}, a {kind.GetString()}, was left out when reading for policies only");
             }

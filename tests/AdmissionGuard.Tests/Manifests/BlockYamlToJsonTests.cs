@@ -480,7 +480,7 @@ public class BlockYamlToJsonTests
     {
         using var document = JsonDocument.Parse(json);
         return document.RootElement.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String
-            && kind.GetString() is "NetworkPolicy" or "List" or "NetworkPolicyList";
+            && ManifestReader.MayDeclarePolicies(kind.GetString());
     }
 
     private static List<string?>? Block(string text, bool policiesOnly = false)
