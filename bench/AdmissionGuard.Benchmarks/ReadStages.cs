@@ -23,7 +23,8 @@ internal static class ReadStages
         for (var round = 1; round <= rounds; round++)
         {
             var blobs = new List<(string Path, ObjectId Id)>();
-            var walk = Stage(() => Walk(tree, "", blobs));
+            var walk = Stage(() => BaselineLoader.CollectBlobs(tree, "", blobs));
+            // Git:Paths' default, which the settings above keep.
             var files = blobs.Where(b => b.Path.EndsWith(".yaml", StringComparison.Ordinal) || b.Path.EndsWith(".yml", StringComparison.Ordinal)).ToArray();
             var texts = new string[files.Length];
             var read = Stage(() =>
@@ -82,21 +83,5 @@ internal static class ReadStages
         var (bytes, paused, started) = (GC.GetAllocatedBytesForCurrentThread(), GC.GetTotalPauseDuration(), Stopwatch.GetTimestamp());
         stage();
         return (Stopwatch.GetElapsedTime(started), GC.GetAllocatedBytesForCurrentThread() - bytes, GC.GetTotalPauseDuration() - paused);
-    }
-
-    private static void Walk(Tree tree, string prefix, List<(string Path, ObjectId Id)> blobs)
-    {
-        foreach (var entry in tree)
-        {
-            switch (entry.Target)
-            {
-                case Tree subtree:
-                    Walk(subtree, prefix + entry.Name + "/", blobs);
-                    break;
-                case Blob blob:
-                    blobs.Add((prefix + entry.Name, blob.Id));
-                    break;
-            }
-        }
     }
 }

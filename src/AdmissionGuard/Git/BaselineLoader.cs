@@ -348,7 +348,8 @@ internal static class BaselineLoader
         return (baseline, perFile);
     }
 
-    private static void CollectBlobs(Tree tree, string prefix, List<(string Path, ObjectId Id)> files)
+    /// <summary>Every blob under <paramref name="tree"/>, with its path, in the tree's order.</summary>
+    internal static void CollectBlobs(Tree tree, string prefix, List<(string Path, ObjectId Id)> files)
     {
         foreach (var entry in tree)
         {
