@@ -35,6 +35,12 @@ internal sealed class GitServedSpecs(GitSettings settings)
             return kept;
         }
 
+        // A rendered policy keeps its spec when it can be written: its base file, read again alone, is not the render.
+        if (entry.Via is not null)
+        {
+            throw new InvalidOperationException("Git's spec could not be written as the API server serves it");
+        }
+
         var file = $"{Excerpt.Of(entry.SourcePath, 300)}@{baseline.ShortCommit}";
         var specs = Specs(baseline.Commit, entry.SourcePath, file);
         if (!specs.TryGetValue((entry.Policy.Id, entry.DocumentIndex), out var again))

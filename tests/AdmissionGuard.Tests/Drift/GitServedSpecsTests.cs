@@ -144,6 +144,17 @@ public sealed class GitServedSpecsTests : IDisposable
     }
 
     [Fact]
+    public void A_rendered_policy_whose_spec_could_not_be_written_is_not_read_again_from_its_base_file()
+    {
+        var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared });
+        var entry = baseline.Find(new PolicyKey("shop", "db"))! with { ServedDigest = null, ServedSpec = null, Via = "shop/overlays/prod" };
+
+        var error = Assert.Throws<InvalidOperationException>(() => new GitServedSpecs(settings).For(baseline, entry));
+
+        Assert.Equal("Git's spec could not be written as the API server serves it", error.Message);
+    }
+
+    [Fact]
     public void A_kept_spec_is_used_as_it_is()
     {
         var (settings, baseline) = Loaded(new Dictionary<string, string> { ["shop/db.yaml"] = Declared });
